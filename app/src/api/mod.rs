@@ -1,0 +1,9 @@
+//! Thin server functions: who is calling → one backend service → AppError.
+
+pub mod audit;
+pub mod auth;
+pub mod tokens;
+pub mod users;
+
+#[cfg(feature = "ssr")]
+pub(crate) mod context;

@@ -1,0 +1,4 @@
+pub mod errors;
+pub mod guard;
+pub mod layout;
+pub mod time;

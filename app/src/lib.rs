@@ -1,0 +1,66 @@
+//! The hub's web UI: Leptos components rendered on the server and hydrated in the browser,
+//! and the server functions they call.
+
+pub mod api;
+mod components;
+mod pages;
+
+use components::layout::{Header, StoreBanner};
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+use types::{AppError, Me};
+
+/// The logged-in user, loaded once per page and shared by the shell and the pages.
+pub type MeResource = Resource<Result<Option<Me>, AppError>>;
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let me: MeResource = Resource::new(|| (), |()| api::auth::current_user());
+    provide_context(me);
+    // Tests and users click only after this marker: a click before hydration is lost.
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+    view! {
+        <Stylesheet id="leptos" href="/pkg/switchboard.css"/>
+        <Title formatter=|page: String| format!("{page} · Switchboard")/>
+        <Router>
+            <Header/>
+            <StoreBanner/>
+            <main class="page">
+                <ErrorBoundary fallback=components::errors::error_list>
+                <Routes fallback=pages::not_found::NotFound>
+                    <Route path=path!("/") view=pages::home::HomePage/>
+                    <Route path=path!("/login") view=pages::login::LoginPage/>
+                    <Route path=path!("/tokens") view=pages::tokens::TokensPage/>
+                    <Route path=path!("/admin/users") view=pages::users::UsersPage/>
+                    <Route path=path!("/audit") view=pages::audit::AuditPage/>
+                </Routes>
+                </ErrorBoundary>
+            </main>
+        </Router>
+    }
+}

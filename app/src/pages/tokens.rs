@@ -1,0 +1,97 @@
+use crate::api::tokens::{list_tokens, CreateToken, RevokeToken};
+use crate::components::errors::{action_outcome, ErrorNote};
+use crate::components::guard::RequireRole;
+use crate::components::time::{format_ms, format_opt_ms};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use types::{ApiTokenView, Role};
+
+#[component]
+pub fn TokensPage() -> impl IntoView {
+    view! {
+        <Title text="API tokens"/>
+        <RequireRole role=Role::Viewer>
+            <Tokens/>
+        </RequireRole>
+    }
+}
+
+#[component]
+fn Tokens() -> impl IntoView {
+    let create = ServerAction::<CreateToken>::new();
+    let revoke = ServerAction::<RevokeToken>::new();
+    let tokens = Resource::new(
+        move || (create.version().get(), revoke.version().get()),
+        |_| list_tokens(),
+    );
+    view! {
+        <h1>"API tokens"</h1>
+        <p class="lead">
+            "A token acts with your role on " <code>"/api/v1"</code>
+            ". Its secret is shown once; the hub keeps only a hash."
+        </p>
+        <section class="card">
+            <h2>"New token"</h2>
+            <ActionForm action=create attr:class="row">
+                <label>"Name" <input name="name" placeholder="ci-deploy-check" required maxlength="80"/></label>
+                <button type="submit">"Create token"</button>
+            </ActionForm>
+            {move || create.value().get().map(|r| match r {
+                Ok(created) => view! {
+                    <div class="note ok secret" role="status">
+                        <p>"Copy this secret now; it will not be shown again:"</p>
+                        <code data-testid="token-secret">{created.secret}</code>
+                    </div>
+                }.into_any(),
+                Err(error) => view! { <ErrorNote error/> }.into_any(),
+            })}
+        </section>
+        <section class="card">
+            <h2>"Your tokens"</h2>
+            {action_outcome(revoke.value(), "Token revoked.")}
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match tokens.await {
+                        Ok(list) if list.is_empty() => view! { <p class="muted">"No tokens yet."</p> }.into_any(),
+                        Ok(list) => token_table(list, revoke).into_any(),
+                        Err(error) => view! { <ErrorNote error/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+fn token_table(list: Vec<ApiTokenView>, revoke: ServerAction<RevokeToken>) -> impl IntoView {
+    let rows = list
+        .into_iter()
+        .map(|t| {
+            let id = t.id;
+            view! {
+                <tr class:revoked=t.revoked>
+                    <td>{t.name}</td>
+                    <td><code>{t.prefix} "…"</code></td>
+                    <td>{format_ms(t.created_ms)}</td>
+                    <td>{format_opt_ms(t.last_used_ms)}</td>
+                    <td>
+                        {if t.revoked {
+                            view! { <span class="muted">"revoked"</span> }.into_any()
+                        } else {
+                            view! {
+                                <button class="danger" on:click=move |_| { revoke.dispatch(RevokeToken { token_id: id }); }>
+                                    "Revoke"
+                                </button>
+                            }.into_any()
+                        }}
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="grid">
+            <thead><tr><th>"Name"</th><th>"Secret"</th><th>"Created"</th><th>"Last used"</th><th></th></tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+}

@@ -1,0 +1,37 @@
+//! The hub's domain layer: everything the UI and the JSON API do, in plain Rust.
+//! One folder per capability; `store` holds the pool and the migrations.
+
+pub mod audit;
+pub mod auth;
+mod clock;
+mod error;
+pub mod store;
+
+pub use clock::now_ms;
+pub use error::BackendError;
+
+/// What a request is allowed to do, and where it came from: built once per request.
+#[derive(Clone, Debug)]
+pub struct Principal {
+    pub user_id: i64,
+    pub username: String,
+    pub role: types::Role,
+    pub via_token: bool,
+}
+
+impl Principal {
+    /// Refuses with Forbidden unless this principal holds `role` or above.
+    pub fn require(&self, role: types::Role) -> Result<(), BackendError> {
+        if self.role.allows(role) {
+            Ok(())
+        } else {
+            Err(BackendError::Forbidden(format!(
+                "this needs the {role} role; {} is {}",
+                self.username, self.role
+            )))
+        }
+    }
+}
+
+mod hub;
+pub use hub::{Caller, Hub};

@@ -1,0 +1,151 @@
+//! The hub's process: wires config, store, services, router and jobs, and shuts them down
+//! in order. `main.rs` only parses flags and calls `serve`.
+
+pub mod api_v1;
+pub mod config;
+mod error;
+pub mod http_metrics;
+mod identify;
+mod jobs;
+pub mod router;
+mod same_origin;
+mod state;
+pub mod telemetry;
+
+use backend::store::{Store, StoreError};
+use backend::Hub;
+use config::{ConfigError, Settings};
+use leptos::config::Env;
+use leptos::prelude::LeptosOptions;
+use state::AppState;
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("could not create the data directory {0}: {1}")]
+    DataDir(String, std::io::Error),
+    #[error("could not listen on {0}: {1}")]
+    Listen(SocketAddr, std::io::Error),
+    #[error("could not create the initial admin: {0}")]
+    Admin(backend::BackendError),
+}
+
+/// A hub that is serving; cancel `shutdown` and await `finished` to stop it.
+pub struct RunningHub {
+    pub addr: SocketAddr,
+    pub shutdown: CancellationToken,
+    pub finished: JoinHandle<()>,
+    pub generated_admin_password: Option<String>,
+}
+
+pub async fn start(settings: &Settings) -> Result<RunningHub, StartError> {
+    let config = settings.load_config()?;
+    std::fs::create_dir_all(&settings.data_dir)
+        .map_err(|e| StartError::DataDir(settings.data_dir.display().to_string(), e))?;
+    let store = Store::open(&settings.database_url(), Duration::from_secs(10)).await?;
+    let hub = Hub::new(store.clone());
+    let generated_admin_password = hub
+        .accounts
+        .ensure_admin(settings.admin_password.clone())
+        .await
+        .map_err(StartError::Admin)?;
+    let listener = TcpListener::bind(settings.addr)
+        .await
+        .map_err(|e| StartError::Listen(settings.addr, e))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| StartError::Listen(settings.addr, e))?;
+    let state = AppState {
+        leptos: leptos_options(addr, &settings.site_root),
+        hub: hub.clone(),
+        metrics: Default::default(),
+    };
+    let options = router::RouterOptions {
+        secure_cookies: config.secure_cookies(),
+        session_idle: Duration::from_secs(u64::from(config.hub.session_idle_minutes) * 60),
+    };
+    let app = router::build(state, &options);
+
+    let shutdown = CancellationToken::new();
+    let tracker = TaskTracker::new();
+    jobs::start(&hub, &tracker, &shutdown);
+    let stop = shutdown.clone();
+    let finished = tokio::spawn(async move {
+        let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move { stop.cancelled().await })
+            .await;
+        if let Err(e) = served {
+            tracing::error!(error = %e, "the server stopped with an error");
+        }
+        tracker.close();
+        tracker.wait().await;
+        store.close().await;
+        tracing::info!("stopped");
+    });
+    Ok(RunningHub {
+        addr,
+        shutdown,
+        finished,
+        generated_admin_password,
+    })
+}
+
+fn leptos_options(addr: SocketAddr, site_root: &std::path::Path) -> LeptosOptions {
+    let env = match std::env::var("LEPTOS_ENV").as_deref() {
+        Ok("PROD" | "prod" | "production") => Env::PROD,
+        _ => Env::DEV,
+    };
+    LeptosOptions::builder()
+        .output_name("switchboard")
+        .site_root(site_root.display().to_string())
+        .site_pkg_dir(std::env::var("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|_| "pkg".into()))
+        .site_addr(addr)
+        .env(env)
+        .build()
+}
+
+/// Serves until SIGTERM or Ctrl-C, then stops accepting, finishes in-flight requests,
+/// cancels the jobs and closes the store.
+pub async fn serve(settings: Settings) -> Result<(), StartError> {
+    let hub = start(&settings).await?;
+    println!("Switchboard is serving on http://{}", hub.addr);
+    match &hub.generated_admin_password {
+        Some(pw) => println!("Log in as admin with the generated password: {pw}  (shown once; set SWITCHBOARD_ADMIN_PASSWORD to choose it)"),
+        None => println!("Log in with an existing user (the first start created `admin`)."),
+    }
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    hub.shutdown.cancel();
+    let _ = hub.finished.await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

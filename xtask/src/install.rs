@@ -1,0 +1,82 @@
+//! Installs what the build and the tests need when it is missing.
+
+use crate::util::{root, run, Result};
+use std::path::Path;
+use std::process::Command;
+
+pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+pub fn wasm_target() -> Result<()> {
+    let out = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .map_err(|e| format!("rustup is needed to add the {WASM_TARGET} target: {e}"))?;
+    if String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .any(|l| l.trim() == WASM_TARGET)
+    {
+        return Ok(());
+    }
+    let mut add = Command::new("rustup");
+    add.args(["target", "add", WASM_TARGET]);
+    run(add, "adding the wasm32-unknown-unknown target")
+}
+
+/// Debian's Chromium: Playwright's own browser download does not work on these machines.
+pub fn chromium() -> Result<String> {
+    let path = std::env::var("CHROMIUM_PATH").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    if Path::new(&path).exists() {
+        return Ok(path);
+    }
+    let sudo = if is_root() { vec![] } else { vec!["sudo"] };
+    let apt = |args: &[&str]| {
+        let mut c = Command::new(if sudo.is_empty() { "apt-get" } else { "sudo" });
+        if !sudo.is_empty() {
+            c.arg("apt-get");
+        }
+        c.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        c
+    };
+    run(apt(&["update", "-q"]), "apt-get update (to install chromium)")?;
+    run(
+        apt(&["install", "-y", "-q", "chromium"]),
+        "installing Debian's chromium",
+    )?;
+    if Path::new(&path).exists() {
+        Ok(path)
+    } else {
+        Err(format!("chromium was installed but {path} is missing"))
+    }
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// The Playwright packages of end2end/, from package-lock.json, without browser downloads.
+pub fn npm_packages() -> Result<()> {
+    let dir = root().join("end2end");
+    let marker = dir.join("node_modules/@playwright/test/package.json");
+    let lock = dir.join("package-lock.json");
+    let fresh = match (std::fs::metadata(&marker), std::fs::metadata(&lock)) {
+        (Ok(m), Ok(l)) => m.modified().ok() >= l.modified().ok(),
+        _ => false,
+    };
+    if fresh {
+        return Ok(());
+    }
+    let mut npm = Command::new("npm");
+    npm.args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(&dir)
+        .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
+    run(npm, "installing the end-to-end test packages (npm ci)")?;
+    // npm ci keeps the packages' own times; mark the install as newer than the lock file.
+    let _ = std::fs::File::options()
+        .append(true)
+        .open(&marker)
+        .and_then(|f| f.set_modified(std::time::SystemTime::now()));
+    Ok(())
+}

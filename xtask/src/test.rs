@@ -1,0 +1,114 @@
+//! `cargo xtask test`: every check and test, one closing summary line.
+
+use crate::summary::{parse_cargo_result, Summary};
+use crate::util::{cargo, is_ci, Result};
+use crate::{e2e, install};
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+
+/// Host crates, with `app` built for the server.
+const HOST: &[&str] = &[
+    "-p",
+    "types",
+    "-p",
+    "backend",
+    "-p",
+    "app",
+    "-p",
+    "server",
+    "-p",
+    "xtask",
+    "--features",
+    "app/ssr",
+];
+
+pub fn everything() -> Result<()> {
+    let mut summary = Summary::default();
+    install::wasm_target()?;
+    step(
+        &mut summary,
+        "cargo fmt --check",
+        &["fmt", "--all", "--", "--check"],
+    );
+    let mut clippy_host = vec!["clippy", "--all-targets"];
+    clippy_host.extend_from_slice(HOST);
+    clippy_host.extend_from_slice(&["--", "-D", "warnings"]);
+    step(&mut summary, "clippy (server side)", &clippy_host);
+    step(
+        &mut summary,
+        "clippy (browser side)",
+        &[
+            "clippy",
+            "-p",
+            "frontend",
+            "--target",
+            install::WASM_TARGET,
+            "--",
+            "-D",
+            "warnings",
+        ],
+    );
+    cargo_tests(&mut summary);
+    e2e::suite(&mut summary);
+    summary.print();
+    if summary.failed > 0 {
+        Err(format!("{} failed", summary.failed))
+    } else {
+        Ok(())
+    }
+}
+
+pub fn e2e_only() -> Result<()> {
+    let mut summary = Summary::default();
+    e2e::suite(&mut summary);
+    summary.print();
+    if summary.failed > 0 {
+        Err(format!("{} failed", summary.failed))
+    } else {
+        Ok(())
+    }
+}
+
+fn step(summary: &mut Summary, name: &str, args: &[&str]) {
+    eprintln!("xtask: {name}");
+    let ok = cargo(args).status().is_ok_and(|s| s.success());
+    summary.check(name, ok);
+}
+
+/// Unit and integration tests on SQLite and PostgreSQL; under CI=true a test that cannot
+/// reach PostgreSQL fails instead of skipping.
+fn cargo_tests(summary: &mut Summary) {
+    eprintln!(
+        "xtask: unit and integration tests{}",
+        if is_ci() { " (CI: PostgreSQL required)" } else { "" }
+    );
+    let mut args = vec!["test"];
+    args.extend_from_slice(HOST);
+    let mut cmd = cargo(&args);
+    cmd.stdout(Stdio::piped());
+    let mut child = match cmd.spawn() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("xtask: could not start cargo test: {e}");
+            summary.check("cargo test", false);
+            return;
+        }
+    };
+    let (mut passed, mut failed, mut ignored) = (0, 0, 0);
+    if let Some(out) = child.stdout.take() {
+        for line in BufReader::new(out).lines().map_while(std::io::Result::ok) {
+            println!("{line}");
+            if let Some((p, f, i)) = parse_cargo_result(&line) {
+                passed += p;
+                failed += f;
+                ignored += i;
+            }
+        }
+    }
+    let ok = child.wait().is_ok_and(|s| s.success());
+    if !ok && failed == 0 {
+        // It did not compile, or a test binary crashed: count that as a failure.
+        failed += 1;
+    }
+    summary.add("cargo test", passed, failed, ignored);
+}
