@@ -51,7 +51,7 @@ pub async fn start(settings: &Settings) -> Result<RunningHub, StartError> {
     let config = settings.load_config()?;
     std::fs::create_dir_all(&settings.data_dir)
         .map_err(|e| StartError::DataDir(settings.data_dir.display().to_string(), e))?;
-    let store = Store::open(&settings.database_url(), Duration::from_secs(10)).await?;
+    let store = Store::open(&settings.database_url(), Duration::from_secs(5)).await?;
     let hub = Hub::new(store.clone());
     let generated_admin_password = hub
         .accounts

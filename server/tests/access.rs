@@ -1,5 +1,6 @@
 //! Login, throttling, roles, same-origin checks and tokens, against a real hub on both
 //! store engines.
+#![expect(clippy::unwrap_used, reason = "a test fails loudly on anything unexpected")]
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! The hub's own health, metrics, audit trail, restarts and start-up errors.
+#![expect(clippy::unwrap_used, reason = "a test fails loudly on anything unexpected")]
 
 mod common;
 

@@ -72,7 +72,7 @@ fn bindgen(input: &Path, pkg: &Path, release: bool) -> Result<()> {
     if out_js.exists() && fs::read_to_string(&stamp).is_ok_and(|s| s == fingerprint) {
         return Ok(());
     }
-    eprintln!("xtask: generating the JS glue (wasm-bindgen {})", "0.2.130");
+    eprintln!("xtask: generating the JS glue (wasm-bindgen 0.2.130)");
     wasm_bindgen_cli_support::Bindgen::new()
         .input_path(input)
         .out_name(OUTPUT_NAME)

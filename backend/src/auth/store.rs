@@ -5,6 +5,7 @@ use crate::store::Store;
 use types::{ApiTokenView, Role};
 
 type UserRow = (i64, String, String, i64, i64, Option<i64>);
+type CredentialsRow = (i64, String, String, i64, i64, Option<i64>, String);
 
 const USER_COLUMNS: &str = "id, username, role, disabled, created_ms, last_login_ms";
 
@@ -56,7 +57,7 @@ pub async fn user_by_id(store: &Store, id: i64) -> Result<Option<User>, sqlx::Er
 /// The user and the password hash, for a login.
 pub async fn credentials(store: &Store, username: &str) -> Result<Option<(User, String)>, sqlx::Error> {
     let sql = format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE username = $1");
-    let row: Option<(i64, String, String, i64, i64, Option<i64>, String)> = sqlx::query_as(&sql)
+    let row: Option<CredentialsRow> = sqlx::query_as(&sql)
         .bind(username)
         .fetch_optional(store.pool())
         .await?;
