@@ -38,6 +38,7 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     let me: MeResource = Resource::new(|| (), |()| api::auth::current_user());
     provide_context(me);
+    components::layout::provide_status();
     // Tests and users click only after this marker: a click before hydration is lost.
     Effect::new(|_| {
         if let Some(body) = document().body() {
@@ -58,6 +59,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/tokens") view=pages::tokens::TokensPage/>
                     <Route path=path!("/admin/users") view=pages::users::UsersPage/>
                     <Route path=path!("/audit") view=pages::audit::AuditPage/>
+                    <Route path=path!("/services") view=pages::services::ServicesPage/>
+                    <Route path=path!("/services/:name") view=pages::service::ServicePage/>
+                    <Route path=path!("/admin/config") view=pages::config::ConfigPage/>
+                    <Route path=path!("/admin/demo") view=pages::demo::DemoPage/>
                 </Routes>
                 </ErrorBoundary>
             </main>

@@ -17,6 +17,8 @@ pub enum BackendError {
     Unauthenticated,
     #[error("too many failed logins; try again in {0} s")]
     Throttled(u64),
+    #[error("{0}")]
+    Unavailable(String),
     #[error("the hub's store did not answer: {0}")]
     Store(#[from] sqlx::Error),
     #[error("{0}")]
@@ -49,6 +51,7 @@ impl From<BackendError> for AppError {
                 AppError::new(ErrorKind::Unauthenticated, "Wrong username or password.")
             }
             BackendError::Unauthenticated => AppError::unauthenticated(),
+            BackendError::Unavailable(m) => AppError::unavailable(m),
             BackendError::Throttled(s) => AppError::new(
                 ErrorKind::TooManyRequests,
                 format!("Too many failed logins; try again in {s} s."),

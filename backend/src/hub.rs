@@ -2,8 +2,11 @@
 
 use crate::audit::AuditLog;
 use crate::auth::Accounts;
+use crate::catalog::{Catalog, DemoControls};
+use crate::config::{ConfigFile, HubConfig};
 use crate::store::{Store, StoreSessions};
 use crate::{BackendError, Principal};
+use std::sync::{Arc, OnceLock};
 use types::HubStatus;
 
 #[derive(Clone, Debug)]
@@ -12,13 +15,33 @@ pub struct Hub {
     pub accounts: Accounts,
     pub audit: AuditLog,
     pub sessions: StoreSessions,
+    pub catalog: Arc<Catalog>,
+    /// Set once the demo fleet has started; absent without it.
+    pub demo: Arc<OnceLock<DemoControls>>,
     pub started_ms: i64,
 }
 
+/// What the hub is built from, besides its store.
+pub struct HubSetup {
+    pub config_file: ConfigFile,
+    pub config: HubConfig,
+    pub config_text: String,
+    pub demo_enabled: bool,
+}
+
 impl Hub {
-    pub fn new(store: Store) -> Self {
+    pub fn new(store: Store, setup: HubSetup) -> Self {
         let audit = AuditLog::new(store.clone());
+        let catalog = Catalog::new(
+            setup.config_file,
+            setup.config,
+            setup.config_text,
+            setup.demo_enabled,
+            audit.clone(),
+        );
         Self {
+            catalog: Arc::new(catalog),
+            demo: Arc::new(OnceLock::new()),
             accounts: Accounts::new(store.clone(), audit.clone()),
             sessions: StoreSessions::new(store.clone()),
             audit,
@@ -33,6 +56,7 @@ impl Hub {
             store_engine: self.store.engine().as_str().to_string(),
             store_ok: self.store.ping().await,
             started_ms: self.started_ms,
+            demo_fleet: self.demo.get().is_some(),
         }
     }
 }

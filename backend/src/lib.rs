@@ -3,7 +3,9 @@
 
 pub mod audit;
 pub mod auth;
+pub mod catalog;
 mod clock;
+pub mod config;
 mod error;
 pub mod store;
 
@@ -34,4 +36,4 @@ impl Principal {
 }
 
 mod hub;
-pub use hub::{Caller, Hub};
+pub use hub::{Caller, Hub, HubSetup};

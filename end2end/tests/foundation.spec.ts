@@ -99,3 +99,19 @@ test.describe.serial('foundation', () => {
     await expect(page.getByTestId('audit').getByRole('cell', { name: 'login' }).first()).toBeVisible();
   });
 });
+
+test('every page hydrates without a browser error', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    // A 404 page's own status is expected; anything else is a defect.
+    if (m.type() === 'error' && !m.text().includes('status of 404')) errors.push(`${page.url()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => errors.push(`${page.url()}: ${e.message}`));
+  await logIn(page, 'admin', adminPassword);
+  for (const path of ['/', '/services', '/services/orders-api', '/tokens', '/audit', '/admin/users', '/admin/config', '/admin/demo', '/no-such-page']) {
+    await page.goto(path);
+    await hydrated(page);
+  }
+  await page.waitForTimeout(500);
+  expect(errors).toEqual([]);
+});

@@ -4,7 +4,7 @@
 use crate::error::ApiError;
 use crate::state::AppState;
 use app::api::auth::SESSION_USER_KEY;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
@@ -12,13 +12,15 @@ use backend::auth::LoginAttempt;
 use backend::Caller;
 use serde::Deserialize;
 use tower_sessions::Session;
-use types::{AppError, Me};
+use types::{AppError, Me, ServiceView};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/login", post(login))
         .route("/logout", post(logout))
         .route("/me", get(me))
+        .route("/services", get(services))
+        .route("/services/{name}", get(service))
 }
 
 #[derive(Deserialize)]
@@ -70,5 +72,29 @@ fn session_error(e: tower_sessions::session::Error) -> ApiError {
     tracing::error!(error = %e, "session store failed");
     ApiError(AppError::unavailable(
         "The session could not be stored; try again.",
+    ))
+}
+
+fn signed_in(caller: &Caller) -> Result<&backend::Principal, ApiError> {
+    if caller.store_down {
+        return Err(AppError::unavailable("The hub's store is unavailable; retrying on its own.").into());
+    }
+    Ok(caller.principal()?)
+}
+
+async fn services(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> Result<Json<Vec<ServiceView>>, ApiError> {
+    Ok(Json(state.hub.catalog.services(signed_in(&caller)?)))
+}
+
+async fn service(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(name): Path<String>,
+) -> Result<Json<ServiceView>, ApiError> {
+    Ok(Json(
+        state.hub.catalog.service(signed_in(&caller)?, &name)?.service,
     ))
 }

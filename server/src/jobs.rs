@@ -6,6 +6,11 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 pub fn start(hub: &Hub, tracker: &TaskTracker, shutdown: &CancellationToken) {
+    tracker.spawn(backend::catalog::scraper::run(
+        hub.catalog.clone(),
+        shutdown.clone(),
+    ));
+    tracker.spawn(reload_on_sighup(hub.clone(), shutdown.clone()));
     let sessions = hub.sessions.clone();
     let shutdown = shutdown.clone();
     tracker.spawn(async move {
@@ -21,4 +26,27 @@ pub fn start(hub: &Hub, tracker: &TaskTracker, shutdown: &CancellationToken) {
             }
         }
     });
+}
+
+/// SIGHUP re-reads the config file, as an admin's Reload would.
+async fn reload_on_sighup(hub: Hub, shutdown: CancellationToken) {
+    #[cfg(unix)]
+    {
+        let Ok(mut hangups) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else {
+            tracing::warn!("SIGHUP cannot be watched; reload from the Config page");
+            return;
+        };
+        loop {
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                _ = hangups.recv() => match hub.catalog.reload(None, "SIGHUP").await {
+                    Ok(outcome) if outcome.applied => tracing::info!("config reloaded on SIGHUP"),
+                    Ok(outcome) => tracing::warn!(error = ?outcome.error, "config reload on SIGHUP refused"),
+                    Err(e) => tracing::error!(error = %e, "config reload on SIGHUP failed"),
+                },
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    shutdown.cancelled().await;
 }

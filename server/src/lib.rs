@@ -3,6 +3,7 @@
 
 pub mod api_v1;
 pub mod config;
+mod demo_fleet;
 mod error;
 pub mod http_metrics;
 mod identify;
@@ -12,9 +13,11 @@ mod same_origin;
 mod state;
 pub mod telemetry;
 
+use backend::catalog::DemoControls;
+use backend::config::ConfigError;
 use backend::store::{Store, StoreError};
-use backend::Hub;
-use config::{ConfigError, Settings};
+use backend::{Hub, HubSetup};
+use config::Settings;
 use leptos::config::Env;
 use leptos::prelude::LeptosOptions;
 use state::AppState;
@@ -48,11 +51,20 @@ pub struct RunningHub {
 }
 
 pub async fn start(settings: &Settings) -> Result<RunningHub, StartError> {
-    let config = settings.load_config()?;
+    let config_file = settings.config_file();
+    let (config, config_text) = config_file.load()?;
     std::fs::create_dir_all(&settings.data_dir)
         .map_err(|e| StartError::DataDir(settings.data_dir.display().to_string(), e))?;
     let store = Store::open(&settings.database_url(), Duration::from_secs(5)).await?;
-    let hub = Hub::new(store.clone());
+    let secure_cookies = config.secure_cookies();
+    let session_idle = Duration::from_secs(u64::from(config.hub.session_idle_minutes) * 60);
+    let setup = HubSetup {
+        config_file,
+        config,
+        config_text,
+        demo_enabled: settings.demo_enabled(),
+    };
+    let hub = Hub::new(store.clone(), setup);
     let generated_admin_password = hub
         .accounts
         .ensure_admin(settings.admin_password.clone())
@@ -70,11 +82,16 @@ pub async fn start(settings: &Settings) -> Result<RunningHub, StartError> {
         metrics: Default::default(),
     };
     let options = router::RouterOptions {
-        secure_cookies: config.secure_cookies(),
-        session_idle: Duration::from_secs(u64::from(config.hub.session_idle_minutes) * 60),
+        secure_cookies,
+        session_idle,
     };
     let app = router::build(state, &options);
 
+    let fleet = if settings.demo_enabled() {
+        start_demo(settings, &hub).await
+    } else {
+        None
+    };
     let shutdown = CancellationToken::new();
     let tracker = TaskTracker::new();
     jobs::start(&hub, &tracker, &shutdown);
@@ -88,6 +105,9 @@ pub async fn start(settings: &Settings) -> Result<RunningHub, StartError> {
         }
         tracker.close();
         tracker.wait().await;
+        if let Some(fleet) = fleet {
+            fleet.stop().await;
+        }
         store.close().await;
         tracing::info!("stopped");
     });
@@ -97,6 +117,29 @@ pub async fn start(settings: &Settings) -> Result<RunningHub, StartError> {
         finished,
         generated_admin_password,
     })
+}
+
+/// Starts the demo fleet and points the catalog at it; without it the hub runs on and the
+/// demo instances show why they are down.
+async fn start_demo(settings: &Settings, hub: &Hub) -> Option<demo_fleet::DemoFleet> {
+    let binary = demo_fleet::binary(settings.demo_bin.as_deref());
+    match demo_fleet::launch(&binary, &settings.data_dir.join("demo")).await {
+        Ok(fleet) => {
+            tracing::info!(instances = fleet.manifest.instances.len(), "demo fleet started");
+            let controls = DemoControls::new(
+                fleet.manifest.control_url.clone(),
+                fleet.token.clone(),
+                hub.audit.clone(),
+            );
+            let _ = hub.demo.set(controls);
+            hub.catalog.set_fleet(fleet.manifest.clone());
+            Some(fleet)
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "the demo fleet did not start; the hub runs without it");
+            None
+        }
+    }
 }
 
 fn leptos_options(addr: SocketAddr, site_root: &std::path::Path) -> LeptosOptions {

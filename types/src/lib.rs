@@ -1,9 +1,14 @@
 //! Types that cross between the hub's server and the browser: no I/O here.
 
+mod catalog;
 mod error;
 mod role;
 mod users;
 
+pub use catalog::{
+    ConfigView, DemoChaos, DemoFault, DemoInstanceView, DiffLine, DiffOp, FleetInstance, FleetManifest,
+    InstanceView, LinksView, ReloadOutcome, ServiceDetail, ServiceView,
+};
 pub use error::{AppError, ErrorKind};
 pub use role::Role;
 pub use users::{ApiTokenView, AuditEntryView, AuditFilter, CreatedToken, HubStatus, Me, UserView};

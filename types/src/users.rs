@@ -62,4 +62,6 @@ pub struct HubStatus {
     pub store_engine: String,
     pub store_ok: bool,
     pub started_ms: i64,
+    /// The demo fleet runs beside this hub (its controls exist only then).
+    pub demo_fleet: bool,
 }

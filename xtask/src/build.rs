@@ -51,11 +51,21 @@ pub fn all(release: bool) -> Result<Site> {
         remove_precompressed(&pkg);
     }
 
-    let mut server = cargo(&["build", "-p", "server", "--bin", "switchboard"]);
+    let mut server = cargo(&[
+        "build",
+        "-p",
+        "server",
+        "--bin",
+        "switchboard",
+        "-p",
+        "demo",
+        "--bin",
+        "switchboard-demo",
+    ]);
     if release {
         server.arg("--release");
     }
-    run(server, "building the hub (server)")?;
+    run(server, "building the hub and its demo fleet")?;
     let binary = root().join(format!(
         "target/{}/switchboard",
         if release { "release" } else { "debug" }

@@ -39,7 +39,7 @@ fn run_suite() -> Result<(u64, u64, u64)> {
         .env("SWITCHBOARD_ADDR", format!("127.0.0.1:{port}"))
         .env("SWITCHBOARD_DATA_DIR", &data)
         .env("SWITCHBOARD_ADMIN_PASSWORD", ADMIN_PASSWORD)
-        .env("SWITCHBOARD_DEMO", "0")
+        .env("SWITCHBOARD_DEMO", "1")
         .env_remove("SWITCHBOARD_DATABASE_URL")
         .env_remove("SWITCHBOARD_CONFIG")
         .stdout(log.try_clone().map_err(|e| e.to_string())?)

@@ -82,6 +82,13 @@ fn cargo_tests(summary: &mut Summary) {
         "xtask: unit and integration tests{}",
         if is_ci() { " (CI: PostgreSQL required)" } else { "" }
     );
+    // The hub's integration tests start the demo fleet's binary.
+    if !cargo(&["build", "-p", "demo", "--bin", "switchboard-demo"])
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        summary.check("build the demo fleet", false);
+    }
     let mut args = vec!["test"];
     args.extend_from_slice(HOST);
     let mut cmd = cargo(&args);

@@ -2,6 +2,8 @@
 
 pub mod audit;
 pub mod auth;
+pub mod catalog;
+pub mod demo;
 pub mod tokens;
 pub mod users;
 

@@ -7,21 +7,35 @@ use types::{Me, Role};
 /// Navigation: only what exists, and only what the user's role may open.
 const NAV: &[(&str, &str, Role)] = &[
     ("/", "Home", Role::Viewer),
+    ("/services", "Services", Role::Viewer),
     ("/tokens", "API tokens", Role::Viewer),
     ("/audit", "Audit", Role::Lead),
     ("/admin/users", "Users", Role::Admin),
+    ("/admin/config", "Config", Role::Admin),
 ];
+
+/// The hub's own status, polled; shared by the banner and the navigation.
+pub type StatusResource = Resource<Result<types::HubStatus, types::AppError>>;
+
+pub fn provide_status() {
+    let tick = crate::components::poll::ticker(Duration::from_secs(5));
+    let status: StatusResource = Resource::new(move || tick.get(), |_| hub_status());
+    provide_context(status);
+}
 
 #[component]
 pub fn Header() -> impl IntoView {
     let me = expect_context::<MeResource>();
+    // Loaded once per page: whether the demo fleet runs does not change while the hub runs.
+    let status = Resource::new(|| (), |()| hub_status());
     view! {
         <header class="topbar">
             <a class="brand" href="/">"Switchboard"</a>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
+                    let demo_fleet = matches!(status.await, Ok(s) if s.demo_fleet);
                     match me.await {
-                        Ok(Some(user)) => view! { <SignedIn user/> }.into_any(),
+                        Ok(Some(user)) => view! { <SignedIn user demo_fleet/> }.into_any(),
                         _ => ().into_any(),
                     }
                 })}
@@ -31,7 +45,7 @@ pub fn Header() -> impl IntoView {
 }
 
 #[component]
-fn SignedIn(user: Me) -> impl IntoView {
+fn SignedIn(user: Me, demo_fleet: bool) -> impl IntoView {
     let logout = ServerAction::<Logout>::new();
     Effect::new(move |_| {
         if let Some(Ok(())) = logout.value().get() {
@@ -43,8 +57,11 @@ fn SignedIn(user: Me) -> impl IntoView {
         .filter(|(_, _, role)| user.role.allows(*role))
         .map(|(href, label, _)| view! { <a href=*href>{*label}</a> })
         .collect_view();
+    // Demo controls exist only while the demo fleet runs.
+    let demo =
+        (demo_fleet && user.role.allows(Role::Admin)).then(|| view! { <a href="/admin/demo">"Demo"</a> });
     view! {
-        <nav class="nav">{links}</nav>
+        <nav class="nav">{links} {demo}</nav>
         <div class="who">
             <span class="user" data-testid="current-user">{user.username}</span>
             <span class=format!("role role-{}", user.role)>{user.role.as_str()}</span>
@@ -59,11 +76,7 @@ fn SignedIn(user: Me) -> impl IntoView {
 /// away on its own once the store is back.
 #[component]
 pub fn StoreBanner() -> impl IntoView {
-    let tick = RwSignal::new(0u64);
-    Effect::new(move |_| {
-        let _ = set_interval_with_handle(move || tick.update(|t| *t += 1), Duration::from_secs(5));
-    });
-    let status = Resource::new(move || tick.get(), |_| hub_status());
+    let status = expect_context::<StatusResource>();
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {

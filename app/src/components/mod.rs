@@ -1,4 +1,5 @@
 pub mod errors;
 pub mod guard;
 pub mod layout;
+pub mod poll;
 pub mod time;

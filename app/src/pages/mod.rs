@@ -1,6 +1,10 @@
 pub mod audit;
+pub mod config;
+pub mod demo;
 pub mod home;
 pub mod login;
 pub mod not_found;
+pub mod service;
+pub mod services;
 pub mod tokens;
 pub mod users;

@@ -94,10 +94,26 @@ pub fn settings(store: &TestStore) -> Settings {
         database_url: Some(store.url.clone()),
         config: None,
         demo: "0".into(),
+        demo_bin: Some(demo_binary()),
         admin_password: Some(ADMIN_PASSWORD.into()),
         site_root: store.data_dir().join("site"),
         log: "text".into(),
     }
+}
+
+/// The demo fleet's binary, built by `cargo xtask test` before the tests run.
+pub fn demo_binary() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"),
+        PathBuf::from,
+    );
+    let bin = target.join("debug/switchboard-demo");
+    assert!(
+        bin.exists(),
+        "{} is missing: run `cargo build -p demo` (cargo xtask test does)",
+        bin.display()
+    );
+    bin
 }
 
 pub struct TestHub {
@@ -107,10 +123,14 @@ pub struct TestHub {
 
 impl TestHub {
     pub async fn start(store: &TestStore) -> TestHub {
+        Self::start_with(settings(store)).await
+    }
+
+    pub async fn start_with(settings: Settings) -> TestHub {
         if std::env::var_os("RUST_LOG").is_some() {
             server::telemetry::init("text");
         }
-        let running = server::start(&settings(store)).await.expect("hub starts");
+        let running = server::start(&settings).await.expect("hub starts");
         let base = format!("http://{}", running.addr);
         TestHub { running, base }
     }

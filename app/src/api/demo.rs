@@ -1,0 +1,28 @@
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use types::{AppError, DemoFault, DemoInstanceView};
+
+#[cfg(feature = "ssr")]
+fn controls(hub: &backend::Hub) -> Result<backend::catalog::DemoControls, AppError> {
+    hub.demo
+        .get()
+        .cloned()
+        .ok_or_else(|| AppError::not_found("The demo fleet is not running."))
+}
+
+#[server]
+pub async fn demo_fleet() -> Result<Vec<DemoInstanceView>, AppError> {
+    let (hub, me, _) = super::context::signed_in()?;
+    let controls = controls(&hub).or_else(super::context::fail)?;
+    controls.fleet(&me).await.or_else(super::context::fail)
+}
+
+#[server(input = Json)]
+pub async fn inject_demo_fault(instance: String, fault: DemoFault) -> Result<(), AppError> {
+    let (hub, me, source) = super::context::signed_in()?;
+    let controls = controls(&hub).or_else(super::context::fail)?;
+    controls
+        .apply(&me, &source, &instance, &fault)
+        .await
+        .or_else(super::context::fail)
+}

@@ -1,0 +1,102 @@
+use crate::api::catalog::{get_service, server_now};
+use crate::components::errors::ErrorNote;
+use crate::components::guard::RequireRole;
+use crate::components::poll::{age, size, ticker};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+use std::time::Duration;
+use types::{InstanceView, Role, ServiceDetail};
+
+#[component]
+pub fn ServicePage() -> impl IntoView {
+    let params = use_params_map();
+    let name = move || params.get().get("name").unwrap_or_default();
+    view! {
+        <Title text=name/>
+        <RequireRole role=Role::Viewer>
+            <Service name=Signal::derive(name)/>
+        </RequireRole>
+    }
+}
+
+#[component]
+fn Service(name: Signal<String>) -> impl IntoView {
+    let tick = ticker(Duration::from_secs(3));
+    let detail = Resource::new(
+        move || (name.get(), tick.get()),
+        |(n, _)| async move {
+            let now = server_now().await?;
+            get_service(n).await.map(|d| (now, d))
+        },
+    );
+    view! {
+        <p class="crumbs"><a href="/services">"Services"</a> " / " {name}</p>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok((now, d)) => detail_view(now, d).into_any(),
+                    Err(error) => view! { <ErrorNote error/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+fn detail_view(now_ms: i64, d: ServiceDetail) -> impl IntoView {
+    let s = d.service;
+    let links = [
+        ("Runbook", s.links.runbook),
+        ("Dashboard", s.links.dashboard),
+        ("Traces", s.links.traces),
+    ]
+    .into_iter()
+    .filter_map(|(label, href)| {
+        href.map(|h| view! { <a class="button-link" href=h target="_blank" rel="noopener">{label}</a> })
+    })
+    .collect_view();
+    let rows = s
+        .instances
+        .into_iter()
+        .map(|i| instance_row(now_ms, i))
+        .collect_view();
+    view! {
+        <h1>{s.name.clone()}</h1>
+        <p class="lead">{s.description} </p>
+        <p class="muted">"Team " <strong>{s.team}</strong> " · scraped every " {s.scrape_interval}</p>
+        <p class="row">{links}</p>
+        <section class="card">
+            <h2>"Instances"</h2>
+            <table class="grid" data-testid="instances">
+                <thead>
+                    <tr><th>"Instance"</th><th>"Health"</th><th>"Address"</th><th>"Last scrape"</th><th>"Took"</th><th>"Size"</th><th>"Error"</th></tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </section>
+        <section class="card">
+            <h2>"Declared in the config"</h2>
+            <pre class="config">{d.config_snippet}</pre>
+        </section>
+    }
+}
+
+fn instance_row(now_ms: i64, i: InstanceView) -> impl IntoView {
+    let (class, label) = match (i.up, i.last_scrape_ms) {
+        (true, _) => ("pill ok", "up"),
+        (false, None) => ("pill muted", "not scraped yet"),
+        (false, Some(_)) => ("pill bad", "down"),
+    };
+    let name = i.name;
+    view! {
+        <tr data-instance=name.clone()>
+            <td>{name.clone()}</td>
+            <td><span class=class data-testid="health">{label}</span></td>
+            <td><code>{i.base_url}</code></td>
+            <td>{age(now_ms, i.last_scrape_ms)}</td>
+            <td>{i.duration_ms.map_or_else(|| "–".to_string(), |d| format!("{d} ms"))}</td>
+            <td>{size(i.bytes)}</td>
+            <td class="error-text">{i.error.unwrap_or_default()}</td>
+        </tr>
+    }
+}

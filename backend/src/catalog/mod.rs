@@ -1,0 +1,282 @@
+//! The service catalog: services and instances declared in the config, their health from
+//! the scrape job, and config reloads (validated first, shown as a diff, audited).
+
+mod demo;
+mod diff;
+pub mod health;
+pub mod scraper;
+
+pub use demo::DemoControls;
+
+use crate::audit::{AuditEvent, AuditLog, Outcome};
+use crate::config::{ConfigFile, HubConfig, ServiceDef};
+use crate::{now_ms, BackendError, Principal};
+use health::HealthBoard;
+use scraper::{Scraped, Target};
+use std::sync::{Arc, PoisonError, RwLock};
+use tokio::sync::watch;
+use types::{
+    ConfigView, FleetManifest, InstanceView, LinksView, ReloadOutcome, Role, ServiceDetail, ServiceView,
+};
+
+struct Loaded {
+    config: HubConfig,
+    text: String,
+    loaded_ms: i64,
+}
+
+pub struct Catalog {
+    file: ConfigFile,
+    current: RwLock<Arc<Loaded>>,
+    fleet: RwLock<Option<FleetManifest>>,
+    demo_enabled: bool,
+    pub health: HealthBoard,
+    changes: watch::Sender<u64>,
+    audit: AuditLog,
+}
+
+impl std::fmt::Debug for Catalog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Catalog")
+            .field("file", &self.file.label())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Catalog {
+    pub fn new(
+        file: ConfigFile,
+        config: HubConfig,
+        text: String,
+        demo_enabled: bool,
+        audit: AuditLog,
+    ) -> Catalog {
+        Catalog {
+            file,
+            current: RwLock::new(Arc::new(Loaded {
+                config,
+                text,
+                loaded_ms: now_ms(),
+            })),
+            fleet: RwLock::new(None),
+            demo_enabled,
+            health: HealthBoard::default(),
+            changes: watch::channel(0).0,
+            audit,
+        }
+    }
+
+    fn loaded(&self) -> Arc<Loaded> {
+        self.current
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    pub fn config(&self) -> HubConfig {
+        self.loaded().config.clone()
+    }
+
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.changes.subscribe()
+    }
+
+    /// The demo fleet has started: its instances get their addresses.
+    pub fn set_fleet(&self, manifest: FleetManifest) {
+        *self.fleet.write().unwrap_or_else(PoisonError::into_inner) = Some(manifest);
+        self.changes.send_modify(|v| *v += 1);
+    }
+
+    /// Where an instance is: its base URL, or `demo://NAME` resolved through the fleet.
+    fn resolve(&self, base_url: &str) -> Result<String, String> {
+        let Some(name) = base_url.strip_prefix("demo://") else {
+            return Ok(base_url.trim_end_matches('/').to_string());
+        };
+        let fleet = self.fleet.read().unwrap_or_else(PoisonError::into_inner);
+        match fleet.as_ref() {
+            Some(f) => f
+                .instances
+                .iter()
+                .find(|i| i.name == name)
+                .map(|i| i.base_url.clone())
+                .ok_or_else(|| format!("the demo fleet has no instance {name}")),
+            None if self.demo_enabled => Err("the demo fleet is not running (see the hub's log)".to_string()),
+            None => Err("the demo fleet is disabled (SWITCHBOARD_DEMO=0)".to_string()),
+        }
+    }
+
+    pub fn targets(&self) -> Vec<Target> {
+        let loaded = self.loaded();
+        let mut keep = Vec::new();
+        let mut targets = Vec::new();
+        for s in &loaded.config.services {
+            for i in &s.instances {
+                keep.push((s.name.get_ref().clone(), i.name.get_ref().clone()));
+                targets.push(Target {
+                    service: s.name.get_ref().clone(),
+                    instance: i.name.get_ref().clone(),
+                    url: self
+                        .resolve(i.base_url.get_ref())
+                        .map(|base| format!("{base}{}", i.metrics_path)),
+                    interval: s.interval(),
+                });
+            }
+        }
+        self.health.retain(&keep);
+        targets
+    }
+
+    /// The body of a successful scrape; the metrics capability parses it.
+    pub fn ingest(&self, _target: &Target, _scraped: &Scraped) {}
+
+    fn view(&self, s: &ServiceDef) -> ServiceView {
+        let name = s.name.get_ref();
+        ServiceView {
+            name: name.clone(),
+            team: s.team.clone(),
+            description: s.description.clone(),
+            links: LinksView {
+                runbook: s.links.runbook.clone(),
+                dashboard: s.links.dashboard.clone(),
+                traces: s.links.traces.clone(),
+            },
+            scrape_interval: s.scrape_interval.get_ref().clone(),
+            instances: s
+                .instances
+                .iter()
+                .map(|i| {
+                    let h = self.health.get(name, i.name.get_ref());
+                    InstanceView {
+                        name: i.name.get_ref().clone(),
+                        base_url: self
+                            .resolve(i.base_url.get_ref())
+                            .unwrap_or_else(|_| i.base_url.get_ref().clone()),
+                        up: h.up,
+                        last_scrape_ms: h.last_scrape_ms,
+                        duration_ms: h.duration_ms,
+                        bytes: h.bytes,
+                        error: h.error,
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    /// Every service; any logged-in user may look.
+    pub fn services(&self, _actor: &Principal) -> Vec<ServiceView> {
+        self.loaded()
+            .config
+            .services
+            .iter()
+            .map(|s| self.view(s))
+            .collect()
+    }
+
+    pub fn service(&self, _actor: &Principal, name: &str) -> Result<ServiceDetail, BackendError> {
+        let loaded = self.loaded();
+        let s = loaded
+            .config
+            .service(name)
+            .ok_or_else(|| BackendError::NotFound(format!("no service named {name}")))?;
+        let snippet = toml::to_string_pretty(&SnippetDoc {
+            services: vec![s.clone()],
+        })
+        .unwrap_or_default();
+        Ok(ServiceDetail {
+            service: self.view(s),
+            config_snippet: snippet,
+        })
+    }
+
+    pub fn config_view(&self, actor: &Principal) -> Result<ConfigView, BackendError> {
+        actor.require(Role::Admin)?;
+        let loaded = self.loaded();
+        Ok(ConfigView {
+            file: self.file.label(),
+            text: loaded.text.clone(),
+            loaded_ms: loaded.loaded_ms,
+        })
+    }
+
+    /// Re-reads the config file. A bad file is refused with its line and field and the
+    /// running config stays; a good one replaces it and the scrapers restart. `actor` is
+    /// None for SIGHUP.
+    pub async fn reload(
+        &self,
+        actor: Option<&Principal>,
+        source: &str,
+    ) -> Result<ReloadOutcome, BackendError> {
+        let who = actor.map_or("system (SIGHUP)", |a| a.username.as_str());
+        fn event<'a>(who: &'a str, source: &'a str, outcome: Outcome, target: &'a str) -> AuditEvent<'a> {
+            AuditEvent {
+                actor: who,
+                action: "config.reload",
+                target,
+                outcome,
+                source,
+            }
+        }
+        if let Some(actor) = actor {
+            if let Err(refusal) = actor.require(Role::Admin) {
+                self.audit
+                    .record(event(who, source, Outcome::Denied, &self.file.label()))
+                    .await?;
+                return Err(refusal);
+            }
+        }
+        let old = self.loaded();
+        let (config, text) = match self.file.load() {
+            Ok(loaded) => loaded,
+            Err(e) => {
+                tracing::warn!(error = %e, "config reload refused; the running config stays");
+                self.audit
+                    .record(event(who, source, Outcome::Failed, &e.to_string()))
+                    .await?;
+                let outcome = ReloadOutcome {
+                    applied: false,
+                    error: Some(e.to_string()),
+                    line: e.line,
+                    diff: vec![],
+                    notes: vec![],
+                };
+                return Ok(outcome);
+            }
+        };
+        let diff = diff::lines(&old.text, &text);
+        let mut notes = Vec::new();
+        if !diff::changed(&diff) {
+            notes.push("The file has not changed.".to_string());
+        }
+        if config.hub != old.config.hub {
+            notes.push("[hub] settings take effect at the next restart.".to_string());
+        }
+        let (added, removed) = diff.iter().fold((0, 0), |(a, r), l| match l.op {
+            types::DiffOp::Added => (a + 1, r),
+            types::DiffOp::Removed => (a, r + 1),
+            types::DiffOp::Same => (a, r),
+        });
+        *self.current.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(Loaded {
+            config,
+            text,
+            loaded_ms: now_ms(),
+        });
+        self.changes.send_modify(|v| *v += 1);
+        let target = format!("{} (+{added} −{removed} lines)", self.file.label());
+        self.audit
+            .record(event(who, source, Outcome::Ok, &target))
+            .await?;
+        tracing::info!(%target, "config reloaded");
+        Ok(ReloadOutcome {
+            applied: true,
+            error: None,
+            line: None,
+            diff,
+            notes,
+        })
+    }
+}
+
+#[derive(serde::Serialize)]
+struct SnippetDoc {
+    services: Vec<ServiceDef>,
+}

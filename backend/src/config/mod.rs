@@ -1,0 +1,130 @@
+//! The hub's TOML configuration (config-as-code): typed, validated as a whole before it is
+//! used, with errors that name the file, the line and the field.
+
+mod services;
+
+pub use services::{parse_duration, InstanceDef, Links, ServiceDef};
+
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HubConfig {
+    #[serde(default)]
+    pub hub: HubSection,
+    #[serde(default)]
+    pub services: Vec<ServiceDef>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct HubSection {
+    pub public_url: String,
+    pub session_idle_minutes: u32,
+}
+
+impl Default for HubSection {
+    fn default() -> Self {
+        Self {
+            public_url: "http://127.0.0.1:3000".into(),
+            session_idle_minutes: 720,
+        }
+    }
+}
+
+/// A config error that names the file, the line and what is wrong with which field.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("config error in {file}{}: {message}", line.map(|l| format!(" line {l}")).unwrap_or_default())]
+pub struct ConfigError {
+    pub file: String,
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+/// Where the config comes from: a file, or the shipped text when no file is named.
+#[derive(Clone, Debug)]
+pub struct ConfigFile {
+    pub path: Option<PathBuf>,
+    pub shipped: &'static str,
+}
+
+impl ConfigFile {
+    pub fn label(&self) -> String {
+        self.path.as_ref().map_or_else(
+            || "config/demo.toml (shipped)".to_string(),
+            |p| p.display().to_string(),
+        )
+    }
+
+    /// The file's current text.
+    pub fn read(&self) -> Result<String, ConfigError> {
+        match &self.path {
+            None => Ok(self.shipped.to_string()),
+            Some(path) => std::fs::read_to_string(path).map_err(|e| ConfigError {
+                file: self.label(),
+                line: None,
+                message: format!("cannot read it: {e}"),
+            }),
+        }
+    }
+
+    pub fn load(&self) -> Result<(HubConfig, String), ConfigError> {
+        let text = self.read()?;
+        Ok((HubConfig::parse(&text, &self.label())?, text))
+    }
+}
+
+/// A problem found after parsing: the byte offset it points at, and the message.
+pub(crate) struct Invalid {
+    pub at: Option<usize>,
+    pub message: String,
+}
+
+impl HubConfig {
+    pub fn parse(text: &str, file: &str) -> Result<HubConfig, ConfigError> {
+        let config: HubConfig = toml::from_str(text).map_err(|e| ConfigError {
+            file: file.to_string(),
+            line: e.span().map(|s| line_of(text, s.start)),
+            message: e.message().trim().to_string(),
+        })?;
+        config.validate().map_err(|Invalid { at, message }| ConfigError {
+            file: file.to_string(),
+            line: at.map(|offset| line_of(text, offset)),
+            message,
+        })?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), Invalid> {
+        let url = &self.hub.public_url;
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(Invalid {
+                at: None,
+                message: format!("hub.public_url: {url:?} is not an http:// or https:// URL"),
+            });
+        }
+        if self.hub.session_idle_minutes == 0 {
+            return Err(Invalid {
+                at: None,
+                message: "hub.session_idle_minutes: must be at least 1".into(),
+            });
+        }
+        services::validate(&self.services)
+    }
+
+    pub fn secure_cookies(&self) -> bool {
+        self.hub.public_url.starts_with("https://")
+    }
+
+    pub fn service(&self, name: &str) -> Option<&ServiceDef> {
+        self.services.iter().find(|s| s.name.get_ref() == name)
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+#[cfg(test)]
+mod tests;

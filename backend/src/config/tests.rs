@@ -1,0 +1,86 @@
+use super::*;
+use std::time::Duration;
+
+const GOOD: &str = r#"
+[hub]
+public_url = "http://127.0.0.1:3000"
+
+[[services]]
+name = "orders-api"
+team = "orders"
+scrape_interval = "5s"
+[services.links]
+runbook = "https://wiki.example/orders"
+
+[[services.instances]]
+name = "orders-api-1"
+base_url = "http://127.0.0.1:9001"
+
+[[services.instances]]
+name = "orders-api-2"
+base_url = "demo://orders-api-2"
+"#;
+
+fn error_for(text: &str) -> ConfigError {
+    HubConfig::parse(text, "c.toml").expect_err("the config is refused")
+}
+
+#[test]
+fn a_good_config_parses_with_defaults() {
+    let c = HubConfig::parse(GOOD, "c.toml").expect("valid");
+    let s = c.service("orders-api").expect("declared");
+    assert_eq!(s.interval(), Duration::from_secs(5));
+    assert_eq!(s.instances[0].metrics_path, "/metrics");
+    assert_eq!(s.links.runbook.as_deref(), Some("https://wiki.example/orders"));
+}
+
+#[test]
+fn unknown_key_names_line_and_field() {
+    let e = error_for(&GOOD.replace("team = \"orders\"", "team = \"orders\"\nowner = \"x\""));
+    assert_eq!(e.line, Some(8), "{e}");
+    assert!(e.message.contains("owner"), "{e}");
+    assert!(e.to_string().starts_with("config error in c.toml line 8:"), "{e}");
+}
+
+#[test]
+fn duplicate_instance_is_refused_with_its_line() {
+    let e = error_for(&GOOD.replace("demo://orders-api-2", "http://127.0.0.1:9001"));
+    assert_eq!(e.line, Some(18), "{e}");
+    assert!(e.message.contains("registered twice"), "{e}");
+    let e = error_for(&GOOD.replace("name = \"orders-api-2\"", "name = \"orders-api-1\""));
+    assert_eq!(e.line, Some(17), "{e}");
+    assert!(e.message.contains("orders-api-1 twice"), "{e}");
+}
+
+#[test]
+fn invalid_urls_and_intervals_are_refused() {
+    for (bad, field) in [
+        ("ftp://127.0.0.1:9001", "base_url"),
+        ("http://", "base_url"),
+        ("http://user:pw@host:1", "base_url"),
+        ("http://host:99999", "base_url"),
+    ] {
+        let e = error_for(&GOOD.replace("http://127.0.0.1:9001", bad));
+        assert_eq!(e.line, Some(14), "{bad}: {e}");
+        assert!(e.message.contains(field), "{bad}: {e}");
+    }
+    let e = error_for(&GOOD.replace("\"5s\"", "\"often\""));
+    assert_eq!(e.line, Some(8), "{e}");
+    assert!(e.message.contains("scrape_interval"), "{e}");
+}
+
+#[test]
+fn hub_section_is_checked() {
+    let e = error_for("[hub]\n\npublic_url = \"ftp://x\"\n");
+    assert!(e.message.starts_with("hub.public_url:"), "{e}");
+    let e = error_for("[hub]\nsession_idle_minutes = \"ten\"\n");
+    assert_eq!(e.line, Some(2));
+}
+
+#[test]
+fn durations() {
+    assert_eq!(parse_duration("500ms"), Some(Duration::from_millis(500)));
+    assert_eq!(parse_duration("2m"), Some(Duration::from_secs(120)));
+    assert_eq!(parse_duration("5"), None);
+    assert_eq!(parse_duration("s"), None);
+}

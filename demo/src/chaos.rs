@@ -1,0 +1,151 @@
+//! Fault injection of one demo instance (`POST /chaos`, loopback only, with the fleet's
+//! token). Each fault is real: errors are returned, latency is slept, workers are held,
+//! CPU is burnt in a named function, memory is leaked, the projector really stops.
+
+use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(tag = "fault", rename_all = "snake_case")]
+pub enum Fault {
+    /// Fail this share of requests (all routes, or one route / user group).
+    Errors {
+        ratio: f64,
+        route: Option<String>,
+        user_group: Option<String>,
+    },
+    /// Add this much latency to every request.
+    Latency { ms: u64 },
+    /// Hold every worker of the pool for this many seconds.
+    PoolExhaustion { seconds: u64 },
+    /// Burn CPU in `demo::chaos::hot_spot_spin` on one thread until cleared.
+    HotSpot,
+    /// Leak this many MiB a second in `demo::chaos::leak_memory` until cleared.
+    Leak { mib_per_s: u64 },
+    /// Projector: stop applying changes (lag grows) until cleared.
+    Pause,
+    /// Projector: wait this long before each batch.
+    Slowdown { ms: u64 },
+    /// Projector: change this many rows in the read model only (drift).
+    Drift { rows: u64 },
+    /// End every fault.
+    Clear,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ChaosView {
+    pub error_ratio: f64,
+    pub error_route: Option<String>,
+    pub error_user_group: Option<String>,
+    pub latency_ms: u64,
+    pub hot_spot: bool,
+    pub leak_mib_per_s: u64,
+    pub paused: bool,
+    pub slowdown_ms: u64,
+}
+
+#[derive(Default)]
+pub struct Chaos {
+    view: Mutex<ChaosView>,
+    pub hot_spot: Arc<AtomicBool>,
+    pub leak_mib_per_s: Arc<AtomicU64>,
+    pub drift_requested: AtomicU64,
+    pub pool_hold_seconds: AtomicU64,
+}
+
+impl Chaos {
+    pub fn view(&self) -> ChaosView {
+        self.view.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    pub fn apply(&self, fault: &Fault) {
+        let mut v = self.view.lock().unwrap_or_else(PoisonError::into_inner);
+        match fault {
+            Fault::Errors {
+                ratio,
+                route,
+                user_group,
+            } => {
+                v.error_ratio = ratio.clamp(0.0, 1.0);
+                v.error_route.clone_from(route);
+                v.error_user_group.clone_from(user_group);
+            }
+            Fault::Latency { ms } => v.latency_ms = (*ms).min(30_000),
+            Fault::PoolExhaustion { seconds } => self
+                .pool_hold_seconds
+                .store((*seconds).min(600), Ordering::Relaxed),
+            Fault::HotSpot => {
+                v.hot_spot = true;
+                if !self.hot_spot.swap(true, Ordering::SeqCst) {
+                    let flag = self.hot_spot.clone();
+                    let _ = std::thread::Builder::new()
+                        .name("chaos-hot-spot".into())
+                        .spawn(move || hot_spot_spin(&flag));
+                }
+            }
+            Fault::Leak { mib_per_s } => {
+                v.leak_mib_per_s = (*mib_per_s).min(64);
+                if self.leak_mib_per_s.swap(v.leak_mib_per_s, Ordering::SeqCst) == 0 {
+                    let rate = self.leak_mib_per_s.clone();
+                    let _ = std::thread::Builder::new()
+                        .name("chaos-leak".into())
+                        .spawn(move || leak_memory(&rate));
+                }
+            }
+            Fault::Pause => v.paused = true,
+            Fault::Slowdown { ms } => v.slowdown_ms = (*ms).min(10_000),
+            Fault::Drift { rows } => {
+                self.drift_requested
+                    .fetch_add((*rows).min(1000), Ordering::Relaxed);
+            }
+            Fault::Clear => {
+                *v = ChaosView::default();
+                self.hot_spot.store(false, Ordering::SeqCst);
+                self.leak_mib_per_s.store(0, Ordering::SeqCst);
+            }
+        }
+    }
+
+    /// Whether this request should fail, under the current error fault.
+    pub fn should_fail(&self, route: &str, user_group: &str) -> bool {
+        let v = self.view.lock().unwrap_or_else(PoisonError::into_inner);
+        let matches = v.error_route.as_deref().is_none_or(|r| r == route)
+            && v.error_user_group.as_deref().is_none_or(|g| g == user_group);
+        matches && v.error_ratio > 0.0 && rand::random::<f64>() < v.error_ratio
+    }
+}
+
+/// A CPU hot spot with a name a profile can show.
+#[inline(never)]
+pub fn hot_spot_spin(running: &AtomicBool) {
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    while running.load(Ordering::Relaxed) {
+        // Plain xorshift in a plain loop: no helper calls, so the time is this function's own.
+        let mut i = 0u32;
+        while i < 1_000_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            i += 1;
+        }
+        x = std::hint::black_box(x);
+    }
+}
+
+/// A memory leak with a name a heap profile can show: the memory is never freed.
+#[inline(never)]
+pub fn leak_memory(rate: &AtomicU64) {
+    loop {
+        let mib = rate.load(Ordering::Relaxed);
+        if mib == 0 {
+            return;
+        }
+        for _ in 0..mib {
+            let block = std::hint::black_box(vec![0x5au8; 1 << 20]);
+            std::mem::forget(block);
+        }
+        std::thread::sleep(Duration::from_secs(1));
+    }
+}

@@ -1,0 +1,22 @@
+//! The demo fleet: real services the hub watches from its first start. `fleet` supervises
+//! one OS process per instance; each instance serves metrics, profiles, thread dumps and
+//! chaos. See README "Demo fleet".
+
+pub mod chaos;
+pub mod db;
+pub mod instance;
+pub mod metrics;
+pub mod orders_api;
+pub mod pool;
+pub mod process;
+pub mod profiling;
+pub mod projector;
+pub mod run;
+pub mod supervisor;
+pub mod threads;
+pub mod writer;
+
+/// The line the fleet prints once every instance listens: the hub reads it.
+pub const MANIFEST_PREFIX: &str = "SWITCHBOARD_FLEET ";
+/// The line an instance prints once it listens.
+pub const LISTENING_PREFIX: &str = "LISTENING ";

@@ -1,0 +1,413 @@
+//! `fleet`: starts one OS process per demo instance on free loopback ports, drives traffic
+//! at the orders API, stops and restarts instances on request (same port), and takes every
+//! instance down with it when its own parent goes away.
+
+use crate::db::Db;
+use crate::run::ServiceKind;
+use crate::{LISTENING_PREFIX, MANIFEST_PREFIX};
+use axum::extract::{ConnectInfo, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Serialize;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, ChildStdin, Command};
+use tokio::sync::Mutex;
+use tokio_util::sync::CancellationToken;
+
+pub struct FleetArgs {
+    pub data_dir: PathBuf,
+    pub source_url: Option<String>,
+    pub read_url: Option<String>,
+    pub token: String,
+    pub rate: u32,
+    pub traffic_per_second: u32,
+}
+
+const MEMBERS: [(ServiceKind, &str); 4] = [
+    (ServiceKind::OrdersApi, "orders-api-1"),
+    (ServiceKind::OrdersApi, "orders-api-2"),
+    (ServiceKind::OrderWriter, "order-writer-1"),
+    (ServiceKind::Projector, "projector-1"),
+];
+
+struct Member {
+    kind: ServiceKind,
+    name: &'static str,
+    port: u16,
+    process: Option<(Child, ChildStdin)>,
+}
+
+struct Fleet {
+    members: Mutex<Vec<Member>>,
+    token: String,
+    source_url: String,
+    read_url: String,
+    rate: u32,
+    client: reqwest::Client,
+}
+
+#[derive(Serialize)]
+pub struct ManifestInstance {
+    pub service: String,
+    pub name: String,
+    pub base_url: String,
+}
+
+#[derive(Serialize)]
+pub struct Manifest {
+    pub control_url: String,
+    pub instances: Vec<ManifestInstance>,
+}
+
+pub async fn fleet(args: FleetArgs) -> Result<(), String> {
+    std::fs::create_dir_all(&args.data_dir).map_err(|e| format!("{}: {e}", args.data_dir.display()))?;
+    let sqlite = |file: &str| format!("sqlite://{}?mode=rwc", args.data_dir.join(file).display());
+    let source_url = args.source_url.clone().unwrap_or_else(|| sqlite("source.db"));
+    let read_url = args.read_url.clone().unwrap_or_else(|| sqlite("read.db"));
+    let source = Db::connect(&source_url)
+        .await
+        .map_err(|e| format!("source database: {e}"))?;
+    source
+        .create_source_schema()
+        .await
+        .map_err(|e| format!("source schema: {e}"))?;
+    let read = Db::connect(&read_url)
+        .await
+        .map_err(|e| format!("read-model database: {e}"))?;
+    read.create_read_schema()
+        .await
+        .map_err(|e| format!("read-model schema: {e}"))?;
+
+    let fleet = Arc::new(Fleet {
+        members: Mutex::new(
+            MEMBERS
+                .iter()
+                .map(|(kind, name)| Member {
+                    kind: *kind,
+                    name,
+                    port: 0,
+                    process: None,
+                })
+                .collect(),
+        ),
+        token: args.token.clone(),
+        source_url,
+        read_url,
+        rate: args.rate,
+        client: reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|e| e.to_string())?,
+    });
+    {
+        let mut members = fleet.members.lock().await;
+        for m in members.iter_mut() {
+            fleet.start(m).await?;
+        }
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| e.to_string())?;
+    let control = listener.local_addr().map_err(|e| e.to_string())?;
+    print_manifest(&fleet, control).await;
+
+    let stop = CancellationToken::new();
+    tokio::spawn(drive_traffic(
+        fleet.clone(),
+        source,
+        args.traffic_per_second,
+        stop.clone(),
+    ));
+    tokio::spawn(parent_watch(stop.clone()));
+    let app = Router::new()
+        .route("/fleet", get(fleet_view))
+        .route("/chaos", post(chaos))
+        .with_state(fleet.clone())
+        .into_make_service_with_connect_info::<SocketAddr>();
+    let stopped = stop.clone();
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(async move { stopped.cancelled().await })
+        .await;
+    fleet.stop_all().await;
+    served.map_err(|e| e.to_string())
+}
+
+async fn parent_watch(stop: CancellationToken) {
+    let inner = CancellationToken::new();
+    tokio::spawn(crate::run::exit_with_parent_signal(inner.clone()));
+    inner.cancelled().await;
+    stop.cancel();
+}
+
+async fn print_manifest(fleet: &Fleet, control: SocketAddr) {
+    let members = fleet.members.lock().await;
+    let manifest = Manifest {
+        control_url: format!("http://{control}"),
+        instances: members
+            .iter()
+            .map(|m| ManifestInstance {
+                service: m.kind.service().to_string(),
+                name: m.name.to_string(),
+                base_url: format!("http://127.0.0.1:{}", m.port),
+            })
+            .collect(),
+    };
+    println!(
+        "{MANIFEST_PREFIX}{}",
+        serde_json::to_string(&manifest).unwrap_or_default()
+    );
+}
+
+impl Fleet {
+    /// Starts a member's process (on its old port when it had one) and waits for it to listen.
+    async fn start(&self, m: &mut Member) -> Result<(), String> {
+        if m.process.is_some() {
+            return Ok(());
+        }
+        let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+        let kind = match m.kind {
+            ServiceKind::OrdersApi => "orders-api",
+            ServiceKind::OrderWriter => "order-writer",
+            ServiceKind::Projector => "projector",
+        };
+        let mut child = Command::new(exe)
+            .args([
+                "instance",
+                "--kind",
+                kind,
+                "--name",
+                m.name,
+                "--port",
+                &m.port.to_string(),
+            ])
+            .args(["--rate", &self.rate.to_string()])
+            .env("SWITCHBOARD_DEMO_TOKEN", &self.token)
+            .env("DEMO_SOURCE_URL", &self.source_url)
+            .env("DEMO_READ_URL", &self.read_url)
+            // jemalloc's sampling heap profiler, read by jemalloc before the first allocation.
+            .env(
+                "_RJEM_MALLOC_CONF",
+                "prof:true,prof_active:true,lg_prof_sample:17",
+            )
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| format!("{}: could not start: {e}", m.name))?;
+        let stdin = child.stdin.take().ok_or("no stdin")?;
+        let stdout = child.stdout.take().ok_or("no stdout")?;
+        let mut lines = BufReader::new(stdout).lines();
+        let announced = tokio::time::timeout(Duration::from_secs(30), async {
+            while let Ok(Some(line)) = lines.next_line().await {
+                if let Some(port) = line.strip_prefix(LISTENING_PREFIX) {
+                    return port.trim().parse::<u16>().ok();
+                }
+            }
+            None
+        })
+        .await;
+        let Ok(Some(port)) = announced else {
+            let _ = child.start_kill();
+            return Err(format!("{} did not start listening within 30 s", m.name));
+        };
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        m.port = port;
+        m.process = Some((child, stdin));
+        tracing::info!(instance = m.name, port, "started");
+        Ok(())
+    }
+
+    async fn stop(m: &mut Member) {
+        if let Some((mut child, stdin)) = m.process.take() {
+            drop(stdin);
+            let _ = child.start_kill();
+            let _ = child.wait().await;
+            tracing::info!(instance = m.name, "stopped");
+        }
+    }
+
+    async fn stop_all(&self) {
+        let mut members = self.members.lock().await;
+        for m in members.iter_mut() {
+            Self::stop(m).await;
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct MemberView {
+    service: &'static str,
+    name: &'static str,
+    base_url: String,
+    running: bool,
+    chaos: Option<serde_json::Value>,
+}
+
+async fn fleet_view(State(fleet): State<Arc<Fleet>>) -> Json<serde_json::Value> {
+    let mut members = fleet.members.lock().await;
+    let mut out = Vec::new();
+    for m in members.iter_mut() {
+        let running = match &mut m.process {
+            Some((child, _)) => matches!(child.try_wait(), Ok(None)),
+            None => false,
+        };
+        let base_url = format!("http://127.0.0.1:{}", m.port);
+        let chaos = if running {
+            let res = fleet
+                .client
+                .get(format!("{base_url}/chaos"))
+                .bearer_auth(&fleet.token)
+                .send()
+                .await;
+            match res {
+                Ok(r) => r.json().await.ok(),
+                Err(_) => None,
+            }
+        } else {
+            None
+        };
+        out.push(MemberView {
+            service: m.kind.service(),
+            name: m.name,
+            base_url,
+            running,
+            chaos,
+        });
+    }
+    Json(serde_json::json!({ "instances": out }))
+}
+
+fn refuse(status: StatusCode, message: &str) -> Response {
+    (status, Json(serde_json::json!({ "error": message }))).into_response()
+}
+
+/// `POST /chaos {"instance": NAME, "fault": …}`: `stop` and `start` are the fleet's own;
+/// every other fault is passed to the instance.
+async fn chaos(
+    State(fleet): State<Arc<Fleet>>,
+    ConnectInfo(from): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Json(mut body): Json<serde_json::Value>,
+) -> Response {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    if !from.ip().is_loopback() || bearer != Some(fleet.token.as_str()) {
+        return refuse(
+            StatusCode::FORBIDDEN,
+            "chaos needs loopback and the fleet's token",
+        );
+    }
+    let Some(name) = body.get("instance").and_then(|v| v.as_str()).map(str::to_string) else {
+        return refuse(StatusCode::BAD_REQUEST, "name the instance");
+    };
+    let fault = body
+        .get("fault")
+        .and_then(|v| v.as_str())
+        .unwrap_or("")
+        .to_string();
+    let mut members = fleet.members.lock().await;
+    let Some(member) = members.iter_mut().find(|m| m.name == name) else {
+        return refuse(StatusCode::NOT_FOUND, "no such instance in the fleet");
+    };
+    match fault.as_str() {
+        "stop" => {
+            Fleet::stop(member).await;
+            Json(serde_json::json!({ "instance": name, "running": false })).into_response()
+        }
+        "start" => match fleet.start(member).await {
+            Ok(()) => Json(serde_json::json!({ "instance": name, "running": true })).into_response(),
+            Err(e) => refuse(StatusCode::INTERNAL_SERVER_ERROR, &e),
+        },
+        _ => {
+            if member.process.is_none() {
+                return refuse(StatusCode::CONFLICT, "the instance is stopped");
+            }
+            if let Some(obj) = body.as_object_mut() {
+                obj.remove("instance");
+            }
+            let url = format!("http://127.0.0.1:{}/chaos", member.port);
+            match fleet
+                .client
+                .post(url)
+                .bearer_auth(&fleet.token)
+                .json(&body)
+                .send()
+                .await
+            {
+                Ok(r) => {
+                    let status = StatusCode::from_u16(r.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+                    let text = r.text().await.unwrap_or_default();
+                    (status, [(header::CONTENT_TYPE, "application/json")], text).into_response()
+                }
+                Err(e) => refuse(
+                    StatusCode::BAD_GATEWAY,
+                    &format!("the instance did not answer: {e}"),
+                ),
+            }
+        }
+    }
+}
+
+/// Steady, varied traffic at the orders API, so rates, latencies and errors move.
+async fn drive_traffic(fleet: Arc<Fleet>, source: Db, per_second: u32, stop: CancellationToken) {
+    let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(per_second.max(1))));
+    let mut max_id = 1i64;
+    let mut n: u64 = 0;
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        n += 1;
+        if n % 100 == 1 {
+            if let Ok((Some(m),)) = sqlx::query_as::<_, (Option<i64>,)>("SELECT MAX(id) FROM orders")
+                .fetch_one(&source.pool)
+                .await
+            {
+                max_id = m.max(1);
+            }
+        }
+        let ports: Vec<u16> = {
+            let members = fleet.members.lock().await;
+            members
+                .iter()
+                .filter(|m| m.kind == ServiceKind::OrdersApi && m.process.is_some())
+                .map(|m| m.port)
+                .collect()
+        };
+        let Some(port) = ports
+            .get(usize::try_from(n).unwrap_or(0) % ports.len().max(1))
+            .copied()
+        else {
+            continue;
+        };
+        let path = if n.is_multiple_of(10) {
+            format!("/orders?customer=c{:04}", rand::random::<u16>() % 500)
+        } else {
+            // A few ids past the newest: the read model lags, so some are not there yet.
+            format!("/orders/{}", 1 + rand::random::<i64>().rem_euclid(max_id + 5))
+        };
+        let trace = format!(
+            "00-{:032x}-{:016x}-01",
+            rand::random::<u128>(),
+            rand::random::<u64>()
+        );
+        let req = fleet
+            .client
+            .get(format!("http://127.0.0.1:{port}{path}"))
+            .header("x-user-group", crate::writer::pick_group())
+            .header("traceparent", trace);
+        tokio::spawn(async move {
+            let _ = req.send().await;
+        });
+    }
+}

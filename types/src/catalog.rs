@@ -1,0 +1,138 @@
+use serde::{Deserialize, Serialize};
+
+/// One instance as the catalog sees it: where it is and how its last scrape went.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstanceView {
+    pub name: String,
+    pub base_url: String,
+    pub up: bool,
+    pub last_scrape_ms: Option<i64>,
+    pub duration_ms: Option<i64>,
+    pub bytes: Option<i64>,
+    pub error: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinksView {
+    pub runbook: Option<String>,
+    pub dashboard: Option<String>,
+    pub traces: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceView {
+    pub name: String,
+    pub team: String,
+    pub description: String,
+    pub links: LinksView,
+    pub scrape_interval: String,
+    pub instances: Vec<InstanceView>,
+}
+
+/// A service with the part of the config file that declares it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceDetail {
+    pub service: ServiceView,
+    pub config_snippet: String,
+}
+
+/// The running config, as the Config page shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigView {
+    pub file: String,
+    pub text: String,
+    pub loaded_ms: i64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DiffOp {
+    Same,
+    Added,
+    Removed,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiffLine {
+    pub op: DiffOp,
+    pub text: String,
+}
+
+/// What a reload did: applied with its diff, or refused with the error (the running config
+/// stays as it was).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReloadOutcome {
+    pub applied: bool,
+    pub error: Option<String>,
+    pub line: Option<usize>,
+    pub diff: Vec<DiffLine>,
+    pub notes: Vec<String>,
+}
+
+/// The address book the demo fleet prints when it has started.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FleetManifest {
+    pub control_url: String,
+    pub instances: Vec<FleetInstance>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FleetInstance {
+    pub service: String,
+    pub name: String,
+    pub base_url: String,
+}
+
+/// A fault of the demo fleet, in the fleet's own JSON shape (`{"fault": "hot_spot"}`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "fault", rename_all = "snake_case")]
+pub enum DemoFault {
+    Stop,
+    Start,
+    Errors { ratio: f64 },
+    Latency { ms: u64 },
+    PoolExhaustion { seconds: u64 },
+    HotSpot,
+    Leak { mib_per_s: u64 },
+    Pause,
+    Slowdown { ms: u64 },
+    Drift { rows: u64 },
+    Clear,
+}
+
+impl DemoFault {
+    pub fn label(&self) -> String {
+        match self {
+            DemoFault::Stop => "stop".into(),
+            DemoFault::Start => "start".into(),
+            DemoFault::Errors { ratio } => format!("errors {:.0}%", ratio * 100.0),
+            DemoFault::Latency { ms } => format!("latency {ms} ms"),
+            DemoFault::PoolExhaustion { seconds } => format!("pool exhaustion {seconds} s"),
+            DemoFault::HotSpot => "CPU hot spot".into(),
+            DemoFault::Leak { mib_per_s } => format!("leak {mib_per_s} MiB/s"),
+            DemoFault::Pause => "pause projector".into(),
+            DemoFault::Slowdown { ms } => format!("slow projector {ms} ms"),
+            DemoFault::Drift { rows } => format!("drift {rows} rows"),
+            DemoFault::Clear => "clear faults".into(),
+        }
+    }
+}
+
+/// The faults an instance currently has, as the fleet reports them.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct DemoChaos {
+    pub error_ratio: f64,
+    pub latency_ms: u64,
+    pub hot_spot: bool,
+    pub leak_mib_per_s: u64,
+    pub paused: bool,
+    pub slowdown_ms: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DemoInstanceView {
+    pub service: String,
+    pub name: String,
+    pub base_url: String,
+    pub running: bool,
+    pub chaos: Option<DemoChaos>,
+}
