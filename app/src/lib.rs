@@ -61,6 +61,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/audit") view=pages::audit::AuditPage/>
                     <Route path=path!("/services") view=pages::services::ServicesPage/>
                     <Route path=path!("/services/:name") view=pages::service::ServicePage/>
+                    <Route
+                        path=path!("/services/:name/conformance")
+                        view=pages::service_conformance::ServiceConformancePage
+                    />
+                    <Route path=path!("/conformance") view=pages::conformance::ConformancePage/>
+                    <Route path=path!("/catalog") view=pages::metric_catalog::MetricCatalogPage/>
                     <Route path=path!("/admin/config") view=pages::config::ConfigPage/>
                     <Route path=path!("/admin/demo") view=pages::demo::DemoPage/>
                 </Routes>

@@ -26,19 +26,14 @@ pub struct HubSetup {
     pub config_file: ConfigFile,
     pub config: HubConfig,
     pub config_text: String,
+    pub metric_catalog: crate::metrics::MetricCatalog,
     pub demo_enabled: bool,
 }
 
 impl Hub {
     pub fn new(store: Store, setup: HubSetup) -> Self {
         let audit = AuditLog::new(store.clone());
-        let catalog = Catalog::new(
-            setup.config_file,
-            setup.config,
-            setup.config_text,
-            setup.demo_enabled,
-            audit.clone(),
-        );
+        let catalog = Catalog::new(setup, audit.clone());
         Self {
             catalog: Arc::new(catalog),
             demo: Arc::new(OnceLock::new()),

@@ -7,6 +7,7 @@ pub mod catalog;
 mod clock;
 pub mod config;
 mod error;
+pub mod metrics;
 pub mod store;
 
 pub use clock::now_ms;

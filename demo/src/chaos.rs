@@ -11,11 +11,7 @@ use std::time::Duration;
 #[serde(tag = "fault", rename_all = "snake_case")]
 pub enum Fault {
     /// Fail this share of requests (all routes, or one route / user group).
-    Errors {
-        ratio: f64,
-        route: Option<String>,
-        user_group: Option<String>,
-    },
+    Errors { ratio: f64, route: Option<String>, user_group: Option<String> },
     /// Add this much latency to every request.
     Latency { ms: u64 },
     /// Hold every worker of the pool for this many seconds.
@@ -30,8 +26,43 @@ pub enum Fault {
     Slowdown { ms: u64 },
     /// Projector: change this many rows in the read model only (drift).
     Drift { rows: u64 },
+    /// Break the shared metric format: `wrong_type` declares a counter as a gauge,
+    /// `drop_label` drops the required `pool` label.
+    BadMetrics { mode: BadMetrics },
     /// End every fault.
     Clear,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum BadMetrics {
+    WrongType,
+    DropLabel,
+}
+
+impl BadMetrics {
+    /// The exposition as this fault breaks it.
+    pub fn apply(self, text: &str) -> String {
+        match self {
+            BadMetrics::WrongType => text
+                .replace("# TYPE process_cpu_seconds_total counter", "# TYPE process_cpu_seconds_total gauge")
+                .replace("# TYPE process_cpu_seconds counter", "# TYPE process_cpu_seconds gauge"),
+            BadMetrics::DropLabel => text
+                .lines()
+                .map(|l| {
+                    if l.starts_with("worker_pool_") {
+                        match (l.find('{'), l.find('}')) {
+                            (Some(a), Some(b)) if a < b => format!("{}{}", &l[..a], &l[b + 1..]),
+                            _ => l.to_string(),
+                        }
+                    } else {
+                        l.to_string()
+                    }
+                })
+                .map(|l| l + "\n")
+                .collect(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -44,6 +75,7 @@ pub struct ChaosView {
     pub leak_mib_per_s: u64,
     pub paused: bool,
     pub slowdown_ms: u64,
+    pub bad_metrics: Option<BadMetrics>,
 }
 
 #[derive(Default)]
@@ -63,19 +95,15 @@ impl Chaos {
     pub fn apply(&self, fault: &Fault) {
         let mut v = self.view.lock().unwrap_or_else(PoisonError::into_inner);
         match fault {
-            Fault::Errors {
-                ratio,
-                route,
-                user_group,
-            } => {
+            Fault::Errors { ratio, route, user_group } => {
                 v.error_ratio = ratio.clamp(0.0, 1.0);
                 v.error_route.clone_from(route);
                 v.error_user_group.clone_from(user_group);
             }
             Fault::Latency { ms } => v.latency_ms = (*ms).min(30_000),
-            Fault::PoolExhaustion { seconds } => self
-                .pool_hold_seconds
-                .store((*seconds).min(600), Ordering::Relaxed),
+            Fault::PoolExhaustion { seconds } => {
+                self.pool_hold_seconds.store((*seconds).min(600), Ordering::Relaxed)
+            }
             Fault::HotSpot => {
                 v.hot_spot = true;
                 if !self.hot_spot.swap(true, Ordering::SeqCst) {
@@ -96,9 +124,9 @@ impl Chaos {
             }
             Fault::Pause => v.paused = true,
             Fault::Slowdown { ms } => v.slowdown_ms = (*ms).min(10_000),
+            Fault::BadMetrics { mode } => v.bad_metrics = Some(*mode),
             Fault::Drift { rows } => {
-                self.drift_requested
-                    .fetch_add((*rows).min(1000), Ordering::Relaxed);
+                self.drift_requested.fetch_add((*rows).min(1000), Ordering::Relaxed);
             }
             Fault::Clear => {
                 *v = ChaosView::default();
@@ -147,5 +175,19 @@ pub fn leak_memory(rate: &AtomicU64) {
             std::mem::forget(block);
         }
         std::thread::sleep(Duration::from_secs(1));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_metrics_break_the_format() {
+        let text = "# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total 1\n# TYPE worker_pool_max_workers gauge\nworker_pool_max_workers{pool=\"p\"} 8\n";
+        assert!(BadMetrics::WrongType.apply(text).contains("# TYPE process_cpu_seconds_total gauge"));
+        let dropped = BadMetrics::DropLabel.apply(text);
+        assert!(dropped.contains("worker_pool_max_workers 8\n"), "{dropped}");
+        assert!(dropped.contains("process_cpu_seconds_total 1\n"));
     }
 }

@@ -29,9 +29,7 @@ impl Db {
         } else if url.starts_with("mysql:") || url.starts_with("mariadb:") {
             Engine::Mysql
         } else {
-            return Err(sqlx::Error::Configuration(
-                format!("unsupported database URL {url}").into(),
-            ));
+            return Err(sqlx::Error::Configuration(format!("unsupported database URL {url}").into()));
         };
         let pool = AnyPoolOptions::new()
             .max_connections(if engine == Engine::Sqlite { 4 } else { 8 })
@@ -158,9 +156,7 @@ mod tests {
 
     fn db(engine: Engine) -> Db {
         install_default_drivers();
-        let pool = AnyPoolOptions::new()
-            .connect_lazy("sqlite::memory:")
-            .expect("lazy pool");
+        let pool = AnyPoolOptions::new().connect_lazy("sqlite::memory:").expect("lazy pool");
         Db { pool, engine }
     }
 

@@ -40,32 +40,10 @@ impl Instance {
             "bytes",
             "Resident memory of the process.",
         );
-        metrics.declare(
-            "worker_pool_active_workers",
-            Kind::Gauge,
-            "",
-            "Workers of the pool running a task.",
-        );
-        metrics.declare(
-            "worker_pool_max_workers",
-            Kind::Gauge,
-            "",
-            "Workers the pool has at most.",
-        );
-        metrics.declare(
-            "worker_pool_queued_tasks",
-            Kind::Gauge,
-            "",
-            "Tasks waiting for a worker.",
-        );
-        Instance {
-            name,
-            metrics,
-            chaos: Chaos::default(),
-            pool,
-            token,
-            refresh: Box::new(|_| {}),
-        }
+        metrics.declare("worker_pool_active_workers", Kind::Gauge, "", "Workers of the pool running a task.");
+        metrics.declare("worker_pool_max_workers", Kind::Gauge, "", "Workers the pool has at most.");
+        metrics.declare("worker_pool_queued_tasks", Kind::Gauge, "", "Tasks waiting for a worker.");
+        Instance { name, metrics, chaos: Chaos::default(), pool, token, refresh: Box::new(|_| {}) }
     }
 
     fn refresh_common(&self) {
@@ -73,13 +51,7 @@ impl Instance {
         m.set("process_cpu_seconds_total", vec![], process::cpu_seconds());
         m.set("process_resident_memory_bytes", vec![], process::resident_bytes());
         let pool = || {
-            vec![(
-                "pool",
-                format!(
-                    "{}-workers",
-                    self.name.rsplit_once('-').map_or(&*self.name, |(k, _)| k)
-                ),
-            )]
+            vec![("pool", format!("{}-workers", self.name.rsplit_once('-').map_or(&*self.name, |(k, _)| k)))]
         };
         #[expect(clippy::cast_precision_loss, reason = "pool sizes are small")]
         {
@@ -104,29 +76,22 @@ pub fn router(instance: Shared) -> Router<Shared> {
 
 async fn metrics(State(i): State<Shared>, headers: HeaderMap) -> Response {
     i.refresh_common();
-    let accept = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
     let openmetrics = accept.contains("application/openmetrics-text");
     let content_type = if openmetrics {
         "application/openmetrics-text; version=1.0.0; charset=utf-8"
     } else {
         "text/plain; version=0.0.4; charset=utf-8"
     };
-    (
-        [(header::CONTENT_TYPE, content_type)],
-        i.metrics.render(openmetrics),
-    )
-        .into_response()
+    let mut body = i.metrics.render(openmetrics);
+    if let Some(bad) = i.chaos.view().bad_metrics {
+        body = bad.apply(&body);
+    }
+    ([(header::CONTENT_TYPE, content_type)], body).into_response()
 }
 
 async fn thread_dump(State(i): State<Shared>) -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        threads::dump(&i.name),
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], threads::dump(&i.name)).into_response()
 }
 
 /// Only from this machine, and only with the fleet's token.

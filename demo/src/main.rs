@@ -7,10 +7,7 @@ use std::path::PathBuf;
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 #[derive(Parser)]
-#[command(
-    name = "switchboard-demo",
-    about = "The demo fleet the Switchboard hub watches."
-)]
+#[command(name = "switchboard-demo", about = "The demo fleet the Switchboard hub watches.")]
 struct Cli {
     /// Default: `fleet` with its defaults, so `cargo run -p demo` starts the whole fleet.
     #[command(subcommand)]
@@ -72,13 +69,7 @@ async fn main() -> std::process::ExitCode {
         traffic: 30,
     });
     let result = match command {
-        Cmd::Fleet {
-            data_dir,
-            source_url,
-            read_url,
-            rate,
-            traffic,
-        } => {
+        Cmd::Fleet { data_dir, source_url, read_url, rate, traffic } => {
             demo::supervisor::fleet(FleetArgs {
                 data_dir,
                 source_url,
@@ -89,24 +80,8 @@ async fn main() -> std::process::ExitCode {
             })
             .await
         }
-        Cmd::Instance {
-            kind,
-            name,
-            port,
-            source_url,
-            read_url,
-            rate,
-        } => {
-            demo::run::instance(InstanceArgs {
-                kind,
-                name,
-                port,
-                token,
-                source_url,
-                read_url,
-                rate,
-            })
-            .await
+        Cmd::Instance { kind, name, port, source_url, read_url, rate } => {
+            demo::run::instance(InstanceArgs { kind, name, port, token, source_url, read_url, rate }).await
         }
     };
     match result {

@@ -61,13 +61,7 @@ impl Registry {
         buckets: &'static [f64],
     ) {
         let mut f = self.families.lock().unwrap_or_else(PoisonError::into_inner);
-        f.entry(name).or_insert(Family {
-            help,
-            kind,
-            unit,
-            buckets,
-            series: BTreeMap::new(),
-        });
+        f.entry(name).or_insert(Family { help, kind, unit, buckets, series: BTreeMap::new() });
     }
 
     fn with_series(&self, name: &'static str, labels: Labels, act: impl FnOnce(&mut Series, &'static [f64])) {
@@ -95,11 +89,7 @@ impl Registry {
     pub fn inc_with_exemplar(&self, name: &'static str, labels: Labels, trace_id: &str) {
         self.with_series(name, labels, |s, _| {
             s.value += 1.0;
-            s.exemplar = Some(Exemplar {
-                trace_id: trace_id.to_string(),
-                value: 1.0,
-                at_s: now_s(),
-            });
+            s.exemplar = Some(Exemplar { trace_id: trace_id.to_string(), value: 1.0, at_s: now_s() });
         });
     }
 
@@ -115,11 +105,7 @@ impl Registry {
                 // Stored per bucket, made cumulative when rendered.
                 s.buckets[i] += 1;
                 if let Some(t) = trace_id {
-                    s.bucket_exemplars[i] = Some(Exemplar {
-                        trace_id: t.to_string(),
-                        value,
-                        at_s: now_s(),
-                    });
+                    s.bucket_exemplars[i] = Some(Exemplar { trace_id: t.to_string(), value, at_s: now_s() });
                 }
             }
         });
@@ -146,11 +132,7 @@ fn render_family(out: &mut String, name: &str, family: &Family, om: bool) {
         Kind::Histogram => "histogram",
     };
     // OpenMetrics names a counter family without its _total suffix.
-    let family_name = if om && family.kind == Kind::Counter {
-        name.trim_end_matches("_total")
-    } else {
-        name
-    };
+    let family_name = if om && family.kind == Kind::Counter { name.trim_end_matches("_total") } else { name };
     let _ = writeln!(out, "# HELP {family_name} {}", family.help);
     let _ = writeln!(out, "# TYPE {family_name} {kind}");
     if om && !family.unit.is_empty() {
@@ -191,23 +173,14 @@ fn render_family(out: &mut String, name: &str, family: &Family, om: bool) {
 }
 
 fn write_exemplar(out: &mut String, e: &Exemplar) {
-    let _ = write!(
-        out,
-        " # {{trace_id=\"{}\"}} {} {:.3}",
-        e.trace_id,
-        fmt_f(e.value),
-        e.at_s
-    );
+    let _ = write!(out, " # {{trace_id=\"{}\"}} {} {:.3}", e.trace_id, fmt_f(e.value), e.at_s);
 }
 
 fn render_labels(labels: &[(&'static str, String)], le: Option<&str>) -> String {
     if labels.is_empty() && le.is_none() {
         return String::new();
     }
-    let mut parts: Vec<String> = labels
-        .iter()
-        .map(|(k, v)| format!("{k}=\"{}\"", escape(v)))
-        .collect();
+    let mut parts: Vec<String> = labels.iter().map(|(k, v)| format!("{k}=\"{}\"", escape(v))).collect();
     if let Some(le) = le {
         parts.push(format!("le=\"{le}\""));
     }
@@ -227,10 +200,7 @@ fn fmt_f(v: f64) -> String {
 }
 
 fn now_s() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0)
 }
 
 #[cfg(test)]
@@ -248,17 +218,8 @@ mod tests {
             "Latency.",
             LATENCY_BUCKETS,
         );
-        r.inc_with_exemplar(
-            "http_requests_total",
-            vec![("route", "/orders/{id}".into())],
-            "abc123",
-        );
-        r.observe(
-            "http_request_duration_seconds",
-            vec![("route", "/x".into())],
-            0.003,
-            Some("t1"),
-        );
+        r.inc_with_exemplar("http_requests_total", vec![("route", "/orders/{id}".into())], "abc123");
+        r.observe("http_request_duration_seconds", vec![("route", "/x".into())], 0.003, Some("t1"));
         let text = r.render(false);
         assert!(
             text.contains(
@@ -281,10 +242,7 @@ mod tests {
         assert!(!text.contains("# EOF") && !text.contains("trace_id"));
         let om = r.render(true);
         assert!(om.contains("# TYPE http_requests counter\n"), "{om}");
-        assert!(
-            om.contains("# UNIT http_request_duration_seconds seconds\n"),
-            "{om}"
-        );
+        assert!(om.contains("# UNIT http_request_duration_seconds seconds\n"), "{om}");
         assert!(om.contains("le=\"0.005\"} 1 # {trace_id=\"t1\"} 0.003 "), "{om}");
         assert!(om.ends_with("# EOF\n"));
     }

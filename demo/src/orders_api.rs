@@ -26,30 +26,13 @@ struct Order {
 type OrderRow = (i64, String, String, i64, String, i64);
 
 fn order((id, customer, user_group, amount_cents, status, updated_ms): OrderRow) -> Order {
-    Order {
-        id,
-        customer,
-        user_group,
-        amount_cents,
-        status,
-        updated_ms,
-    }
+    Order { id, customer, user_group, amount_cents, status, updated_ms }
 }
 
 pub fn declare_metrics(i: &Shared) {
     let m = &i.metrics;
-    m.declare(
-        "http_requests_total",
-        Kind::Counter,
-        "",
-        "HTTP requests answered.",
-    );
-    m.declare(
-        "http_request_errors_total",
-        Kind::Counter,
-        "",
-        "HTTP requests that failed, by error kind.",
-    );
+    m.declare("http_requests_total", Kind::Counter, "", "HTTP requests answered.");
+    m.declare("http_request_errors_total", Kind::Counter, "", "HTTP requests that failed, by error kind.");
     m.declare_histogram(
         "http_request_duration_seconds",
         Kind::Histogram,
@@ -75,11 +58,8 @@ struct Request {
 
 impl Request {
     fn new(route: &'static str, headers: &HeaderMap) -> Request {
-        let user_group = headers
-            .get("x-user-group")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("retail")
-            .to_string();
+        let user_group =
+            headers.get("x-user-group").and_then(|v| v.to_str().ok()).unwrap_or("retail").to_string();
         // W3C traceparent: 00-<32 hex trace id>-<16 hex span id>-<flags>
         let trace_id = headers
             .get("traceparent")
@@ -87,12 +67,7 @@ impl Request {
             .and_then(|t| t.split('-').nth(1))
             .filter(|t| t.len() == 32)
             .map_or_else(|| format!("{:032x}", rand::random::<u128>()), str::to_string);
-        Request {
-            route,
-            user_group,
-            trace_id,
-            started: Instant::now(),
-        }
+        Request { route, user_group, trace_id, started: Instant::now() }
     }
 
     fn finish(&self, i: &Shared, status: StatusCode, error_kind: Option<&str>) {
@@ -156,11 +131,9 @@ async fn answer<T: Serialize + Send + 'static>(
         .await;
     let (status, kind, body) = match ran {
         Ok(Outcome::Ok(v)) => (StatusCode::OK, None, serde_json::to_value(v).unwrap_or_default()),
-        Ok(Outcome::NotFound) => (
-            StatusCode::NOT_FOUND,
-            Some("not_found"),
-            serde_json::json!({"error": "no such order"}),
-        ),
+        Ok(Outcome::NotFound) => {
+            (StatusCode::NOT_FOUND, Some("not_found"), serde_json::json!({"error": "no such order"}))
+        }
         Ok(Outcome::Injected) => (
             StatusCode::INTERNAL_SERVER_ERROR,
             Some("injected"),
@@ -199,11 +172,7 @@ async fn get_order(
         req.finish(&i, StatusCode::BAD_REQUEST, Some("bad_request"));
         return (StatusCode::BAD_REQUEST, "order ids are integers").into_response();
     };
-    const FRAMES: &[&str] = &[
-        "demo::db::fetch_order",
-        "demo::orders_api::get_order",
-        "demo::pool::run_task",
-    ];
+    const FRAMES: &[&str] = &["demo::db::fetch_order", "demo::orders_api::get_order", "demo::pool::run_task"];
     answer(i, req, FRAMES, async move {
         let sql = db.sql("SELECT id, customer, user_group, amount_cents, status, updated_ms FROM orders_view WHERE id = $1");
         let row: Option<OrderRow> = sqlx::query_as(&sql).bind(id).fetch_optional(&db.pool).await?;
@@ -224,11 +193,8 @@ async fn list_orders(
     headers: HeaderMap,
 ) -> Response {
     let req = Request::new("/orders", &headers);
-    const FRAMES: &[&str] = &[
-        "demo::db::list_orders",
-        "demo::orders_api::list_orders",
-        "demo::pool::run_task",
-    ];
+    const FRAMES: &[&str] =
+        &["demo::db::list_orders", "demo::orders_api::list_orders", "demo::pool::run_task"];
     answer(i, req, FRAMES, async move {
         let customer = q.customer.unwrap_or_default();
         let sql = db.sql(
@@ -247,11 +213,7 @@ pub fn exhaust_pool(pool: &WorkerPool, seconds: u64) {
         pool.occupy(Box::new(move || {
             threads::record(Activity {
                 state: ThreadState::TimedWaiting,
-                frames: vec![
-                    "std::thread::sleep",
-                    "demo::chaos::hold_worker",
-                    "demo::pool::run_task",
-                ],
+                frames: vec!["std::thread::sleep", "demo::chaos::hold_worker", "demo::pool::run_task"],
                 waiting_on: None,
                 holding: vec![],
             });

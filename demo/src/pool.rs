@@ -29,10 +29,7 @@ pub struct WorkerPool {
     sender: Mutex<Sender<Task>>,
 }
 
-const IDLE_FRAMES: &[&str] = &[
-    "std::sync::mpsc::Receiver::recv",
-    "demo::pool::WorkerPool::next_task",
-];
+const IDLE_FRAMES: &[&str] = &["std::sync::mpsc::Receiver::recv", "demo::pool::WorkerPool::next_task"];
 
 impl WorkerPool {
     pub fn new(name: &'static str, max: usize, queue_limit: usize) -> Arc<WorkerPool> {
@@ -49,14 +46,7 @@ impl WorkerPool {
                 tracing::error!(error = %e, "could not start a pool worker");
             }
         }
-        Arc::new(WorkerPool {
-            name,
-            max,
-            queue_limit,
-            active,
-            queued,
-            sender: Mutex::new(sender),
-        })
+        Arc::new(WorkerPool { name, max, queue_limit, active, queued, sender: Mutex::new(sender) })
     }
 
     pub fn max(&self) -> usize {
@@ -76,11 +66,7 @@ impl WorkerPool {
         F: Future<Output = T> + Send + 'static,
     {
         if self.queued() >= self.queue_limit {
-            return Err(Exhausted {
-                pool: self.name,
-                max: self.max,
-                queued: self.queued(),
-            });
+            return Err(Exhausted { pool: self.name, max: self.max, queued: self.queued() });
         }
         let (tx, rx) = oneshot::channel();
         let handle = Handle::current();
@@ -95,36 +81,18 @@ impl WorkerPool {
             let _ = tx.send(handle.block_on(work));
         });
         self.queued.fetch_add(1, Ordering::Relaxed);
-        let sent = self
-            .sender
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .send(task);
+        let sent = self.sender.lock().unwrap_or_else(PoisonError::into_inner).send(task);
         if sent.is_err() {
             self.queued.fetch_sub(1, Ordering::Relaxed);
-            return Err(Exhausted {
-                pool: self.name,
-                max: self.max,
-                queued: self.queued(),
-            });
+            return Err(Exhausted { pool: self.name, max: self.max, queued: self.queued() });
         }
-        rx.await.map_err(|_| Exhausted {
-            pool: self.name,
-            max: self.max,
-            queued: self.queued(),
-        })
+        rx.await.map_err(|_| Exhausted { pool: self.name, max: self.max, queued: self.queued() })
     }
 
     /// Sends a raw task that blocks its worker (used by chaos to exhaust the pool).
     pub fn occupy(&self, task: Box<dyn FnOnce() + Send>) {
         self.queued.fetch_add(1, Ordering::Relaxed);
-        if self
-            .sender
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .send(task)
-            .is_err()
-        {
+        if self.sender.lock().unwrap_or_else(PoisonError::into_inner).send(task).is_err() {
             self.queued.fetch_sub(1, Ordering::Relaxed);
         }
     }

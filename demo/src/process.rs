@@ -17,12 +17,7 @@ pub fn cpu_seconds() -> f64 {
 
 pub fn resident_bytes() -> f64 {
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    statm
-        .split_whitespace()
-        .nth(1)
-        .and_then(|p| p.parse::<f64>().ok())
-        .unwrap_or(0.0)
-        * PAGE_SIZE
+    statm.split_whitespace().nth(1).and_then(|p| p.parse::<f64>().ok()).unwrap_or(0.0) * PAGE_SIZE
 }
 
 #[cfg(test)]

@@ -26,10 +26,7 @@ fn pprof_response(body: Vec<u8>, name: &str) -> Response {
     (
         [
             (header::CONTENT_TYPE, "application/octet-stream".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}.pb.gz\""),
-            ),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}.pb.gz\"")),
         ],
         Bytes::from(body),
     )
@@ -49,10 +46,7 @@ pub async fn cpu(Query(q): Query<ProfileQuery>) -> Response {
     CPU_PROFILE_RUNNING.store(false, Ordering::SeqCst);
     match result {
         Ok(body) => pprof_response(body, "cpu"),
-        Err(e) => error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("CPU profile failed: {e}"),
-        ),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, format!("CPU profile failed: {e}")),
     }
 }
 
@@ -91,29 +85,16 @@ fn strip_profiler_frames(profile: &mut pprof::protos::Profile) {
         .map(|loc| loc.id)
         .collect();
     for sample in &mut profile.sample {
-        let own = sample
-            .location_id
-            .iter()
-            .take_while(|id| profiler_locations.contains(id))
-            .count();
+        let own = sample.location_id.iter().take_while(|id| profiler_locations.contains(id)).count();
         // Keep at least one frame, so no sample is left without a stack.
-        sample
-            .location_id
-            .drain(..own.min(sample.location_id.len().saturating_sub(1)));
+        sample.location_id.drain(..own.min(sample.location_id.len().saturating_sub(1)));
     }
 }
 
 fn is_profiler_frame(name: &str) -> bool {
-    [
-        "backtrace::",
-        "pprof::",
-        "<pprof::",
-        "__restore_rt",
-        "_ZN9backtrace",
-        "_ZN5pprof",
-    ]
-    .iter()
-    .any(|p| name.starts_with(p))
+    ["backtrace::", "pprof::", "<pprof::", "__restore_rt", "_ZN9backtrace", "_ZN5pprof"]
+        .iter()
+        .any(|p| name.starts_with(p))
         || name.contains("perf_signal_handler")
 }
 
@@ -127,17 +108,11 @@ pub async fn heap() -> Response {
     };
     let mut ctl = ctl.lock().await;
     if !ctl.activated() {
-        return error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "heap profiling is not active in this process",
-        );
+        return error(StatusCode::SERVICE_UNAVAILABLE, "heap profiling is not active in this process");
     }
     match ctl.dump_pprof() {
         Ok(body) => pprof_response(body, "heap"),
-        Err(e) => error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("heap profile failed: {e}"),
-        ),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, format!("heap profile failed: {e}")),
     }
 }
 

@@ -14,36 +14,16 @@ const NAME: &str = "orders-projector";
 
 pub fn declare_metrics(i: &Shared) {
     let m = &i.metrics;
-    m.declare(
-        "consumer_lag_messages",
-        Kind::Gauge,
-        "",
-        "Changes written to the source and not yet applied.",
-    );
-    m.declare(
-        "consumer_lag_seconds",
-        Kind::Gauge,
-        "seconds",
-        "Age of the oldest change not yet applied.",
-    );
+    m.declare("consumer_lag_messages", Kind::Gauge, "", "Changes written to the source and not yet applied.");
+    m.declare("consumer_lag_seconds", Kind::Gauge, "seconds", "Age of the oldest change not yet applied.");
     m.declare(
         "read_model_lag_seconds",
         Kind::Gauge,
         "seconds",
         "Heartbeat age on the read side when applied.",
     );
-    m.declare(
-        "projector_applied_total",
-        Kind::Counter,
-        "",
-        "Changes applied to the read model.",
-    );
-    m.declare(
-        "projector_errors_total",
-        Kind::Counter,
-        "",
-        "Batches that failed to apply.",
-    );
+    m.declare("projector_applied_total", Kind::Counter, "", "Changes applied to the read model.");
+    m.declare("projector_errors_total", Kind::Counter, "", "Batches that failed to apply.");
     m.declare(
         "read_model_drifted_rows_total",
         Kind::Counter,
@@ -103,11 +83,8 @@ type OrderRow = (i64, String, String, i64, String, i64);
 async fn apply_batch(source: &Db, read: &Db, last_seq: &mut i64) -> Result<i64, sqlx::Error> {
     let sql =
         source.sql("SELECT seq, kind, ref_id, written_ms FROM outbox WHERE seq > $1 ORDER BY seq LIMIT $2");
-    let rows: Vec<OutboxRow> = sqlx::query_as(&sql)
-        .bind(*last_seq)
-        .bind(BATCH)
-        .fetch_all(&source.pool)
-        .await?;
+    let rows: Vec<OutboxRow> =
+        sqlx::query_as(&sql).bind(*last_seq).bind(BATCH).fetch_all(&source.pool).await?;
     let Some(&(max_seq, ..)) = rows.last() else {
         return Ok(0);
     };
@@ -116,15 +93,7 @@ async fn apply_batch(source: &Db, read: &Db, last_seq: &mut i64) -> Result<i64, 
         .sql("SELECT id, customer, user_group, amount_cents, status, updated_ms FROM orders WHERE id = $1");
     let upsert_order = read.upsert(
         "orders_view",
-        &[
-            "id",
-            "customer",
-            "user_group",
-            "amount_cents",
-            "status",
-            "updated_ms",
-            "projected_ms",
-        ],
+        &["id", "customer", "user_group", "amount_cents", "status", "updated_ms", "projected_ms"],
         "id",
     );
     let upsert_heartbeat = read.upsert("heartbeat_view", &["id", "written_ms", "applied_ms"], "id");
@@ -138,10 +107,8 @@ async fn apply_batch(source: &Db, read: &Db, last_seq: &mut i64) -> Result<i64, 
                 .await?;
             continue;
         }
-        let row: Option<OrderRow> = sqlx::query_as(&order_sql)
-            .bind(*ref_id)
-            .fetch_optional(&source.pool)
-            .await?;
+        let row: Option<OrderRow> =
+            sqlx::query_as(&order_sql).bind(*ref_id).fetch_optional(&source.pool).await?;
         if let Some((id, customer, group, amount, status, updated)) = row {
             sqlx::query(&upsert_order)
                 .bind(id)
@@ -156,12 +123,7 @@ async fn apply_batch(source: &Db, read: &Db, last_seq: &mut i64) -> Result<i64, 
         }
     }
     let position = read.upsert("projector_state", &["name", "last_seq", "updated_ms"], "name");
-    sqlx::query(&position)
-        .bind(NAME)
-        .bind(max_seq)
-        .bind(now_ms())
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(&position).bind(NAME).bind(max_seq).bind(now_ms()).execute(&mut *tx).await?;
     tx.commit().await?;
     *last_seq = max_seq;
     Ok(i64::try_from(rows.len()).unwrap_or(i64::MAX))
@@ -169,28 +131,18 @@ async fn apply_batch(source: &Db, read: &Db, last_seq: &mut i64) -> Result<i64, 
 
 #[expect(clippy::cast_precision_loss, reason = "lag figures are far below 2^52")]
 async fn report_lag(i: &Shared, source: &Db, last_seq: i64) {
-    let labels = || {
-        vec![
-            ("consumer", NAME.to_string()),
-            ("stream", "orders-outbox".to_string()),
-        ]
-    };
-    let max: Result<(Option<i64>,), _> = sqlx::query_as("SELECT MAX(seq) FROM outbox")
-        .fetch_one(&source.pool)
-        .await;
+    let labels = || vec![("consumer", NAME.to_string()), ("stream", "orders-outbox".to_string())];
+    let max: Result<(Option<i64>,), _> =
+        sqlx::query_as("SELECT MAX(seq) FROM outbox").fetch_one(&source.pool).await;
     if let Ok((Some(max),)) = max {
-        i.metrics
-            .set("consumer_lag_messages", labels(), (max - last_seq).max(0) as f64);
+        i.metrics.set("consumer_lag_messages", labels(), (max - last_seq).max(0) as f64);
     }
     let sql = source.sql("SELECT written_ms FROM outbox WHERE seq > $1 ORDER BY seq LIMIT 1");
-    let oldest: Result<Option<(i64,)>, _> = sqlx::query_as(&sql)
-        .bind(last_seq)
-        .fetch_optional(&source.pool)
-        .await;
+    let oldest: Result<Option<(i64,)>, _> =
+        sqlx::query_as(&sql).bind(last_seq).fetch_optional(&source.pool).await;
     if let Ok(oldest) = oldest {
         let age = oldest.map_or(0, |(w,)| (now_ms() - w).max(0));
-        i.metrics
-            .set("consumer_lag_seconds", labels(), age as f64 / 1000.0);
+        i.metrics.set("consumer_lag_seconds", labels(), age as f64 / 1000.0);
     }
 }
 
@@ -198,10 +150,8 @@ async fn report_lag(i: &Shared, source: &Db, last_seq: i64) {
 #[expect(clippy::cast_precision_loss, reason = "lag figures are far below 2^52")]
 pub async fn report_heartbeat_lag(i: &Shared, read: &Db) {
     let sql = read.sql("SELECT written_ms, applied_ms FROM heartbeat_view WHERE id = $1");
-    if let Ok(Some((w, a))) = sqlx::query_as::<_, (i64, i64)>(&sql)
-        .bind("orders")
-        .fetch_optional(&read.pool)
-        .await
+    if let Ok(Some((w, a))) =
+        sqlx::query_as::<_, (i64, i64)>(&sql).bind("orders").fetch_optional(&read.pool).await
     {
         i.metrics.set(
             "read_model_lag_seconds",
@@ -220,18 +170,10 @@ async fn drift(i: &Shared, read: &Db) {
         "UPDATE orders_view SET amount_cents = amount_cents + 1 WHERE id IN \
          (SELECT id FROM (SELECT id FROM orders_view ORDER BY id DESC LIMIT $1) AS recent)",
     );
-    match sqlx::query(&sql)
-        .bind(i64::try_from(rows).unwrap_or(0))
-        .execute(&read.pool)
-        .await
-    {
+    match sqlx::query(&sql).bind(i64::try_from(rows).unwrap_or(0)).execute(&read.pool).await {
         Ok(done) => {
             #[expect(clippy::cast_precision_loss, reason = "small counts")]
-            i.metrics.add(
-                "read_model_drifted_rows_total",
-                vec![],
-                done.rows_affected() as f64,
-            );
+            i.metrics.add("read_model_drifted_rows_total", vec![], done.rows_affected() as f64);
         }
         Err(e) => tracing::warn!(error = %e, "drift failed"),
     }

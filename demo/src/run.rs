@@ -51,45 +51,31 @@ pub async fn instance(args: InstanceArgs) -> Result<(), String> {
         ServiceKind::OrderWriter => "writer-worker",
         ServiceKind::Projector => "projector-worker",
     };
-    let pool = WorkerPool::new(
-        pool_name,
-        if args.kind == ServiceKind::OrdersApi { 8 } else { 2 },
-        64,
-    );
+    let pool = WorkerPool::new(pool_name, if args.kind == ServiceKind::OrdersApi { 8 } else { 2 }, 64);
     let instance: Shared = Arc::new(Instance::new(args.name.clone(), args.token.clone(), pool));
     let stop = CancellationToken::new();
     let mut router = crate::instance::router(instance.clone());
     match args.kind {
         ServiceKind::OrdersApi => {
             orders_api::declare_metrics(&instance);
-            let read = Db::connect(&args.read_url)
-                .await
-                .map_err(|e| format!("read model: {e}"))?;
+            let read = Db::connect(&args.read_url).await.map_err(|e| format!("read model: {e}"))?;
             router = router.merge(orders_api::routes(read));
         }
         ServiceKind::OrderWriter => {
             writer::declare_metrics(&instance);
-            let source = Db::connect(&args.source_url)
-                .await
-                .map_err(|e| format!("source: {e}"))?;
+            let source = Db::connect(&args.source_url).await.map_err(|e| format!("source: {e}"))?;
             tokio::spawn(writer::run(instance.clone(), source, args.rate, stop.clone()));
         }
         ServiceKind::Projector => {
             projector::declare_metrics(&instance);
-            let source = Db::connect(&args.source_url)
-                .await
-                .map_err(|e| format!("source: {e}"))?;
-            let read = Db::connect(&args.read_url)
-                .await
-                .map_err(|e| format!("read model: {e}"))?;
+            let source = Db::connect(&args.source_url).await.map_err(|e| format!("source: {e}"))?;
+            let read = Db::connect(&args.read_url).await.map_err(|e| format!("read model: {e}"))?;
             tokio::spawn(projector::run(instance.clone(), source, read, stop.clone()));
         }
     }
     announce(port);
     tokio::spawn(exit_with_parent(stop.clone()));
-    let app = router
-        .with_state(instance)
-        .into_make_service_with_connect_info::<SocketAddr>();
+    let app = router.with_state(instance).into_make_service_with_connect_info::<SocketAddr>();
     let stopped = stop.clone();
     axum::serve(listener, app)
         .with_graceful_shutdown(async move { stopped.cancelled().await })

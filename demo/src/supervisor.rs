@@ -71,31 +71,14 @@ pub async fn fleet(args: FleetArgs) -> Result<(), String> {
     let sqlite = |file: &str| format!("sqlite://{}?mode=rwc", args.data_dir.join(file).display());
     let source_url = args.source_url.clone().unwrap_or_else(|| sqlite("source.db"));
     let read_url = args.read_url.clone().unwrap_or_else(|| sqlite("read.db"));
-    let source = Db::connect(&source_url)
-        .await
-        .map_err(|e| format!("source database: {e}"))?;
-    source
-        .create_source_schema()
-        .await
-        .map_err(|e| format!("source schema: {e}"))?;
-    let read = Db::connect(&read_url)
-        .await
-        .map_err(|e| format!("read-model database: {e}"))?;
-    read.create_read_schema()
-        .await
-        .map_err(|e| format!("read-model schema: {e}"))?;
+    let source = Db::connect(&source_url).await.map_err(|e| format!("source database: {e}"))?;
+    source.create_source_schema().await.map_err(|e| format!("source schema: {e}"))?;
+    let read = Db::connect(&read_url).await.map_err(|e| format!("read-model database: {e}"))?;
+    read.create_read_schema().await.map_err(|e| format!("read-model schema: {e}"))?;
 
     let fleet = Arc::new(Fleet {
         members: Mutex::new(
-            MEMBERS
-                .iter()
-                .map(|(kind, name)| Member {
-                    kind: *kind,
-                    name,
-                    port: 0,
-                    process: None,
-                })
-                .collect(),
+            MEMBERS.iter().map(|(kind, name)| Member { kind: *kind, name, port: 0, process: None }).collect(),
         ),
         token: args.token.clone(),
         source_url,
@@ -112,19 +95,12 @@ pub async fn fleet(args: FleetArgs) -> Result<(), String> {
             fleet.start(m).await?;
         }
     }
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .map_err(|e| e.to_string())?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
     let control = listener.local_addr().map_err(|e| e.to_string())?;
     print_manifest(&fleet, control).await;
 
     let stop = CancellationToken::new();
-    tokio::spawn(drive_traffic(
-        fleet.clone(),
-        source,
-        args.traffic_per_second,
-        stop.clone(),
-    ));
+    tokio::spawn(drive_traffic(fleet.clone(), source, args.traffic_per_second, stop.clone()));
     tokio::spawn(parent_watch(stop.clone()));
     let app = Router::new()
         .route("/fleet", get(fleet_view))
@@ -132,9 +108,8 @@ pub async fn fleet(args: FleetArgs) -> Result<(), String> {
         .with_state(fleet.clone())
         .into_make_service_with_connect_info::<SocketAddr>();
     let stopped = stop.clone();
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(async move { stopped.cancelled().await })
-        .await;
+    let served =
+        axum::serve(listener, app).with_graceful_shutdown(async move { stopped.cancelled().await }).await;
     fleet.stop_all().await;
     served.map_err(|e| e.to_string())
 }
@@ -159,10 +134,7 @@ async fn print_manifest(fleet: &Fleet, control: SocketAddr) {
             })
             .collect(),
     };
-    println!(
-        "{MANIFEST_PREFIX}{}",
-        serde_json::to_string(&manifest).unwrap_or_default()
-    );
+    println!("{MANIFEST_PREFIX}{}", serde_json::to_string(&manifest).unwrap_or_default());
 }
 
 impl Fleet {
@@ -178,24 +150,13 @@ impl Fleet {
             ServiceKind::Projector => "projector",
         };
         let mut child = Command::new(exe)
-            .args([
-                "instance",
-                "--kind",
-                kind,
-                "--name",
-                m.name,
-                "--port",
-                &m.port.to_string(),
-            ])
+            .args(["instance", "--kind", kind, "--name", m.name, "--port", &m.port.to_string()])
             .args(["--rate", &self.rate.to_string()])
             .env("SWITCHBOARD_DEMO_TOKEN", &self.token)
             .env("DEMO_SOURCE_URL", &self.source_url)
             .env("DEMO_READ_URL", &self.read_url)
             // jemalloc's sampling heap profiler, read by jemalloc before the first allocation.
-            .env(
-                "_RJEM_MALLOC_CONF",
-                "prof:true,prof_active:true,lg_prof_sample:17",
-            )
+            .env("_RJEM_MALLOC_CONF", "prof:true,prof_active:true,lg_prof_sample:17")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .kill_on_drop(true)
@@ -260,12 +221,7 @@ async fn fleet_view(State(fleet): State<Arc<Fleet>>) -> Json<serde_json::Value> 
         };
         let base_url = format!("http://127.0.0.1:{}", m.port);
         let chaos = if running {
-            let res = fleet
-                .client
-                .get(format!("{base_url}/chaos"))
-                .bearer_auth(&fleet.token)
-                .send()
-                .await;
+            let res = fleet.client.get(format!("{base_url}/chaos")).bearer_auth(&fleet.token).send().await;
             match res {
                 Ok(r) => r.json().await.ok(),
                 Err(_) => None,
@@ -273,13 +229,7 @@ async fn fleet_view(State(fleet): State<Arc<Fleet>>) -> Json<serde_json::Value> 
         } else {
             None
         };
-        out.push(MemberView {
-            service: m.kind.service(),
-            name: m.name,
-            base_url,
-            running,
-            chaos,
-        });
+        out.push(MemberView { service: m.kind.service(), name: m.name, base_url, running, chaos });
     }
     Json(serde_json::json!({ "instances": out }))
 }
@@ -301,19 +251,12 @@ async fn chaos(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
     if !from.ip().is_loopback() || bearer != Some(fleet.token.as_str()) {
-        return refuse(
-            StatusCode::FORBIDDEN,
-            "chaos needs loopback and the fleet's token",
-        );
+        return refuse(StatusCode::FORBIDDEN, "chaos needs loopback and the fleet's token");
     }
     let Some(name) = body.get("instance").and_then(|v| v.as_str()).map(str::to_string) else {
         return refuse(StatusCode::BAD_REQUEST, "name the instance");
     };
-    let fault = body
-        .get("fault")
-        .and_then(|v| v.as_str())
-        .unwrap_or("")
-        .to_string();
+    let fault = body.get("fault").and_then(|v| v.as_str()).unwrap_or("").to_string();
     let mut members = fleet.members.lock().await;
     let Some(member) = members.iter_mut().find(|m| m.name == name) else {
         return refuse(StatusCode::NOT_FOUND, "no such instance in the fleet");
@@ -335,23 +278,13 @@ async fn chaos(
                 obj.remove("instance");
             }
             let url = format!("http://127.0.0.1:{}/chaos", member.port);
-            match fleet
-                .client
-                .post(url)
-                .bearer_auth(&fleet.token)
-                .json(&body)
-                .send()
-                .await
-            {
+            match fleet.client.post(url).bearer_auth(&fleet.token).json(&body).send().await {
                 Ok(r) => {
                     let status = StatusCode::from_u16(r.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
                     let text = r.text().await.unwrap_or_default();
                     (status, [(header::CONTENT_TYPE, "application/json")], text).into_response()
                 }
-                Err(e) => refuse(
-                    StatusCode::BAD_GATEWAY,
-                    &format!("the instance did not answer: {e}"),
-                ),
+                Err(e) => refuse(StatusCode::BAD_GATEWAY, &format!("the instance did not answer: {e}")),
             }
         }
     }
@@ -384,10 +317,7 @@ async fn drive_traffic(fleet: Arc<Fleet>, source: Db, per_second: u32, stop: Can
                 .map(|m| m.port)
                 .collect()
         };
-        let Some(port) = ports
-            .get(usize::try_from(n).unwrap_or(0) % ports.len().max(1))
-            .copied()
-        else {
+        let Some(port) = ports.get(usize::try_from(n).unwrap_or(0) % ports.len().max(1)).copied() else {
             continue;
         };
         let path = if n.is_multiple_of(10) {
@@ -396,11 +326,7 @@ async fn drive_traffic(fleet: Arc<Fleet>, source: Db, per_second: u32, stop: Can
             // A few ids past the newest: the read model lags, so some are not there yet.
             format!("/orders/{}", 1 + rand::random::<i64>().rem_euclid(max_id + 5))
         };
-        let trace = format!(
-            "00-{:032x}-{:016x}-01",
-            rand::random::<u128>(),
-            rand::random::<u64>()
-        );
+        let trace = format!("00-{:032x}-{:016x}-01", rand::random::<u128>(), rand::random::<u64>());
         let req = fleet
             .client
             .get(format!("http://127.0.0.1:{port}{path}"))

@@ -43,19 +43,11 @@ fn registry() -> &'static Mutex<BTreeMap<String, Activity>> {
 /// Records the calling thread's activity under its name.
 pub fn record(activity: Activity) {
     let name = std::thread::current().name().unwrap_or("unnamed").to_string();
-    registry()
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .insert(name, activity);
+    registry().lock().unwrap_or_else(PoisonError::into_inner).insert(name, activity);
 }
 
 pub fn idle(frames: &[&'static str]) {
-    record(Activity {
-        state: State::Waiting,
-        frames: frames.to_vec(),
-        waiting_on: None,
-        holding: vec![],
-    });
+    record(Activity { state: State::Waiting, frames: frames.to_vec(), waiting_on: None, holding: vec![] });
 }
 
 struct OsThread {
@@ -73,21 +65,12 @@ fn os_threads() -> Vec<OsThread> {
         let Some(tid) = entry.file_name().to_str().and_then(|t| t.parse().ok()) else {
             continue;
         };
-        let name = std::fs::read_to_string(entry.path().join("comm"))
-            .unwrap_or_default()
-            .trim()
-            .to_string();
+        let name = std::fs::read_to_string(entry.path().join("comm")).unwrap_or_default().trim().to_string();
         let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
         // The state follows the command name, which is in parentheses and may hold spaces.
-        let kernel_state = stat
-            .rsplit_once(')')
-            .and_then(|(_, rest)| rest.trim().chars().next())
-            .unwrap_or('?');
-        threads.push(OsThread {
-            tid,
-            name,
-            kernel_state,
-        });
+        let kernel_state =
+            stat.rsplit_once(')').and_then(|(_, rest)| rest.trim().chars().next()).unwrap_or('?');
+        threads.push(OsThread { tid, name, kernel_state });
     }
     threads.sort_by_key(|t| t.tid);
     threads
@@ -107,38 +90,17 @@ pub fn dump(process: &str) -> String {
     let threads = os_threads();
     let mut out = String::new();
     let _ = writeln!(out, "switchboard-thread-dump 1");
-    let _ = writeln!(
-        out,
-        "process {process} pid {} threads {}",
-        std::process::id(),
-        threads.len()
-    );
+    let _ = writeln!(out, "process {process} pid {} threads {}", std::process::id(), threads.len());
     for t in threads {
         out.push('\n');
-        let recorded = activities
-            .iter()
-            .find(|(n, _)| kernel_name(n) == t.name)
-            .map(|(n, a)| (n.clone(), a));
+        let recorded = activities.iter().find(|(n, _)| kernel_name(n) == t.name).map(|(n, a)| (n.clone(), a));
         let Some((name, a)) = recorded else {
-            let state = if t.kernel_state == 'R' {
-                "RUNNABLE"
-            } else {
-                "WAITING"
-            };
-            let _ = writeln!(
-                out,
-                "\"{}\" tid={} state={state} kernel={}",
-                t.name, t.tid, t.kernel_state
-            );
+            let state = if t.kernel_state == 'R' { "RUNNABLE" } else { "WAITING" };
+            let _ = writeln!(out, "\"{}\" tid={} state={state} kernel={}", t.name, t.tid, t.kernel_state);
             continue;
         };
-        let _ = writeln!(
-            out,
-            "\"{name}\" tid={} state={} kernel={}",
-            t.tid,
-            a.state.as_str(),
-            t.kernel_state
-        );
+        let _ =
+            writeln!(out, "\"{name}\" tid={} state={} kernel={}", t.tid, a.state.as_str(), t.kernel_state);
         if let Some((id, lock)) = a.waiting_on {
             let _ = writeln!(out, "    - waiting to lock <{id:#018x}> ({lock})");
         }

@@ -11,18 +11,8 @@ const STATUSES: [&str; 4] = ["new", "accepted", "filled", "settled"];
 const GROUPS: [(&str, f64); 3] = [("retail", 0.6), ("pro", 0.3), ("institutional", 0.1)];
 
 pub fn declare_metrics(i: &Shared) {
-    i.metrics.declare(
-        "orders_written_total",
-        Kind::Counter,
-        "",
-        "Changes written to the source of truth.",
-    );
-    i.metrics.declare(
-        "source_write_errors_total",
-        Kind::Counter,
-        "",
-        "Writes the source of truth refused.",
-    );
+    i.metrics.declare("orders_written_total", Kind::Counter, "", "Changes written to the source of truth.");
+    i.metrics.declare("source_write_errors_total", Kind::Counter, "", "Writes the source of truth refused.");
 }
 
 pub fn pick_group() -> &'static str {
@@ -37,10 +27,8 @@ pub fn pick_group() -> &'static str {
 }
 
 pub async fn run(i: Shared, db: Db, per_second: u32, stop: CancellationToken) {
-    let (max,): (Option<i64>,) = sqlx::query_as("SELECT MAX(id) FROM orders")
-        .fetch_one(&db.pool)
-        .await
-        .unwrap_or((None,));
+    let (max,): (Option<i64>,) =
+        sqlx::query_as("SELECT MAX(id) FROM orders").fetch_one(&db.pool).await.unwrap_or((None,));
     let mut next_id = max.unwrap_or(0) + 1;
     let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(per_second.max(1))));
     let mut heartbeat = tokio::time::interval(Duration::from_millis(250));
@@ -60,9 +48,7 @@ pub async fn run(i: Shared, db: Db, per_second: u32, stop: CancellationToken) {
             }
         };
         match result {
-            Ok(kind) => i
-                .metrics
-                .inc("orders_written_total", vec![("kind", kind.to_string())]),
+            Ok(kind) => i.metrics.inc("orders_written_total", vec![("kind", kind.to_string())]),
             Err(e) => {
                 tracing::warn!(error = %e, "write to the source failed");
                 i.metrics.inc("source_write_errors_total", vec![]);
@@ -80,14 +66,7 @@ async fn write_order(db: &Db, id: i64, status: Option<&str>) -> Result<(), sqlx:
             let amount = 100 + rand::random::<i64>().rem_euclid(1_000_000);
             let sql = db.upsert(
                 "orders",
-                &[
-                    "id",
-                    "customer",
-                    "user_group",
-                    "amount_cents",
-                    "status",
-                    "updated_ms",
-                ],
+                &["id", "customer", "user_group", "amount_cents", "status", "updated_ms"],
                 "id",
             );
             sqlx::query(&sql)
@@ -102,12 +81,7 @@ async fn write_order(db: &Db, id: i64, status: Option<&str>) -> Result<(), sqlx:
         }
         Some(status) => {
             let sql = db.sql("UPDATE orders SET status = $1, updated_ms = $2 WHERE id = $3");
-            sqlx::query(&sql)
-                .bind(status)
-                .bind(now)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(&sql).bind(status).bind(now).bind(id).execute(&mut *tx).await?;
         }
     }
     let sql = db.sql("INSERT INTO outbox (kind, ref_id, written_ms) VALUES ('order', $1, $2)");
@@ -120,11 +94,7 @@ async fn write_heartbeat(db: &Db) -> Result<(), sqlx::Error> {
     let now = now_ms();
     let mut tx = db.pool.begin().await?;
     let sql = db.upsert("heartbeat", &["id", "written_ms"], "id");
-    sqlx::query(&sql)
-        .bind("orders")
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(&sql).bind("orders").bind(now).execute(&mut *tx).await?;
     let sql = db.sql("INSERT INTO outbox (kind, ref_id, written_ms) VALUES ('heartbeat', 0, $1)");
     sqlx::query(&sql).bind(now).execute(&mut *tx).await?;
     tx.commit().await

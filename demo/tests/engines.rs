@@ -17,15 +17,10 @@ fn env_or(key: &str, default: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn postgres_source_and_mariadb_read_model() {
-    let pg_base = env_or(
-        "SWITCHBOARD_TEST_POSTGRES_URL",
-        "postgres://postgres@127.0.0.1:5432/test",
-    );
+    let pg_base = env_or("SWITCHBOARD_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test");
     let my_base = env_or("SWITCHBOARD_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/test");
-    let (pg, my) = (
-        sqlx::PgConnection::connect(&pg_base).await,
-        sqlx::MySqlConnection::connect(&my_base).await,
-    );
+    let (pg, my) =
+        (sqlx::PgConnection::connect(&pg_base).await, sqlx::MySqlConnection::connect(&my_base).await);
     let (mut pg, mut my) = match (pg, my) {
         (Ok(pg), Ok(my)) => (pg, my),
         (pg, my) => {
@@ -36,22 +31,13 @@ async fn postgres_source_and_mariadb_read_model() {
         }
     };
     let name = format!("demo_{:016x}", rand::random::<u64>());
-    sqlx::query(&format!("CREATE SCHEMA {name}"))
-        .execute(&mut pg)
-        .await
-        .unwrap();
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut my)
-        .await
-        .unwrap();
+    sqlx::query(&format!("CREATE SCHEMA {name}")).execute(&mut pg).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut my).await.unwrap();
     let source = format!("{pg_base}?options=-c%20search_path%3D{name}");
     let read = format!("{}/{name}", my_base.rsplit_once('/').unwrap().0);
 
     let fleet = tokio::task::spawn_blocking(move || {
-        Fleet::start_with(&[
-            ("DEMO_SOURCE_URL", source.as_str()),
-            ("DEMO_READ_URL", read.as_str()),
-        ])
+        Fleet::start_with(&[("DEMO_SOURCE_URL", source.as_str()), ("DEMO_READ_URL", read.as_str())])
     })
     .await
     .unwrap();
@@ -59,11 +45,7 @@ async fn postgres_source_and_mariadb_read_model() {
     let served = tokio::task::spawn_blocking(move || {
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
-            if client()
-                .get(format!("{api}/orders/1"))
-                .send()
-                .is_ok_and(|r| r.status() == 200)
-            {
+            if client().get(format!("{api}/orders/1")).send().is_ok_and(|r| r.status() == 200) {
                 return true;
             }
             std::thread::sleep(Duration::from_millis(200));
@@ -72,15 +54,10 @@ async fn postgres_source_and_mariadb_read_model() {
     })
     .await
     .unwrap();
-    assert!(
-        served,
-        "an order written to PostgreSQL is served from the MariaDB read model"
-    );
+    assert!(served, "an order written to PostgreSQL is served from the MariaDB read model");
 
-    let (rows,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM {name}.orders_view"))
-        .fetch_one(&mut my)
-        .await
-        .unwrap();
+    let (rows,): (i64,) =
+        sqlx::query_as(&format!("SELECT COUNT(*) FROM {name}.orders_view")).fetch_one(&mut my).await.unwrap();
     assert!(rows > 0);
     let (applied,): (i64,) = sqlx::query_as(&format!("SELECT last_seq FROM {name}.projector_state"))
         .fetch_one(&mut my)
@@ -88,10 +65,8 @@ async fn postgres_source_and_mariadb_read_model() {
         .unwrap();
     assert!(applied > 0);
     let drift = tokio::task::spawn_blocking(move || {
-        let res = chaos(
-            &fleet,
-            serde_json::json!({ "instance": "projector-1", "fault": "drift", "rows": 3 }),
-        );
+        let res =
+            chaos(&fleet, serde_json::json!({ "instance": "projector-1", "fault": "drift", "rows": 3 }));
         drop(fleet);
         res.status()
     })
@@ -99,12 +74,6 @@ async fn postgres_source_and_mariadb_read_model() {
     .unwrap();
     assert_eq!(drift, 200);
 
-    sqlx::query(&format!("DROP SCHEMA {name} CASCADE"))
-        .execute(&mut pg)
-        .await
-        .unwrap();
-    sqlx::query(&format!("DROP DATABASE {name}"))
-        .execute(&mut my)
-        .await
-        .unwrap();
+    sqlx::query(&format!("DROP SCHEMA {name} CASCADE")).execute(&mut pg).await.unwrap();
+    sqlx::query(&format!("DROP DATABASE {name}")).execute(&mut my).await.unwrap();
 }

@@ -12,7 +12,7 @@ use backend::auth::LoginAttempt;
 use backend::Caller;
 use serde::Deserialize;
 use tower_sessions::Session;
-use types::{AppError, Me, ServiceView};
+use types::{AppError, ConformanceMatrix, Me, ServiceConformance, ServiceView};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -21,6 +21,8 @@ pub fn router() -> Router<AppState> {
         .route("/me", get(me))
         .route("/services", get(services))
         .route("/services/{name}", get(service))
+        .route("/services/{name}/conformance", get(service_conformance))
+        .route("/conformance", get(conformance))
 }
 
 #[derive(Deserialize)]
@@ -35,21 +37,11 @@ async fn login(
     session: Session,
     Json(body): Json<LoginBody>,
 ) -> Result<Json<Me>, ApiError> {
-    let attempt = LoginAttempt {
-        username: &body.username,
-        password: body.password,
-        source: &caller.source,
-    };
+    let attempt = LoginAttempt { username: &body.username, password: body.password, source: &caller.source };
     let user = state.hub.accounts.login(attempt).await?;
     session.cycle_id().await.map_err(session_error)?;
-    session
-        .insert(SESSION_USER_KEY, user.id)
-        .await
-        .map_err(session_error)?;
-    Ok(Json(Me {
-        username: user.username,
-        role: user.role,
-    }))
+    session.insert(SESSION_USER_KEY, user.id).await.map_err(session_error)?;
+    Ok(Json(Me { username: user.username, role: user.role }))
 }
 
 async fn logout(session: Session) -> Result<StatusCode, ApiError> {
@@ -62,17 +54,12 @@ async fn me(Extension(caller): Extension<Caller>) -> Result<Json<Me>, ApiError> 
         return Err(AppError::unavailable("The hub's store is unavailable; retrying on its own.").into());
     }
     let p = caller.principal()?;
-    Ok(Json(Me {
-        username: p.username.clone(),
-        role: p.role,
-    }))
+    Ok(Json(Me { username: p.username.clone(), role: p.role }))
 }
 
 fn session_error(e: tower_sessions::session::Error) -> ApiError {
     tracing::error!(error = %e, "session store failed");
-    ApiError(AppError::unavailable(
-        "The session could not be stored; try again.",
-    ))
+    ApiError(AppError::unavailable("The session could not be stored; try again."))
 }
 
 fn signed_in(caller: &Caller) -> Result<&backend::Principal, ApiError> {
@@ -94,7 +81,20 @@ async fn service(
     Extension(caller): Extension<Caller>,
     Path(name): Path<String>,
 ) -> Result<Json<ServiceView>, ApiError> {
-    Ok(Json(
-        state.hub.catalog.service(signed_in(&caller)?, &name)?.service,
-    ))
+    Ok(Json(state.hub.catalog.service(signed_in(&caller)?, &name)?.service))
+}
+
+async fn conformance(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> Result<Json<ConformanceMatrix>, ApiError> {
+    Ok(Json(state.hub.catalog.conformance_matrix(signed_in(&caller)?)))
+}
+
+async fn service_conformance(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(name): Path<String>,
+) -> Result<Json<ServiceConformance>, ApiError> {
+    Ok(Json(state.hub.catalog.service_conformance(signed_in(&caller)?, &name)?))
 }

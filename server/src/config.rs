@@ -10,11 +10,7 @@ use std::path::PathBuf;
 pub const DEMO_CONFIG: &str = include_str!("../../config/demo.toml");
 
 #[derive(Clone, Debug, Parser)]
-#[command(
-    name = "switchboard",
-    version,
-    about = "Switchboard: the developers' tooling hub."
-)]
+#[command(name = "switchboard", version, about = "Switchboard: the developers' tooling hub.")]
 pub struct Settings {
     /// Address to serve on.
     #[arg(long, env = "SWITCHBOARD_ADDR", default_value = "127.0.0.1:3000")]
@@ -49,10 +45,7 @@ pub struct Settings {
 impl Settings {
     pub fn database_url(&self) -> String {
         self.database_url.clone().unwrap_or_else(|| {
-            format!(
-                "sqlite://{}?mode=rwc",
-                self.data_dir.join("switchboard.db").display()
-            )
+            format!("sqlite://{}?mode=rwc", self.data_dir.join("switchboard.db").display())
         })
     }
 
@@ -62,10 +55,7 @@ impl Settings {
 
     /// The config file named by the settings, or the shipped demo config.
     pub fn config_file(&self) -> ConfigFile {
-        ConfigFile {
-            path: self.config.clone(),
-            shipped: DEMO_CONFIG,
-        }
+        ConfigFile { path: self.config.clone(), shipped: DEMO_CONFIG }
     }
 }
 

@@ -54,12 +54,7 @@ pub async fn launch(binary: &Path, data_dir: &Path) -> Result<DemoFleet, String>
     .await
     .map_err(|_| "the demo fleet was not ready within 60 s".to_string())??;
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    Ok(DemoFleet {
-        child,
-        stdin,
-        manifest,
-        token,
-    })
+    Ok(DemoFleet { child, stdin, manifest, token })
 }
 
 /// Must match demo::MANIFEST_PREFIX (the hub does not link the demo crate).
@@ -71,10 +66,7 @@ impl DemoFleet {
     /// Closes the fleet's pipe (it stops its instances), then makes sure it is gone.
     pub async fn stop(mut self) {
         drop(self.stdin.take());
-        if tokio::time::timeout(Duration::from_secs(5), self.child.wait())
-            .await
-            .is_err()
-        {
+        if tokio::time::timeout(Duration::from_secs(5), self.child.wait()).await.is_err() {
             let _ = self.child.kill().await;
         }
     }

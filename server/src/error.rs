@@ -19,12 +19,7 @@ impl IntoResponse for ApiError {
         let body = serde_json::json!({ "error": self.0.kind.as_str(), "message": self.0.message });
         let mut res = (status, Json(body)).into_response();
         if self.0.kind == ErrorKind::TooManyRequests {
-            let wait = self
-                .0
-                .message
-                .split_whitespace()
-                .find_map(|w| w.parse::<u64>().ok())
-                .unwrap_or(60);
+            let wait = self.0.message.split_whitespace().find_map(|w| w.parse::<u64>().ok()).unwrap_or(60);
             if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
                 res.headers_mut().insert(header::RETRY_AFTER, v);
             }

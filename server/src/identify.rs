@@ -29,18 +29,10 @@ pub async fn identify(State(state): State<AppState>, mut req: Request, next: Nex
         (None, None) => Ok(None),
     };
     let caller = match found {
-        Ok(principal) => Caller {
-            principal,
-            source,
-            store_down: false,
-        },
+        Ok(principal) => Caller { principal, source, store_down: false },
         Err(e) => {
             tracing::warn!(error = %e, "could not identify the caller");
-            Caller {
-                principal: None,
-                source,
-                store_down: true,
-            }
+            Caller { principal: None, source, store_down: true }
         }
     };
     req.extensions_mut().insert(caller);

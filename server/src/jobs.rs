@@ -6,10 +6,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 pub fn start(hub: &Hub, tracker: &TaskTracker, shutdown: &CancellationToken) {
-    tracker.spawn(backend::catalog::scraper::run(
-        hub.catalog.clone(),
-        shutdown.clone(),
-    ));
+    tracker.spawn(backend::catalog::scraper::run(hub.catalog.clone(), shutdown.clone()));
     tracker.spawn(reload_on_sighup(hub.clone(), shutdown.clone()));
     let sessions = hub.sessions.clone();
     let shutdown = shutdown.clone();

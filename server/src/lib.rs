@@ -53,45 +53,29 @@ pub struct RunningHub {
 pub async fn start(settings: &Settings) -> Result<RunningHub, StartError> {
     let config_file = settings.config_file();
     let (config, config_text) = config_file.load()?;
+    let metric_catalog = backend::metrics::catalog::load(&config, &config_file)?;
     std::fs::create_dir_all(&settings.data_dir)
         .map_err(|e| StartError::DataDir(settings.data_dir.display().to_string(), e))?;
     let store = Store::open(&settings.database_url(), Duration::from_secs(5)).await?;
     let secure_cookies = config.secure_cookies();
     let session_idle = Duration::from_secs(u64::from(config.hub.session_idle_minutes) * 60);
-    let setup = HubSetup {
-        config_file,
-        config,
-        config_text,
-        demo_enabled: settings.demo_enabled(),
-    };
+    let setup =
+        HubSetup { config_file, config, config_text, metric_catalog, demo_enabled: settings.demo_enabled() };
     let hub = Hub::new(store.clone(), setup);
-    let generated_admin_password = hub
-        .accounts
-        .ensure_admin(settings.admin_password.clone())
-        .await
-        .map_err(StartError::Admin)?;
-    let listener = TcpListener::bind(settings.addr)
-        .await
-        .map_err(|e| StartError::Listen(settings.addr, e))?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| StartError::Listen(settings.addr, e))?;
+    let generated_admin_password =
+        hub.accounts.ensure_admin(settings.admin_password.clone()).await.map_err(StartError::Admin)?;
+    let listener =
+        TcpListener::bind(settings.addr).await.map_err(|e| StartError::Listen(settings.addr, e))?;
+    let addr = listener.local_addr().map_err(|e| StartError::Listen(settings.addr, e))?;
     let state = AppState {
         leptos: leptos_options(addr, &settings.site_root),
         hub: hub.clone(),
         metrics: Default::default(),
     };
-    let options = router::RouterOptions {
-        secure_cookies,
-        session_idle,
-    };
+    let options = router::RouterOptions { secure_cookies, session_idle };
     let app = router::build(state, &options);
 
-    let fleet = if settings.demo_enabled() {
-        start_demo(settings, &hub).await
-    } else {
-        None
-    };
+    let fleet = if settings.demo_enabled() { start_demo(settings, &hub).await } else { None };
     let shutdown = CancellationToken::new();
     let tracker = TaskTracker::new();
     jobs::start(&hub, &tracker, &shutdown);
@@ -111,12 +95,7 @@ pub async fn start(settings: &Settings) -> Result<RunningHub, StartError> {
         store.close().await;
         tracing::info!("stopped");
     });
-    Ok(RunningHub {
-        addr,
-        shutdown,
-        finished,
-        generated_admin_password,
-    })
+    Ok(RunningHub { addr, shutdown, finished, generated_admin_password })
 }
 
 /// Starts the demo fleet and points the catalog at it; without it the hub runs on and the
@@ -126,11 +105,8 @@ async fn start_demo(settings: &Settings, hub: &Hub) -> Option<demo_fleet::DemoFl
     match demo_fleet::launch(&binary, &settings.data_dir.join("demo")).await {
         Ok(fleet) => {
             tracing::info!(instances = fleet.manifest.instances.len(), "demo fleet started");
-            let controls = DemoControls::new(
-                fleet.manifest.control_url.clone(),
-                fleet.token.clone(),
-                hub.audit.clone(),
-            );
+            let controls =
+                DemoControls::new(fleet.manifest.control_url.clone(), fleet.token.clone(), hub.audit.clone());
             let _ = hub.demo.set(controls);
             hub.catalog.set_fleet(fleet.manifest.clone());
             Some(fleet)

@@ -52,17 +52,10 @@ pub fn build(state: AppState, options: &RouterOptions) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), identify::identify))
         .layer(sessions)
         .layer(middleware::from_fn(same_origin::refuse_cross_origin))
-        .layer(middleware::from_fn_with_state(
-            state.metrics.clone(),
-            http_metrics::record,
-        ))
+        .layer(middleware::from_fn_with_state(state.metrics.clone(), http_metrics::record))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
-            let id = req
-                .headers()
-                .get("x-request-id")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("-");
+            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
             tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path())
         }))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
@@ -80,10 +73,7 @@ async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-        state.metrics.render(),
-    )
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], state.metrics.render())
         .into_response()
 }
 
@@ -92,9 +82,7 @@ async fn metrics(State(state): State<AppState>) -> Response {
 async fn static_or_page(State(state): State<AppState>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let probe = Request::from_parts(parts.clone(), Body::empty());
-    let files = ServeDir::new(&*state.leptos.site_root)
-        .precompressed_br()
-        .precompressed_gzip();
+    let files = ServeDir::new(&*state.leptos.site_root).precompressed_br().precompressed_gzip();
     let Ok(res) = files.oneshot(probe).await;
     if res.status() != StatusCode::NOT_FOUND {
         return res.map(Body::new).into_response();

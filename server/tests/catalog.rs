@@ -11,48 +11,8 @@ use common::{Engine, TestHub, TestStore, ADMIN_PASSWORD};
 use leptos::server_fn::ServerFn;
 use std::time::{Duration, Instant};
 
-const FLEET_CONFIG: &str = r#"
-[[services]]
-name = "orders-api"
-team = "orders"
-scrape_interval = "1s"
-
-[[services.instances]]
-name = "orders-api-1"
-base_url = "demo://orders-api-1"
-
-[[services.instances]]
-name = "orders-api-2"
-base_url = "demo://orders-api-2"
-
-[[services]]
-name = "order-writer"
-team = "orders"
-scrape_interval = "1s"
-
-[[services.instances]]
-name = "order-writer-1"
-base_url = "demo://order-writer-1"
-
-[[services]]
-name = "projector"
-team = "data-platform"
-scrape_interval = "1s"
-
-[[services.instances]]
-name = "projector-1"
-base_url = "demo://projector-1"
-"#;
-
 async fn services(hub: &TestHub, client: &reqwest::Client) -> serde_json::Value {
-    client
-        .get(hub.url("/api/v1/services"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    client.get(hub.url("/api/v1/services")).send().await.unwrap().json().await.unwrap()
 }
 
 fn instance<'a>(services: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
@@ -81,7 +41,7 @@ async fn within(limit: Duration, mut check: impl AsyncFnMut() -> bool) -> Option
 async fn the_fleet_comes_up_and_a_stopped_instance_goes_down_and_back() {
     let store = TestStore::new(Engine::Sqlite).await.unwrap();
     let path = store.data_dir().join("fleet.toml");
-    std::fs::write(&path, FLEET_CONFIG).unwrap();
+    std::fs::write(&path, common::FLEET_CONFIG).unwrap();
     let mut settings = common::settings(&store);
     settings.demo = "1".into();
     settings.config = Some(path);
@@ -90,64 +50,29 @@ async fn the_fleet_comes_up_and_a_stopped_instance_goes_down_and_back() {
 
     let all_up = within(Duration::from_secs(30), async || {
         let s = services(&hub, &admin).await;
-        s.as_array()
-            .unwrap()
-            .iter()
-            .flat_map(|s| s["instances"].as_array().unwrap())
-            .all(|i| i["up"] == true)
+        s.as_array().unwrap().iter().flat_map(|s| s["instances"].as_array().unwrap()).all(|i| i["up"] == true)
     })
     .await;
-    assert!(
-        all_up.is_some(),
-        "every demo instance is up: {}",
-        services(&hub, &admin).await
-    );
+    assert!(all_up.is_some(), "every demo instance is up: {}", services(&hub, &admin).await);
     let s = services(&hub, &admin).await;
     assert_eq!(s.as_array().unwrap().len(), 3);
-    assert!(instance(&s, "orders-api-1")["base_url"]
-        .as_str()
-        .unwrap()
-        .starts_with("http://127.0.0.1:"));
+    assert!(instance(&s, "orders-api-1")["base_url"].as_str().unwrap().starts_with("http://127.0.0.1:"));
 
     let stop = serde_json::json!({ "instance": "orders-api-2", "fault": { "fault": "stop" } });
-    let res = admin
-        .post(hub.url(InjectDemoFault::PATH))
-        .json(&stop)
-        .send()
-        .await
-        .unwrap();
+    let res = admin.post(hub.url(InjectDemoFault::PATH)).json(&stop).send().await.unwrap();
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
     let down = within(Duration::from_secs(2) + Duration::from_millis(1500), async || {
         instance(&services(&hub, &admin).await, "orders-api-2")["up"] == false
     })
     .await;
-    assert!(
-        down.is_some(),
-        "down within two scrape intervals (1 s each), with slack for the scrape itself"
-    );
+    assert!(down.is_some(), "down within two scrape intervals (1 s each), with slack for the scrape itself");
     let s = services(&hub, &admin).await;
-    let error = instance(&s, "orders-api-2")["error"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let error = instance(&s, "orders-api-2")["error"].as_str().unwrap().to_string();
     assert!(error.contains("connection refused"), "{error}");
-    assert_eq!(
-        instance(&s, "orders-api-1")["up"],
-        true,
-        "the other instance is untouched"
-    );
+    assert_eq!(instance(&s, "orders-api-1")["up"], true, "the other instance is untouched");
 
     let start = serde_json::json!({ "instance": "orders-api-2", "fault": { "fault": "start" } });
-    assert_eq!(
-        admin
-            .post(hub.url(InjectDemoFault::PATH))
-            .json(&start)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(admin.post(hub.url(InjectDemoFault::PATH)).json(&start).send().await.unwrap().status(), 200);
     let up = within(Duration::from_secs(5), async || {
         instance(&services(&hub, &admin).await, "orders-api-2")["up"] == true
     })
@@ -155,15 +80,9 @@ async fn the_fleet_comes_up_and_a_stopped_instance_goes_down_and_back() {
     assert!(up.is_some(), "up again after it returns");
 
     // Only admins drive the fleet, and it is audited.
-    hub.create_user(&admin, "dev1", "dev1-password", "developer")
-        .await;
+    hub.create_user(&admin, "dev1", "dev1-password", "developer").await;
     let dev = hub.session("dev1", "dev1-password").await;
-    let res = dev
-        .post(hub.url(InjectDemoFault::PATH))
-        .json(&stop)
-        .send()
-        .await
-        .unwrap();
+    let res = dev.post(hub.url(InjectDemoFault::PATH)).json(&stop).send().await.unwrap();
     assert_eq!(res.status(), 403);
     let audit: serde_json::Value = hub
         .call::<app::api::audit::ListAudit>(&admin, &[("filter[action]", "demo.")])
@@ -175,21 +94,10 @@ async fn the_fleet_comes_up_and_a_stopped_instance_goes_down_and_back() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| {
-            (
-                r["target"].as_str().unwrap().to_string(),
-                r["outcome"].as_str().unwrap().to_string(),
-            )
-        })
+        .map(|r| (r["target"].as_str().unwrap().to_string(), r["outcome"].as_str().unwrap().to_string()))
         .collect();
-    assert!(
-        outcomes.contains(&("orders-api-2: stop".into(), "ok".into())),
-        "{outcomes:?}"
-    );
-    assert!(
-        outcomes.contains(&("orders-api-2: stop".into(), "denied".into())),
-        "{outcomes:?}"
-    );
+    assert!(outcomes.contains(&("orders-api-2: stop".into(), "ok".into())), "{outcomes:?}");
+    assert!(outcomes.contains(&("orders-api-2: stop".into(), "denied".into())), "{outcomes:?}");
     hub.stop().await;
 }
 
@@ -199,10 +107,7 @@ async fn bad_instances() -> String {
     let addr = listener.local_addr().unwrap();
     let app = axum::Router::new()
         .route("/ok/metrics", get(|| async { "up 1\n" }))
-        .route(
-            "/error/metrics",
-            get(|| async { (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "boom") }),
-        )
+        .route("/error/metrics", get(|| async { (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "boom") }))
         .route("/huge/metrics", get(|| async { "x".repeat(17 * 1024 * 1024) }))
         .route(
             "/slow/metrics",
@@ -224,9 +129,7 @@ async fn mid_body_closer() -> String {
         while let Ok((mut sock, _)) = listener.accept().await {
             let mut buf = [0u8; 1024];
             let _ = tokio::io::AsyncReadExt::read(&mut sock, &mut buf).await;
-            let _ = sock
-                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\nup 1\n")
-                .await;
+            let _ = sock.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\nup 1\n").await;
             drop(sock);
         }
     });
@@ -273,11 +176,7 @@ scrape_interval = "2s"
     // The slow one times out after the 2 s interval; everything is known within ~3 s.
     let known = within(Duration::from_secs(8), async || {
         let s = services(&hub, &admin).await;
-        s[0]["instances"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|i| !i["last_scrape_ms"].is_null())
+        s[0]["instances"].as_array().unwrap().iter().all(|i| !i["last_scrape_ms"].is_null())
     })
     .await;
     assert!(known.is_some(), "{}", services(&hub, &admin).await);
@@ -297,9 +196,7 @@ scrape_interval = "2s"
     // The healthy instance kept its interval while the others failed.
     let first = instance(&s, "ok")["last_scrape_ms"].as_i64().unwrap();
     tokio::time::sleep(Duration::from_millis(2500)).await;
-    let later = instance(&services(&hub, &admin).await, "ok")["last_scrape_ms"]
-        .as_i64()
-        .unwrap();
+    let later = instance(&services(&hub, &admin).await, "ok")["last_scrape_ms"].as_i64().unwrap();
     assert!(later > first, "the healthy instance is scraped on");
     hub.stop().await;
 }
@@ -312,14 +209,9 @@ async fn reload_keeps_a_good_config(store: &TestStore) {
     settings.config = Some(path.clone());
     let hub = TestHub::start_with(settings).await;
     let admin = hub.session("admin", ADMIN_PASSWORD).await;
-    hub.create_user(&admin, "viewer1", "viewer1-password", "viewer")
-        .await;
+    hub.create_user(&admin, "viewer1", "viewer1-password", "viewer").await;
     let viewer = hub.session("viewer1", "viewer1-password").await;
-    assert_eq!(
-        hub.call::<ReloadConfig>(&viewer, &[]).await.status(),
-        403,
-        "only admins reload"
-    );
+    assert_eq!(hub.call::<ReloadConfig>(&viewer, &[]).await.status(), 403, "only admins reload");
 
     std::fs::write(&path, format!("{first}bogus = 1\n")).unwrap();
     let outcome: serde_json::Value = hub.call::<ReloadConfig>(&admin, &[]).await.json().await.unwrap();
@@ -333,33 +225,14 @@ async fn reload_keeps_a_good_config(store: &TestStore) {
     let outcome: serde_json::Value = hub.call::<ReloadConfig>(&admin, &[]).await.json().await.unwrap();
     assert_eq!(outcome["applied"], true, "{outcome}");
     let diff = outcome["diff"].as_array().unwrap();
-    assert!(
-        diff.iter()
-            .any(|l| l["op"] == "Removed" && l["text"] == "name = \"alpha\""),
-        "{outcome}"
-    );
-    assert!(
-        diff.iter()
-            .any(|l| l["op"] == "Added" && l["text"] == "name = \"beta\""),
-        "{outcome}"
-    );
+    assert!(diff.iter().any(|l| l["op"] == "Removed" && l["text"] == "name = \"alpha\""), "{outcome}");
+    assert!(diff.iter().any(|l| l["op"] == "Added" && l["text"] == "name = \"beta\""), "{outcome}");
     let s = services(&hub, &admin).await;
     assert_eq!(s[0]["name"], "beta");
     let res = admin.get(hub.url("/api/v1/services/beta")).send().await.unwrap();
     assert_eq!(res.status(), 200);
-    assert_eq!(
-        admin
-            .get(hub.url("/api/v1/services/alpha"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        404
-    );
-    assert_eq!(
-        reqwest::get(hub.url("/api/v1/services")).await.unwrap().status(),
-        401
-    );
+    assert_eq!(admin.get(hub.url("/api/v1/services/alpha")).send().await.unwrap().status(), 404);
+    assert_eq!(reqwest::get(hub.url("/api/v1/services")).await.unwrap().status(), 401);
 
     let audit: serde_json::Value = hub
         .call::<app::api::audit::ListAudit>(&admin, &[("filter[action]", "config.reload")])
@@ -367,12 +240,8 @@ async fn reload_keeps_a_good_config(store: &TestStore) {
         .json()
         .await
         .unwrap();
-    let outcomes: Vec<&str> = audit
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["outcome"].as_str().unwrap())
-        .collect();
+    let outcomes: Vec<&str> =
+        audit.as_array().unwrap().iter().map(|r| r["outcome"].as_str().unwrap()).collect();
     assert_eq!(outcomes, ["ok", "failed", "denied"], "{audit}");
     hub.stop().await;
 }

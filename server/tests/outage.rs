@@ -32,12 +32,7 @@ async fn proxy(listener: TcpListener, target: String, cut: CancellationToken) {
 async fn status_within(client: &reqwest::Client, url: &str, want: u16, limit: Duration) -> u16 {
     let deadline = Instant::now() + limit;
     loop {
-        let got = client
-            .get(url)
-            .send()
-            .await
-            .map(|r| r.status().as_u16())
-            .unwrap_or(0);
+        let got = client.get(url).send().await.map(|r| r.status().as_u16()).unwrap_or(0);
         if got == want || Instant::now() > deadline {
             return got;
         }
@@ -61,27 +56,14 @@ async fn the_hub_reports_a_lost_store_and_recovers() {
     assert_ne!(proxied, store.url, "the test store must be on 127.0.0.1:5432");
     settings.database_url = Some(proxied);
     let running = server::start(&settings).await.expect("hub starts");
-    let hub = TestHub {
-        base: format!("http://{}", running.addr),
-        running,
-    };
+    let hub = TestHub { base: format!("http://{}", running.addr), running };
     let client = hub.session("admin", ADMIN_PASSWORD).await;
 
     cut.cancel();
-    assert_eq!(
-        status_within(&client, &hub.url("/readyz"), 503, Duration::from_secs(10)).await,
-        503
-    );
+    assert_eq!(status_within(&client, &hub.url("/readyz"), 503, Duration::from_secs(10)).await, 503);
     let me = client.get(hub.url("/api/v1/me")).send().await.unwrap();
-    assert_eq!(
-        me.status(),
-        503,
-        "a lost store is 'unavailable', not 'log in again'"
-    );
-    assert_eq!(
-        me.json::<serde_json::Value>().await.unwrap()["error"],
-        "unavailable"
-    );
+    assert_eq!(me.status(), 503, "a lost store is 'unavailable', not 'log in again'");
+    assert_eq!(me.json::<serde_json::Value>().await.unwrap()["error"], "unavailable");
     assert_eq!(
         client.get(hub.url("/healthz")).send().await.unwrap().status(),
         200,
@@ -91,14 +73,8 @@ async fn the_hub_reports_a_lost_store_and_recovers() {
     cut = CancellationToken::new();
     let listener = TcpListener::bind(addr).await.expect("the proxy's port again");
     tokio::spawn(proxy(listener, target, cut.clone()));
-    assert_eq!(
-        status_within(&client, &hub.url("/readyz"), 200, Duration::from_secs(20)).await,
-        200
-    );
-    assert_eq!(
-        status_within(&client, &hub.url("/api/v1/me"), 200, Duration::from_secs(20)).await,
-        200
-    );
+    assert_eq!(status_within(&client, &hub.url("/readyz"), 200, Duration::from_secs(20)).await, 200);
+    assert_eq!(status_within(&client, &hub.url("/api/v1/me"), 200, Duration::from_secs(20)).await, 200);
     cut.cancel();
     hub.running.shutdown.cancel();
     let _ = hub.running.finished.await;

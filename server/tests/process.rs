@@ -48,20 +48,13 @@ fn a_bad_config_exits_non_zero_naming_line_and_field() {
         .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("bad.toml line 3") && err.contains("session_idle"),
-        "{err}"
-    );
+    assert!(err.contains("bad.toml line 3") && err.contains("session_idle"), "{err}");
 }
 
 #[tokio::test]
 async fn a_killed_hub_leaves_no_demo_process() {
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut child = hub()
         .env("SWITCHBOARD_DATA_DIR", dir.path())
         .env("SWITCHBOARD_ADDR", format!("127.0.0.1:{port}"))
@@ -73,11 +66,8 @@ async fn a_killed_hub_leaves_no_demo_process() {
         .spawn()
         .unwrap();
     let base = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .timeout(Duration::from_secs(2))
-        .build()
-        .unwrap();
+    let client =
+        reqwest::Client::builder().cookie_store(true).timeout(Duration::from_secs(2)).build().unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
     let login = serde_json::json!({ "username": "admin", "password": common::ADMIN_PASSWORD });
     while Instant::now() < deadline {
@@ -92,14 +82,8 @@ async fn a_killed_hub_leaves_no_demo_process() {
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let services: serde_json::Value = client
-        .get(format!("{base}/api/v1/services"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let services: serde_json::Value =
+        client.get(format!("{base}/api/v1/services")).send().await.unwrap().json().await.unwrap();
     let urls: Vec<String> = services
         .as_array()
         .unwrap()

@@ -88,14 +88,30 @@ pub struct FleetInstance {
 pub enum DemoFault {
     Stop,
     Start,
-    Errors { ratio: f64 },
-    Latency { ms: u64 },
-    PoolExhaustion { seconds: u64 },
+    Errors {
+        ratio: f64,
+    },
+    Latency {
+        ms: u64,
+    },
+    PoolExhaustion {
+        seconds: u64,
+    },
     HotSpot,
-    Leak { mib_per_s: u64 },
+    Leak {
+        mib_per_s: u64,
+    },
     Pause,
-    Slowdown { ms: u64 },
-    Drift { rows: u64 },
+    Slowdown {
+        ms: u64,
+    },
+    Drift {
+        rows: u64,
+    },
+    /// `wrong_type` or `drop_label`: the instance stops speaking the shared metric format.
+    BadMetrics {
+        mode: String,
+    },
     Clear,
 }
 
@@ -112,6 +128,7 @@ impl DemoFault {
             DemoFault::Pause => "pause projector".into(),
             DemoFault::Slowdown { ms } => format!("slow projector {ms} ms"),
             DemoFault::Drift { rows } => format!("drift {rows} rows"),
+            DemoFault::BadMetrics { mode } => format!("bad metrics: {}", mode.replace('_', " ")),
             DemoFault::Clear => "clear faults".into(),
         }
     }
@@ -126,6 +143,7 @@ pub struct DemoChaos {
     pub leak_mib_per_s: u64,
     pub paused: bool,
     pub slowdown_ms: u64,
+    pub bad_metrics: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

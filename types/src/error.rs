@@ -60,10 +60,7 @@ impl fmt::Display for AppError {
 
 impl AppError {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Self {
-            kind,
-            message: message.into(),
-        }
+        Self { kind, message: message.into() }
     }
     pub fn unauthenticated() -> Self {
         Self::new(ErrorKind::Unauthenticated, "Please log in.")
@@ -81,10 +78,7 @@ impl AppError {
         Self::new(ErrorKind::Unavailable, message)
     }
     pub fn internal() -> Self {
-        Self::new(
-            ErrorKind::Internal,
-            "Something went wrong on the hub; the details are in its log.",
-        )
+        Self::new(ErrorKind::Internal, "Something went wrong on the hub; the details are in its log.")
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod catalog;
 mod error;
+mod metrics;
 mod role;
 mod users;
 
@@ -10,5 +11,9 @@ pub use catalog::{
     InstanceView, LinksView, ReloadOutcome, ServiceDetail, ServiceView,
 };
 pub use error::{AppError, ErrorKind};
+pub use metrics::{
+    CatalogFamilyView, ConformanceMatrix, InstanceScrape, MatrixRow, RuleResult, RuleStatus, ScrapeReport,
+    ServiceConformance,
+};
 pub use role::Role;
 pub use users::{ApiTokenView, AuditEntryView, AuditFilter, CreatedToken, HubStatus, Me, UserView};

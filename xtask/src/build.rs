@@ -23,27 +23,13 @@ pub fn all(release: bool) -> Result<Site> {
 
     let profile = if release { "wasm-release" } else { "dev" };
     let wasm_dir = if release { "wasm-release" } else { "debug" };
-    let wasm = cargo(&[
-        "build",
-        "-p",
-        "frontend",
-        "--lib",
-        "--target",
-        install::WASM_TARGET,
-        "--profile",
-        profile,
-    ]);
+    let wasm =
+        cargo(&["build", "-p", "frontend", "--lib", "--target", install::WASM_TARGET, "--profile", profile]);
     run(wasm, "building the browser bundle (frontend → wasm)")?;
-    let input = root().join(format!(
-        "target/{}/{wasm_dir}/frontend.wasm",
-        install::WASM_TARGET
-    ));
+    let input = root().join(format!("target/{}/{wasm_dir}/frontend.wasm", install::WASM_TARGET));
     bindgen(&input, &pkg, release)?;
 
-    copy(
-        &root().join("style/main.css"),
-        &pkg.join(format!("{OUTPUT_NAME}.css")),
-    )?;
+    copy(&root().join("style/main.css"), &pkg.join(format!("{OUTPUT_NAME}.css")))?;
     copy_dir(&root().join("public"), &site)?;
     if release {
         precompress(&pkg)?;
@@ -51,25 +37,13 @@ pub fn all(release: bool) -> Result<Site> {
         remove_precompressed(&pkg);
     }
 
-    let mut server = cargo(&[
-        "build",
-        "-p",
-        "server",
-        "--bin",
-        "switchboard",
-        "-p",
-        "demo",
-        "--bin",
-        "switchboard-demo",
-    ]);
+    let mut server =
+        cargo(&["build", "-p", "server", "--bin", "switchboard", "-p", "demo", "--bin", "switchboard-demo"]);
     if release {
         server.arg("--release");
     }
     run(server, "building the hub and its demo fleet")?;
-    let binary = root().join(format!(
-        "target/{}/switchboard",
-        if release { "release" } else { "debug" }
-    ));
+    let binary = root().join(format!("target/{}/switchboard", if release { "release" } else { "debug" }));
     Ok(Site { root: site, binary })
 }
 
@@ -97,9 +71,7 @@ fn bindgen(input: &Path, pkg: &Path, release: bool) -> Result<()> {
 }
 
 fn copy(from: &Path, to: &Path) -> Result<()> {
-    fs::copy(from, to)
-        .map(|_| ())
-        .map_err(|e| format!("copying {} to {}: {e}", from.display(), to.display()))
+    fs::copy(from, to).map(|_| ()).map_err(|e| format!("copying {} to {}: {e}", from.display(), to.display()))
 }
 
 fn copy_dir(from: &Path, to: &Path) -> Result<()> {
@@ -130,10 +102,7 @@ fn precompress(pkg: &Path) -> Result<()> {
         gz.write_all(&data).map_err(|e| e.to_string())?;
         write_beside(&path, "gz", &gz.finish().map_err(|e| e.to_string())?)?;
         let mut br = Vec::new();
-        let params = brotli::enc::BrotliEncoderParams {
-            quality: 11,
-            ..Default::default()
-        };
+        let params = brotli::enc::BrotliEncoderParams { quality: 11, ..Default::default() };
         brotli::BrotliCompress(&mut data.as_slice(), &mut br, &params).map_err(|e| e.to_string())?;
         write_beside(&path, "br", &br)?;
     }
@@ -168,9 +137,7 @@ pub fn run_hub(site: &Site, release: bool, args: &[String]) -> Result<()> {
     hub.args(args).current_dir(root());
     site_env(&mut hub, site, release);
     let started = SystemTime::now();
-    let status = hub
-        .status()
-        .map_err(|e| format!("starting {}: {e}", site.binary.display()))?;
+    let status = hub.status().map_err(|e| format!("starting {}: {e}", site.binary.display()))?;
     if status.success() {
         Ok(())
     } else {

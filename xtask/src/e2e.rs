@@ -71,9 +71,7 @@ struct HubProcess(Child);
 
 impl Drop for HubProcess {
     fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.0.id().to_string()])
-            .status();
+        let _ = Command::new("kill").args(["-TERM", &self.0.id().to_string()]).status();
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.0.try_wait() {
@@ -122,9 +120,5 @@ fn read_results(path: &Path) -> Result<(u64, u64, u64)> {
     let json: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| format!("Playwright results: {e}"))?;
     let stat = |k: &str| json["stats"][k].as_u64().unwrap_or(0);
-    Ok((
-        stat("expected"),
-        stat("unexpected") + stat("flaky"),
-        stat("skipped"),
-    ))
+    Ok((stat("expected"), stat("unexpected") + stat("flaky"), stat("skipped")))
 }

@@ -11,10 +11,7 @@ pub fn wasm_target() -> Result<()> {
         .args(["target", "list", "--installed"])
         .output()
         .map_err(|e| format!("rustup is needed to add the {WASM_TARGET} target: {e}"))?;
-    if String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .any(|l| l.trim() == WASM_TARGET)
-    {
+    if String::from_utf8_lossy(&out.stdout).lines().any(|l| l.trim() == WASM_TARGET) {
         return Ok(());
     }
     let mut add = Command::new("rustup");
@@ -38,10 +35,7 @@ pub fn chromium() -> Result<String> {
         c
     };
     run(apt(&["update", "-q"]), "apt-get update (to install chromium)")?;
-    run(
-        apt(&["install", "-y", "-q", "chromium"]),
-        "installing Debian's chromium",
-    )?;
+    run(apt(&["install", "-y", "-q", "chromium"]), "installing Debian's chromium")?;
     if Path::new(&path).exists() {
         Ok(path)
     } else {
@@ -50,10 +44,7 @@ pub fn chromium() -> Result<String> {
 }
 
 fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+    Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
 /// The Playwright packages of end2end/, from package-lock.json, without browser downloads.

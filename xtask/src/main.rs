@@ -3,6 +3,7 @@
 
 mod build;
 mod e2e;
+mod extra;
 mod install;
 mod summary;
 mod test;
@@ -18,7 +19,9 @@ const USAGE: &str = "usage: cargo xtask <command>
   test                fmt check, clippy, every unit and integration test (SQLite and
                       PostgreSQL), then the Playwright suite in Chromium; ends with
                       'N passed, N failed'
-  e2e                 build, then only the Playwright suite";
+  e2e                 build, then only the Playwright suite
+  bench               the benchmarks, in release mode, printing their figures
+  fuzz [SECONDS]      fuzz the exposition parser (default 600 s; installs cargo-fuzz)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -29,6 +32,8 @@ fn main() -> ExitCode {
         Some("run") => build::all(release).and_then(|site| build::run_hub(&site, release, &passthrough)),
         Some("test") => test::everything(),
         Some("e2e") => test::e2e_only(),
+        Some("bench") => extra::bench(),
+        Some("fuzz") => extra::fuzz(args.get(1).and_then(|s| s.parse().ok()).unwrap_or(600)),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

@@ -32,11 +32,7 @@ impl Summary {
         if !self.failures.is_empty() {
             eprintln!("\nFailed: {}", self.failures.join("; "));
         }
-        let skipped = if self.skipped > 0 {
-            format!(", {} skipped", self.skipped)
-        } else {
-            String::new()
-        };
+        let skipped = if self.skipped > 0 { format!(", {} skipped", self.skipped) } else { String::new() };
         println!("{} passed, {} failed{skipped}", self.passed, self.failed);
     }
 }

@@ -11,11 +11,17 @@ const HOST: &[&str] = &[
     "-p",
     "types",
     "-p",
+    "exposition",
+    "-p",
     "backend",
     "-p",
     "app",
     "-p",
     "server",
+    "-p",
+    "demo",
+    "-p",
+    "bench",
     "-p",
     "xtask",
     "--features",
@@ -25,11 +31,7 @@ const HOST: &[&str] = &[
 pub fn everything() -> Result<()> {
     let mut summary = Summary::default();
     install::wasm_target()?;
-    step(
-        &mut summary,
-        "cargo fmt --check",
-        &["fmt", "--all", "--", "--check"],
-    );
+    step(&mut summary, "cargo fmt --check", &["fmt", "--all", "--", "--check"]);
     let mut clippy_host = vec!["clippy", "--all-targets"];
     clippy_host.extend_from_slice(HOST);
     clippy_host.extend_from_slice(&["--", "-D", "warnings"]);
@@ -37,16 +39,7 @@ pub fn everything() -> Result<()> {
     step(
         &mut summary,
         "clippy (browser side)",
-        &[
-            "clippy",
-            "-p",
-            "frontend",
-            "--target",
-            install::WASM_TARGET,
-            "--",
-            "-D",
-            "warnings",
-        ],
+        &["clippy", "-p", "frontend", "--target", install::WASM_TARGET, "--", "-D", "warnings"],
     );
     cargo_tests(&mut summary);
     e2e::suite(&mut summary);
@@ -78,15 +71,9 @@ fn step(summary: &mut Summary, name: &str, args: &[&str]) {
 /// Unit and integration tests on SQLite and PostgreSQL; under CI=true a test that cannot
 /// reach PostgreSQL fails instead of skipping.
 fn cargo_tests(summary: &mut Summary) {
-    eprintln!(
-        "xtask: unit and integration tests{}",
-        if is_ci() { " (CI: PostgreSQL required)" } else { "" }
-    );
+    eprintln!("xtask: unit and integration tests{}", if is_ci() { " (CI: PostgreSQL required)" } else { "" });
     // The hub's integration tests start the demo fleet's binary.
-    if !cargo(&["build", "-p", "demo", "--bin", "switchboard-demo"])
-        .status()
-        .is_ok_and(|s| s.success())
-    {
+    if !cargo(&["build", "-p", "demo", "--bin", "switchboard-demo"]).status().is_ok_and(|s| s.success()) {
         summary.check("build the demo fleet", false);
     }
     let mut args = vec!["test"];

@@ -9,11 +9,7 @@ pub async fn login(username: String, password: String) -> Result<Me, AppError> {
     use super::context::{caller, fail, hub, session};
     use backend::auth::LoginAttempt;
     let (hub, caller, session) = (hub()?, caller()?, session()?);
-    let attempt = LoginAttempt {
-        username: &username,
-        password,
-        source: &caller.source,
-    };
+    let attempt = LoginAttempt { username: &username, password, source: &caller.source };
     match hub.accounts.login(attempt).await {
         Ok(user) => {
             // A new id on login, so a session id planted before login is worthless.
@@ -23,14 +19,9 @@ pub async fn login(username: String, password: String) -> Result<Me, AppError> {
             };
             if let Err(e) = stored.await {
                 tracing::error!(error = %e, "could not store the session");
-                return fail(AppError::unavailable(
-                    "The session could not be stored; try again.",
-                ));
+                return fail(AppError::unavailable("The session could not be stored; try again."));
             }
-            Ok(Me {
-                username: user.username,
-                role: user.role,
-            })
+            Ok(Me { username: user.username, role: user.role })
         }
         Err(e) => fail(e),
     }
@@ -41,9 +32,7 @@ pub async fn logout() -> Result<(), AppError> {
     use super::context::session;
     if let Err(e) = session()?.flush().await {
         tracing::error!(error = %e, "could not delete the session");
-        return Err(AppError::unavailable(
-            "The session could not be ended; try again.",
-        ));
+        return Err(AppError::unavailable("The session could not be ended; try again."));
     }
     Ok(())
 }
@@ -57,10 +46,7 @@ pub async fn current_user() -> Result<Option<Me>, AppError> {
             "The hub's store is unavailable; retrying on its own.",
         ));
     }
-    Ok(caller.principal.map(|p| Me {
-        username: p.username,
-        role: p.role,
-    }))
+    Ok(caller.principal.map(|p| Me { username: p.username, role: p.role }))
 }
 
 #[server]

@@ -11,10 +11,7 @@ pub struct ServiceList {
 #[server]
 pub async fn list_services() -> Result<ServiceList, AppError> {
     let (hub, me, _) = super::context::signed_in()?;
-    Ok(ServiceList {
-        now_ms: backend::now_ms(),
-        services: hub.catalog.services(&me),
-    })
+    Ok(ServiceList { now_ms: backend::now_ms(), services: hub.catalog.services(&me) })
 }
 
 #[server]
@@ -37,8 +34,5 @@ pub async fn running_config() -> Result<ConfigView, AppError> {
 #[server]
 pub async fn reload_config() -> Result<ReloadOutcome, AppError> {
     let (hub, me, source) = super::context::signed_in()?;
-    hub.catalog
-        .reload(Some(&me), &source)
-        .await
-        .or_else(super::context::fail)
+    hub.catalog.reload(Some(&me), &source).await.or_else(super::context::fail)
 }

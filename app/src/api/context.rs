@@ -13,21 +13,17 @@ pub fn hub() -> Result<Hub, AppError> {
 }
 
 pub fn caller() -> Result<Caller, AppError> {
-    use_context::<Parts>()
-        .and_then(|parts| parts.extensions.get::<Caller>().cloned())
-        .ok_or_else(|| {
-            tracing::error!("server function called without a caller in its request");
-            AppError::internal()
-        })
+    use_context::<Parts>().and_then(|parts| parts.extensions.get::<Caller>().cloned()).ok_or_else(|| {
+        tracing::error!("server function called without a caller in its request");
+        AppError::internal()
+    })
 }
 
 /// The logged-in principal and the request's source address, or Unauthenticated.
 pub fn signed_in() -> Result<(Hub, Principal, String), AppError> {
     let caller = caller()?;
     if caller.store_down {
-        return fail(AppError::unavailable(
-            "The hub's store is unavailable; retrying on its own.",
-        ));
+        return fail(AppError::unavailable("The hub's store is unavailable; retrying on its own."));
     }
     match caller.principal() {
         Ok(principal) => Ok((hub()?, principal.clone(), caller.source)),

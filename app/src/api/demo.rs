@@ -4,10 +4,7 @@ use types::{AppError, DemoFault, DemoInstanceView};
 
 #[cfg(feature = "ssr")]
 fn controls(hub: &backend::Hub) -> Result<backend::catalog::DemoControls, AppError> {
-    hub.demo
-        .get()
-        .cloned()
-        .ok_or_else(|| AppError::not_found("The demo fleet is not running."))
+    hub.demo.get().cloned().ok_or_else(|| AppError::not_found("The demo fleet is not running."))
 }
 
 #[server]
@@ -21,8 +18,5 @@ pub async fn demo_fleet() -> Result<Vec<DemoInstanceView>, AppError> {
 pub async fn inject_demo_fault(instance: String, fault: DemoFault) -> Result<(), AppError> {
     let (hub, me, source) = super::context::signed_in()?;
     let controls = controls(&hub).or_else(super::context::fail)?;
-    controls
-        .apply(&me, &source, &instance, &fault)
-        .await
-        .or_else(super::context::fail)
+    controls.apply(&me, &source, &instance, &fault).await.or_else(super::context::fail)
 }

@@ -8,6 +8,8 @@ use types::{Me, Role};
 const NAV: &[(&str, &str, Role)] = &[
     ("/", "Home", Role::Viewer),
     ("/services", "Services", Role::Viewer),
+    ("/conformance", "Conformance", Role::Viewer),
+    ("/catalog", "Metric catalog", Role::Viewer),
     ("/tokens", "API tokens", Role::Viewer),
     ("/audit", "Audit", Role::Lead),
     ("/admin/users", "Users", Role::Admin),

@@ -67,22 +67,15 @@ fn Audit() -> impl IntoView {
 }
 
 fn audit_table(list: Vec<AuditEntryView>, filter: AuditFilter) -> impl IntoView {
-    let older = (list.len() >= 100)
-        .then(|| list.last().map(|e| e.id))
-        .flatten()
-        .map(|last| {
-            let mut q = vec![format!("before={last}")];
-            for (k, v) in [
-                ("actor", &filter.actor),
-                ("action", &filter.action),
-                ("outcome", &filter.outcome),
-            ] {
-                if let Some(v) = v {
-                    q.push(format!("{k}={}", url_escape(v)));
-                }
+    let older = (list.len() >= 100).then(|| list.last().map(|e| e.id)).flatten().map(|last| {
+        let mut q = vec![format!("before={last}")];
+        for (k, v) in [("actor", &filter.actor), ("action", &filter.action), ("outcome", &filter.outcome)] {
+            if let Some(v) = v {
+                q.push(format!("{k}={}", url_escape(v)));
             }
-            format!("/audit?{}", q.join("&"))
-        });
+        }
+        format!("/audit?{}", q.join("&"))
+    });
     let rows = list
         .into_iter()
         .map(|e| {

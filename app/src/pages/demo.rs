@@ -41,18 +41,21 @@ fn DemoControls() -> impl IntoView {
 }
 
 fn faults_for(service: &str) -> Vec<DemoFault> {
-    let mut faults = vec![DemoFault::HotSpot, DemoFault::Leak { mib_per_s: 4 }];
+    let mut faults = vec![
+        DemoFault::HotSpot,
+        DemoFault::Leak { mib_per_s: 4 },
+        DemoFault::BadMetrics { mode: "wrong_type".into() },
+        DemoFault::BadMetrics { mode: "drop_label".into() },
+    ];
     match service {
         "orders-api" => faults.extend([
             DemoFault::Errors { ratio: 0.3 },
             DemoFault::Latency { ms: 200 },
             DemoFault::PoolExhaustion { seconds: 60 },
         ]),
-        "projector" => faults.extend([
-            DemoFault::Pause,
-            DemoFault::Slowdown { ms: 100 },
-            DemoFault::Drift { rows: 5 },
-        ]),
+        "projector" => {
+            faults.extend([DemoFault::Pause, DemoFault::Slowdown { ms: 100 }, DemoFault::Drift { rows: 5 }])
+        }
         _ => {}
     }
     faults.push(DemoFault::Clear);
@@ -114,6 +117,9 @@ fn active_faults(c: &types::DemoChaos) -> Vec<String> {
     }
     if c.paused {
         out.push("paused".into());
+    }
+    if let Some(mode) = &c.bad_metrics {
+        out.push(format!("bad metrics ({})", mode.replace('_', " ")));
     }
     if c.slowdown_ms > 0 {
         out.push(format!("slowdown {} ms", c.slowdown_ms));

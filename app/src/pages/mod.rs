@@ -1,10 +1,13 @@
 pub mod audit;
 pub mod config;
+pub mod conformance;
 pub mod demo;
 pub mod home;
 pub mod login;
+pub mod metric_catalog;
 pub mod not_found;
 pub mod service;
+pub mod service_conformance;
 pub mod services;
 pub mod tokens;
 pub mod users;

@@ -45,26 +45,18 @@ fn Service(name: Signal<String>) -> impl IntoView {
 
 fn detail_view(now_ms: i64, d: ServiceDetail) -> impl IntoView {
     let s = d.service;
-    let links = [
-        ("Runbook", s.links.runbook),
-        ("Dashboard", s.links.dashboard),
-        ("Traces", s.links.traces),
-    ]
-    .into_iter()
-    .filter_map(|(label, href)| {
-        href.map(|h| view! { <a class="button-link" href=h target="_blank" rel="noopener">{label}</a> })
-    })
-    .collect_view();
-    let rows = s
-        .instances
+    let links = [("Runbook", s.links.runbook), ("Dashboard", s.links.dashboard), ("Traces", s.links.traces)]
         .into_iter()
-        .map(|i| instance_row(now_ms, i))
+        .filter_map(|(label, href)| {
+            href.map(|h| view! { <a class="button-link" href=h target="_blank" rel="noopener">{label}</a> })
+        })
         .collect_view();
+    let rows = s.instances.into_iter().map(|i| instance_row(now_ms, i)).collect_view();
     view! {
         <h1>{s.name.clone()}</h1>
         <p class="lead">{s.description} </p>
         <p class="muted">"Team " <strong>{s.team}</strong> " · scraped every " {s.scrape_interval}</p>
-        <p class="row">{links}</p>
+        <p class="row">{links} <a class="button-link" href=format!("/services/{}/conformance", s.name)>"Conformance"</a></p>
         <section class="card">
             <h2>"Instances"</h2>
             <table class="grid" data-testid="instances">

@@ -151,10 +151,7 @@ mod tests {
         let names = |l: Vec<ServiceView>| l.into_iter().map(|s| s.name).collect::<Vec<_>>();
         assert_eq!(names(arrange(list.clone(), "", "name")), ["a-api", "b-api", "c"]);
         assert_eq!(names(arrange(list.clone(), "ORDERS", "name")), ["b-api", "c"]);
-        assert_eq!(
-            names(arrange(list.clone(), "", "health")),
-            ["a-api", "c", "b-api"]
-        );
+        assert_eq!(names(arrange(list.clone(), "", "health")), ["a-api", "c", "b-api"]);
         assert_eq!(names(arrange(list, "", "team")), ["b-api", "c", "a-api"]);
     }
 }

@@ -32,13 +32,7 @@ fn Users() -> impl IntoView {
         password: ServerAction::new(),
     };
     let users = Resource::new(
-        move || {
-            (
-                create.version().get(),
-                actions.role.version().get(),
-                actions.disabled.version().get(),
-            )
-        },
+        move || (create.version().get(), actions.role.version().get(), actions.disabled.version().get()),
         |_| list_users(),
     );
     view! {
@@ -112,10 +106,7 @@ fn user_row(u: UserView, actions: UserActions) -> impl IntoView {
         actions.role.dispatch(SetUserRole { user_id: id, role });
     });
     let toggle = move |_| {
-        actions.disabled.dispatch(SetUserDisabled {
-            user_id: id,
-            disabled: !u.disabled,
-        });
+        actions.disabled.dispatch(SetUserDisabled { user_id: id, disabled: !u.disabled });
     };
     view! {
         <tr class:revoked=u.disabled data-user=u.username.clone()>

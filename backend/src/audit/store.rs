@@ -39,16 +39,14 @@ pub(super) async fn list(
     .await?;
     Ok(rows
         .into_iter()
-        .map(
-            |(id, at_ms, actor, action, target, outcome, source)| AuditEntryView {
-                id,
-                at_ms,
-                actor,
-                action,
-                target,
-                outcome,
-                source,
-            },
-        )
+        .map(|(id, at_ms, actor, action, target, outcome, source)| AuditEntryView {
+            id,
+            at_ms,
+            actor,
+            action,
+            target,
+            outcome,
+            source,
+        })
         .collect())
 }

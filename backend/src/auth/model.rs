@@ -31,14 +31,10 @@ impl Password {
     pub fn parse(raw: String) -> Result<Password, BackendError> {
         let chars = raw.chars().count();
         if chars < 10 {
-            return Err(BackendError::Invalid(
-                "a password needs at least 10 characters".into(),
-            ));
+            return Err(BackendError::Invalid("a password needs at least 10 characters".into()));
         }
         if chars > 256 {
-            return Err(BackendError::Invalid(
-                "a password has at most 256 characters".into(),
-            ));
+            return Err(BackendError::Invalid("a password has at most 256 characters".into()));
         }
         Ok(Password(raw))
     }
@@ -78,13 +74,7 @@ mod tests {
     #[test]
     fn usernames_are_validated_and_lowercased() {
         assert_eq!(Username::parse(" Alice.B ").unwrap().as_str(), "alice.b");
-        for bad in [
-            "a",
-            "",
-            "al ice",
-            "robert'); drop table users;--",
-            &"x".repeat(65),
-        ] {
+        for bad in ["a", "", "al ice", "robert'); drop table users;--", &"x".repeat(65)] {
             assert!(Username::parse(bad).is_err(), "{bad:?} accepted");
         }
     }

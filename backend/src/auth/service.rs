@@ -26,11 +26,7 @@ pub struct Accounts {
 
 impl Accounts {
     pub fn new(store: Store, audit: AuditLog) -> Self {
-        Self {
-            store,
-            audit,
-            throttle: Arc::new(LoginThrottle::default()),
-        }
+        Self { store, audit, throttle: Arc::new(LoginThrottle::default()) }
     }
 
     /// Creates the `admin` user when the store has no user at all. Returns the password
@@ -112,11 +108,7 @@ impl Accounts {
 
     pub async fn list_users(&self, actor: &Principal) -> Result<Vec<UserView>, BackendError> {
         actor.require(Role::Admin)?;
-        Ok(store::list_users(&self.store)
-            .await?
-            .into_iter()
-            .map(UserView::from)
-            .collect())
+        Ok(store::list_users(&self.store).await?.into_iter().map(UserView::from).collect())
     }
 
     pub async fn create_user(
@@ -133,18 +125,9 @@ impl Accounts {
         let hash = passwords::hash(password.expose().to_string()).await?;
         let now = now_ms();
         let Some(id) = store::insert_user(&self.store, name.as_str(), &hash, role, now).await? else {
-            return Err(BackendError::Conflict(format!(
-                "user {} exists already",
-                name.as_str()
-            )));
+            return Err(BackendError::Conflict(format!("user {} exists already", name.as_str())));
         };
-        self.audit_ok(
-            actor,
-            source,
-            "user.create",
-            &format!("{} as {role}", name.as_str()),
-        )
-        .await?;
+        self.audit_ok(actor, source, "user.create", &format!("{} as {role}", name.as_str())).await?;
         let user = store::user_by_id(&self.store, id).await?;
         user.map(UserView::from)
             .ok_or_else(|| BackendError::Internal("a user vanished right after its creation".into()))
@@ -162,13 +145,7 @@ impl Accounts {
             self.keep_an_admin().await?;
         }
         store::set_role(&self.store, user_id, role).await?;
-        self.audit_ok(
-            actor,
-            source,
-            "user.role",
-            &format!("{} to {role}", target.username),
-        )
-        .await
+        self.audit_ok(actor, source, "user.role", &format!("{} to {role}", target.username)).await
     }
 
     pub async fn set_disabled(
@@ -198,8 +175,7 @@ impl Accounts {
         let password = Password::parse(password)?;
         let hash = passwords::hash(password.expose().to_string()).await?;
         store::set_password_hash(&self.store, user_id, &hash).await?;
-        self.audit_ok(actor, source, "user.password", &target.username)
-            .await
+        self.audit_ok(actor, source, "user.password", &target.username).await
     }
 
     pub async fn list_tokens(&self, actor: &Principal) -> Result<Vec<ApiTokenView>, BackendError> {
@@ -215,22 +191,13 @@ impl Accounts {
     ) -> Result<CreatedToken, BackendError> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 80 {
-            return Err(BackendError::Invalid(
-                "a token needs a name of 1 to 80 characters".into(),
-            ));
+            return Err(BackendError::Invalid("a token needs a name of 1 to 80 characters".into()));
         }
         let (secret, prefix) = tokens::generate();
-        let token = store::insert_token(
-            &self.store,
-            actor.user_id,
-            name,
-            &prefix,
-            &tokens::hash(&secret),
-            now_ms(),
-        )
-        .await?;
-        self.audit_ok(actor, source, "token.create", &format!("{name} ({prefix}…)"))
-            .await?;
+        let token =
+            store::insert_token(&self.store, actor.user_id, name, &prefix, &tokens::hash(&secret), now_ms())
+                .await?;
+        self.audit_ok(actor, source, "token.create", &format!("{name} ({prefix}…)")).await?;
         Ok(CreatedToken { token, secret })
     }
 
@@ -241,12 +208,9 @@ impl Accounts {
         token_id: i64,
     ) -> Result<(), BackendError> {
         if !store::revoke_token(&self.store, actor.user_id, token_id, now_ms()).await? {
-            return Err(BackendError::NotFound(format!(
-                "you have no live token #{token_id}"
-            )));
+            return Err(BackendError::NotFound(format!("you have no live token #{token_id}")));
         }
-        self.audit_ok(actor, source, "token.revoke", &format!("#{token_id}"))
-            .await
+        self.audit_ok(actor, source, "token.revoke", &format!("#{token_id}")).await
     }
 
     /// Checks that the actor is an admin (auditing a refusal) and loads the target user.
@@ -257,8 +221,7 @@ impl Accounts {
         action: &str,
         user_id: i64,
     ) -> Result<User, BackendError> {
-        self.admin_only(actor, source, action, &format!("#{user_id}"))
-            .await?;
+        self.admin_only(actor, source, action, &format!("#{user_id}")).await?;
         store::user_by_id(&self.store, user_id)
             .await?
             .ok_or_else(|| BackendError::NotFound(format!("no user #{user_id}")))
@@ -272,13 +235,8 @@ impl Accounts {
         target: &str,
     ) -> Result<(), BackendError> {
         if let Err(refusal) = actor.require(Role::Admin) {
-            let event = AuditEvent {
-                actor: &actor.username,
-                action,
-                target,
-                outcome: Outcome::Denied,
-                source,
-            };
+            let event =
+                AuditEvent { actor: &actor.username, action, target, outcome: Outcome::Denied, source };
             self.audit(&event).await?;
             return Err(refusal);
         }
@@ -287,9 +245,7 @@ impl Accounts {
 
     async fn keep_an_admin(&self) -> Result<(), BackendError> {
         if store::count_active_admins(&self.store).await? <= 1 {
-            return Err(BackendError::Conflict(
-                "the hub must keep at least one active admin".into(),
-            ));
+            return Err(BackendError::Conflict("the hub must keep at least one active admin".into()));
         }
         Ok(())
     }
@@ -301,13 +257,7 @@ impl Accounts {
         action: &str,
         target: &str,
     ) -> Result<(), BackendError> {
-        let event = AuditEvent {
-            actor: &actor.username,
-            action,
-            target,
-            outcome: Outcome::Ok,
-            source,
-        };
+        let event = AuditEvent { actor: &actor.username, action, target, outcome: Outcome::Ok, source };
         self.audit(&event).await
     }
 
@@ -317,10 +267,5 @@ impl Accounts {
 }
 
 fn principal(u: User, via_token: bool) -> Principal {
-    Principal {
-        user_id: u.id,
-        username: u.username,
-        role: u.role,
-        via_token,
-    }
+    Principal { user_id: u.id, username: u.username, role: u.role, via_token }
 }

@@ -22,9 +22,7 @@ fn user_from_row((id, username, role, disabled, created_ms, last_login_ms): User
 }
 
 pub async fn count_users(store: &Store) -> Result<i64, sqlx::Error> {
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users")
-        .fetch_one(store.pool())
-        .await?;
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users").fetch_one(store.pool()).await?;
     Ok(n)
 }
 
@@ -57,10 +55,8 @@ pub async fn user_by_id(store: &Store, id: i64) -> Result<Option<User>, sqlx::Er
 /// The user and the password hash, for a login.
 pub async fn credentials(store: &Store, username: &str) -> Result<Option<(User, String)>, sqlx::Error> {
     let sql = format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE username = $1");
-    let row: Option<CredentialsRow> = sqlx::query_as(&sql)
-        .bind(username)
-        .fetch_optional(store.pool())
-        .await?;
+    let row: Option<CredentialsRow> =
+        sqlx::query_as(&sql).bind(username).fetch_optional(store.pool()).await?;
     Ok(row.map(|(a, b, c, d, e, f, hash)| (user_from_row((a, b, c, d, e, f)), hash)))
 }
 
@@ -116,14 +112,7 @@ pub async fn touch_login(store: &Store, id: i64, now: i64) -> Result<(), sqlx::E
 type TokenRow = (i64, String, String, i64, Option<i64>, Option<i64>);
 
 fn token_from_row((id, name, prefix, created_ms, last_used_ms, revoked_ms): TokenRow) -> ApiTokenView {
-    ApiTokenView {
-        id,
-        name,
-        prefix,
-        created_ms,
-        last_used_ms,
-        revoked: revoked_ms.is_some(),
-    }
+    ApiTokenView { id, name, prefix, created_ms, last_used_ms, revoked: revoked_ms.is_some() }
 }
 
 pub async fn insert_token(

@@ -17,29 +17,20 @@ impl LoginThrottle {
     /// Seconds to wait when either key has failed too often within the window.
     pub fn retry_after(&self, username: &str, source: &str) -> Option<u64> {
         let now = Instant::now();
-        let map = self
-            .failures
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        [
-            (user_key(username), MAX_PER_USERNAME),
-            (source_key(source), MAX_PER_SOURCE),
-        ]
-        .iter()
-        .filter_map(|(key, max)| {
-            let (count, since) = map.get(key)?;
-            let elapsed = now.duration_since(*since);
-            (*count >= *max && elapsed < WINDOW).then(|| (WINDOW - elapsed).as_secs().max(1))
-        })
-        .max()
+        let map = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        [(user_key(username), MAX_PER_USERNAME), (source_key(source), MAX_PER_SOURCE)]
+            .iter()
+            .filter_map(|(key, max)| {
+                let (count, since) = map.get(key)?;
+                let elapsed = now.duration_since(*since);
+                (*count >= *max && elapsed < WINDOW).then(|| (WINDOW - elapsed).as_secs().max(1))
+            })
+            .max()
     }
 
     pub fn record_failure(&self, username: &str, source: &str) {
         let now = Instant::now();
-        let mut map = self
-            .failures
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut map = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         map.retain(|_, (_, since)| now.duration_since(*since) < WINDOW);
         for key in [user_key(username), source_key(source)] {
             map.entry(key).or_insert((0, now)).0 += 1;
@@ -47,10 +38,7 @@ impl LoginThrottle {
     }
 
     pub fn record_success(&self, username: &str) {
-        let mut map = self
-            .failures
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut map = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         map.remove(&user_key(username));
     }
 }

@@ -17,9 +17,7 @@ pub struct DemoControls {
 impl std::fmt::Debug for DemoControls {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The token never reaches a log.
-        f.debug_struct("DemoControls")
-            .field("control_url", &self.control_url)
-            .finish_non_exhaustive()
+        f.debug_struct("DemoControls").field("control_url", &self.control_url).finish_non_exhaustive()
     }
 }
 
@@ -35,12 +33,7 @@ impl DemoControls {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap_or_default();
-        DemoControls {
-            control_url,
-            token,
-            client,
-            audit,
-        }
+        DemoControls { control_url, token, client, audit }
     }
 
     fn unavailable(e: impl std::fmt::Display) -> BackendError {
@@ -49,12 +42,8 @@ impl DemoControls {
 
     pub async fn fleet(&self, actor: &Principal) -> Result<Vec<DemoInstanceView>, BackendError> {
         actor.require(Role::Admin)?;
-        let res = self
-            .client
-            .get(format!("{}/fleet", self.control_url))
-            .send()
-            .await
-            .map_err(Self::unavailable)?;
+        let res =
+            self.client.get(format!("{}/fleet", self.control_url)).send().await.map_err(Self::unavailable)?;
         let view: FleetView = res.json().await.map_err(Self::unavailable)?;
         Ok(view.instances)
     }
@@ -94,17 +83,11 @@ impl DemoControls {
             Ok(res) => {
                 let status = res.status();
                 let text = res.text().await.unwrap_or_default();
-                Err(BackendError::Invalid(format!(
-                    "the demo fleet refused {target}: HTTP {status} {text}"
-                )))
+                Err(BackendError::Invalid(format!("the demo fleet refused {target}: HTTP {status} {text}")))
             }
             Err(e) => Err(Self::unavailable(e)),
         };
-        let outcome = if result.is_ok() {
-            Outcome::Ok
-        } else {
-            Outcome::Failed
-        };
+        let outcome = if result.is_ok() { Outcome::Ok } else { Outcome::Failed };
         self.audit.record(event(outcome)).await?;
         result
     }

@@ -11,19 +11,12 @@ pub fn lines(old: &str, new: &str) -> Vec<DiffLine> {
     let mut lcs = vec![vec![0u32; b.len() + 1]; a.len() + 1];
     for i in (0..a.len()).rev() {
         for j in (0..b.len()).rev() {
-            lcs[i][j] = if a[i] == b[j] {
-                lcs[i + 1][j + 1] + 1
-            } else {
-                lcs[i + 1][j].max(lcs[i][j + 1])
-            };
+            lcs[i][j] = if a[i] == b[j] { lcs[i + 1][j + 1] + 1 } else { lcs[i + 1][j].max(lcs[i][j + 1]) };
         }
     }
     let (mut i, mut j) = (0, 0);
     let mut out = Vec::with_capacity(a.len().max(b.len()));
-    let line = |op, text: &str| DiffLine {
-        op,
-        text: text.to_string(),
-    };
+    let line = |op, text: &str| DiffLine { op, text: text.to_string() };
     while i < a.len() || j < b.len() {
         if i < a.len() && j < b.len() && a[i] == b[j] {
             out.push(line(DiffOp::Same, a[i]));
@@ -54,12 +47,7 @@ mod tests {
         let ops: Vec<(DiffOp, &str)> = d.iter().map(|l| (l.op, l.text.as_str())).collect();
         assert_eq!(
             ops,
-            vec![
-                (DiffOp::Same, "a"),
-                (DiffOp::Removed, "b"),
-                (DiffOp::Same, "c"),
-                (DiffOp::Added, "d")
-            ]
+            vec![(DiffOp::Same, "a"), (DiffOp::Removed, "b"), (DiffOp::Same, "c"), (DiffOp::Added, "d")]
         );
         assert!(!changed(&lines("x\n", "x\n")));
     }

@@ -20,9 +20,7 @@ pub struct HealthBoard {
 impl HealthBoard {
     pub fn get(&self, service: &str, instance: &str) -> InstanceHealth {
         let map = self.by_instance.read().unwrap_or_else(PoisonError::into_inner);
-        map.get(&(service.to_string(), instance.to_string()))
-            .cloned()
-            .unwrap_or_default()
+        map.get(&(service.to_string(), instance.to_string())).cloned().unwrap_or_default()
     }
 
     pub fn set(&self, service: &str, instance: &str, health: InstanceHealth) {

@@ -10,18 +10,22 @@ pub use demo::DemoControls;
 
 use crate::audit::{AuditEvent, AuditLog, Outcome};
 use crate::config::{ConfigFile, HubConfig, ServiceDef};
+use crate::metrics::{MetricCatalog, MetricsBoard, ScrapeInput};
+use crate::HubSetup;
 use crate::{now_ms, BackendError, Principal};
 use health::HealthBoard;
 use scraper::{Scraped, Target};
 use std::sync::{Arc, PoisonError, RwLock};
 use tokio::sync::watch;
 use types::{
-    ConfigView, FleetManifest, InstanceView, LinksView, ReloadOutcome, Role, ServiceDetail, ServiceView,
+    CatalogFamilyView, ConfigView, ConformanceMatrix, FleetManifest, InstanceScrape, InstanceView, LinksView,
+    MatrixRow, ReloadOutcome, Role, RuleStatus, ServiceConformance, ServiceDetail, ServiceView,
 };
 
 struct Loaded {
     config: HubConfig,
     text: String,
+    metric_catalog: Arc<MetricCatalog>,
     loaded_ms: i64,
 }
 
@@ -31,46 +35,39 @@ pub struct Catalog {
     fleet: RwLock<Option<FleetManifest>>,
     demo_enabled: bool,
     pub health: HealthBoard,
+    pub metrics: MetricsBoard,
     changes: watch::Sender<u64>,
     audit: AuditLog,
 }
 
 impl std::fmt::Debug for Catalog {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Catalog")
-            .field("file", &self.file.label())
-            .finish_non_exhaustive()
+        f.debug_struct("Catalog").field("file", &self.file.label()).finish_non_exhaustive()
     }
 }
 
 impl Catalog {
-    pub fn new(
-        file: ConfigFile,
-        config: HubConfig,
-        text: String,
-        demo_enabled: bool,
-        audit: AuditLog,
-    ) -> Catalog {
+    pub fn new(setup: HubSetup, audit: AuditLog) -> Catalog {
+        let loaded = Loaded {
+            config: setup.config,
+            text: setup.config_text,
+            metric_catalog: Arc::new(setup.metric_catalog),
+            loaded_ms: now_ms(),
+        };
         Catalog {
-            file,
-            current: RwLock::new(Arc::new(Loaded {
-                config,
-                text,
-                loaded_ms: now_ms(),
-            })),
+            file: setup.config_file,
+            current: RwLock::new(Arc::new(loaded)),
             fleet: RwLock::new(None),
-            demo_enabled,
+            demo_enabled: setup.demo_enabled,
             health: HealthBoard::default(),
+            metrics: MetricsBoard::default(),
             changes: watch::channel(0).0,
             audit,
         }
     }
 
     fn loaded(&self) -> Arc<Loaded> {
-        self.current
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        self.current.read().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
     pub fn config(&self) -> HubConfig {
@@ -115,19 +112,34 @@ impl Catalog {
                 targets.push(Target {
                     service: s.name.get_ref().clone(),
                     instance: i.name.get_ref().clone(),
-                    url: self
-                        .resolve(i.base_url.get_ref())
-                        .map(|base| format!("{base}{}", i.metrics_path)),
+                    url: self.resolve(i.base_url.get_ref()).map(|base| format!("{base}{}", i.metrics_path)),
                     interval: s.interval(),
+                    profiles: s.metric_profiles.clone(),
                 });
             }
         }
         self.health.retain(&keep);
+        self.metrics.retain(&keep);
         targets
     }
 
-    /// The body of a successful scrape; the metrics capability parses it.
-    pub fn ingest(&self, _target: &Target, _scraped: &Scraped) {}
+    /// Parses and checks a scrape's body; an error is why the scrape failed.
+    pub fn ingest(&self, target: &Target, scraped: &Scraped, duration_ms: i64) -> Result<(), String> {
+        let catalog = self.loaded().metric_catalog.clone();
+        let input = ScrapeInput {
+            service: &target.service,
+            instance: &target.instance,
+            profiles: &target.profiles,
+            body: &scraped.body,
+            content_type: &scraped.content_type,
+            duration_ms,
+        };
+        self.metrics.ingest(&catalog, &input)
+    }
+
+    pub fn metric_catalog(&self) -> Arc<MetricCatalog> {
+        self.loaded().metric_catalog.clone()
+    }
 
     fn view(&self, s: &ServiceDef) -> ServiceView {
         let name = s.name.get_ref();
@@ -164,12 +176,7 @@ impl Catalog {
 
     /// Every service; any logged-in user may look.
     pub fn services(&self, _actor: &Principal) -> Vec<ServiceView> {
-        self.loaded()
-            .config
-            .services
-            .iter()
-            .map(|s| self.view(s))
-            .collect()
+        self.loaded().config.services.iter().map(|s| self.view(s)).collect()
     }
 
     pub fn service(&self, _actor: &Principal, name: &str) -> Result<ServiceDetail, BackendError> {
@@ -178,24 +185,78 @@ impl Catalog {
             .config
             .service(name)
             .ok_or_else(|| BackendError::NotFound(format!("no service named {name}")))?;
-        let snippet = toml::to_string_pretty(&SnippetDoc {
-            services: vec![s.clone()],
+        let snippet = toml::to_string_pretty(&SnippetDoc { services: vec![s.clone()] }).unwrap_or_default();
+        Ok(ServiceDetail { service: self.view(s), config_snippet: snippet })
+    }
+
+    /// The reports of a service's instances, in config order.
+    fn reports(&self, s: &ServiceDef) -> Vec<(String, crate::metrics::InstanceReport)> {
+        s.instances
+            .iter()
+            .map(|i| {
+                let name = i.name.get_ref().clone();
+                let report = self.metrics.get(s.name.get_ref(), &name).unwrap_or_default();
+                (name, report)
+            })
+            .collect()
+    }
+
+    /// Services × rules, for the conformance matrix.
+    pub fn conformance_matrix(&self, _actor: &Principal) -> ConformanceMatrix {
+        let loaded = self.loaded();
+        let rules: Vec<String> =
+            crate::metrics::conformance::RULES.iter().map(|r| (*r).to_string()).collect();
+        let services = loaded
+            .config
+            .services
+            .iter()
+            .map(|s| {
+                let merged = crate::metrics::merge::service_rules(&self.reports(s));
+                let statuses: Vec<Option<RuleStatus>> =
+                    rules.iter().map(|r| merged.iter().find(|m| &m.rule == r).map(|m| m.status)).collect();
+                let count = |st| statuses.iter().filter(|x| **x == Some(st)).count();
+                MatrixRow {
+                    service: s.name.get_ref().clone(),
+                    team: s.team.clone(),
+                    fail: count(RuleStatus::Fail),
+                    warn: count(RuleStatus::Warn),
+                    statuses,
+                }
+            })
+            .collect();
+        ConformanceMatrix { rules, services }
+    }
+
+    pub fn service_conformance(
+        &self,
+        _actor: &Principal,
+        name: &str,
+    ) -> Result<ServiceConformance, BackendError> {
+        let loaded = self.loaded();
+        let s = loaded
+            .config
+            .service(name)
+            .ok_or_else(|| BackendError::NotFound(format!("no service named {name}")))?;
+        let reports = self.reports(s);
+        Ok(ServiceConformance {
+            service: name.to_string(),
+            rules: crate::metrics::merge::service_rules(&reports),
+            instances: reports
+                .into_iter()
+                .map(|(instance, r)| InstanceScrape { instance, scrape: r.scrape })
+                .collect(),
         })
-        .unwrap_or_default();
-        Ok(ServiceDetail {
-            service: self.view(s),
-            config_snippet: snippet,
-        })
+    }
+
+    /// The shared metric format's families, for the Catalog page.
+    pub fn metric_families(&self, _actor: &Principal) -> Vec<CatalogFamilyView> {
+        self.metric_catalog().views()
     }
 
     pub fn config_view(&self, actor: &Principal) -> Result<ConfigView, BackendError> {
         actor.require(Role::Admin)?;
         let loaded = self.loaded();
-        Ok(ConfigView {
-            file: self.file.label(),
-            text: loaded.text.clone(),
-            loaded_ms: loaded.loaded_ms,
-        })
+        Ok(ConfigView { file: self.file.label(), text: loaded.text.clone(), loaded_ms: loaded.loaded_ms })
     }
 
     /// Re-reads the config file. A bad file is refused with its line and field and the
@@ -208,30 +269,24 @@ impl Catalog {
     ) -> Result<ReloadOutcome, BackendError> {
         let who = actor.map_or("system (SIGHUP)", |a| a.username.as_str());
         fn event<'a>(who: &'a str, source: &'a str, outcome: Outcome, target: &'a str) -> AuditEvent<'a> {
-            AuditEvent {
-                actor: who,
-                action: "config.reload",
-                target,
-                outcome,
-                source,
-            }
+            AuditEvent { actor: who, action: "config.reload", target, outcome, source }
         }
         if let Some(actor) = actor {
             if let Err(refusal) = actor.require(Role::Admin) {
-                self.audit
-                    .record(event(who, source, Outcome::Denied, &self.file.label()))
-                    .await?;
+                self.audit.record(event(who, source, Outcome::Denied, &self.file.label())).await?;
                 return Err(refusal);
             }
         }
         let old = self.loaded();
-        let (config, text) = match self.file.load() {
+        let loaded = self.file.load().and_then(|(config, text)| {
+            let metric_catalog = crate::metrics::catalog::load(&config, &self.file)?;
+            Ok((config, text, metric_catalog))
+        });
+        let (config, text, metric_catalog) = match loaded {
             Ok(loaded) => loaded,
             Err(e) => {
                 tracing::warn!(error = %e, "config reload refused; the running config stays");
-                self.audit
-                    .record(event(who, source, Outcome::Failed, &e.to_string()))
-                    .await?;
+                self.audit.record(event(who, source, Outcome::Failed, &e.to_string())).await?;
                 let outcome = ReloadOutcome {
                     applied: false,
                     error: Some(e.to_string()),
@@ -255,24 +310,13 @@ impl Catalog {
             types::DiffOp::Removed => (a, r + 1),
             types::DiffOp::Same => (a, r),
         });
-        *self.current.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(Loaded {
-            config,
-            text,
-            loaded_ms: now_ms(),
-        });
+        *self.current.write().unwrap_or_else(PoisonError::into_inner) =
+            Arc::new(Loaded { config, text, metric_catalog: Arc::new(metric_catalog), loaded_ms: now_ms() });
         self.changes.send_modify(|v| *v += 1);
         let target = format!("{} (+{added} −{removed} lines)", self.file.label());
-        self.audit
-            .record(event(who, source, Outcome::Ok, &target))
-            .await?;
+        self.audit.record(event(who, source, Outcome::Ok, &target)).await?;
         tracing::info!(%target, "config reloaded");
-        Ok(ReloadOutcome {
-            applied: true,
-            error: None,
-            line: None,
-            diff,
-            notes,
-        })
+        Ok(ReloadOutcome { applied: true, error: None, line: None, diff, notes })
     }
 }
 

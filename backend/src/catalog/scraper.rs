@@ -25,6 +25,8 @@ pub struct Target {
     pub instance: String,
     pub url: Result<String, String>,
     pub interval: Duration,
+    /// Profiles of the shared metric format the service implements.
+    pub profiles: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -83,12 +85,15 @@ async fn scrape_loop(
             _ = tick.tick() => {}
         }
         let health = match &target.url {
-            Err(why) => InstanceHealth {
-                up: false,
-                last_scrape_ms: Some(now_ms()),
-                error: Some(why.clone()),
-                ..Default::default()
-            },
+            Err(why) => {
+                catalog.metrics.failed(&target.service, &target.instance, why, None);
+                InstanceHealth {
+                    up: false,
+                    last_scrape_ms: Some(now_ms()),
+                    error: Some(why.clone()),
+                    ..Default::default()
+                }
+            }
             Ok(url) => {
                 let Ok(_permit) = limit.acquire().await else {
                     return;
@@ -99,21 +104,24 @@ async fn scrape_loop(
                     () = stop.cancelled() => return,
                     outcome = scrape(&client, url, timeout, BODY_LIMIT) => outcome,
                 };
-                let duration_ms = Some(i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX));
+                let took_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+                let duration_ms = Some(took_ms);
                 match outcome {
                     Ok(scraped) => {
                         let bytes = Some(i64::try_from(scraped.body.len()).unwrap_or(i64::MAX));
-                        catalog.ingest(&target, &scraped);
+                        // Like Prometheus: a body that does not parse makes the scrape fail.
+                        let parsed = catalog.ingest(&target, &scraped, took_ms);
                         InstanceHealth {
-                            up: true,
+                            up: parsed.is_ok(),
                             last_scrape_ms: Some(now_ms()),
                             duration_ms,
                             bytes,
-                            error: None,
+                            error: parsed.err(),
                         }
                     }
                     Err(error) => {
                         tracing::debug!(service = %target.service, instance = %target.instance, %error, "scrape failed");
+                        catalog.metrics.failed(&target.service, &target.instance, &error, duration_ms);
                         InstanceHealth {
                             up: false,
                             last_scrape_ms: Some(now_ms()),
@@ -137,21 +145,14 @@ pub async fn scrape(
     limit: usize,
 ) -> Result<Scraped, String> {
     let work = async {
-        let mut res = client
-            .get(url)
-            .header(reqwest::header::ACCEPT, ACCEPT)
-            .send()
-            .await
-            .map_err(|e| describe(&e))?;
+        let mut res =
+            client.get(url).header(reqwest::header::ACCEPT, ACCEPT).send().await.map_err(|e| describe(&e))?;
         let status = res.status();
         if !status.is_success() {
             return Err(format!("HTTP {status} from {url}"));
         }
         if res.content_length().is_some_and(|n| n > limit as u64) {
-            return Err(format!(
-                "the body is over the {} MiB limit",
-                limit / (1024 * 1024)
-            ));
+            return Err(format!("the body is over the {} MiB limit", limit / (1024 * 1024)));
         }
         let content_type = res
             .headers()
@@ -160,16 +161,11 @@ pub async fn scrape(
             .unwrap_or("")
             .to_string();
         let mut body = Vec::new();
-        while let Some(chunk) = res
-            .chunk()
-            .await
-            .map_err(|e| format!("the connection broke mid-body: {}", describe(&e)))?
+        while let Some(chunk) =
+            res.chunk().await.map_err(|e| format!("the connection broke mid-body: {}", describe(&e)))?
         {
             if body.len() + chunk.len() > limit {
-                return Err(format!(
-                    "the body is over the {} MiB limit",
-                    limit / (1024 * 1024)
-                ));
+                return Err(format!("the body is over the {} MiB limit", limit / (1024 * 1024)));
             }
             body.extend_from_slice(&chunk);
         }

@@ -14,7 +14,16 @@ pub struct HubConfig {
     #[serde(default)]
     pub hub: HubSection,
     #[serde(default)]
+    pub metrics: MetricsSection,
+    #[serde(default)]
     pub services: Vec<ServiceDef>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSection {
+    /// The shared metric format's catalog; default: the shipped catalog/shared-metrics.toml.
+    pub catalog: Option<PathBuf>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -26,10 +35,7 @@ pub struct HubSection {
 
 impl Default for HubSection {
     fn default() -> Self {
-        Self {
-            public_url: "http://127.0.0.1:3000".into(),
-            session_idle_minutes: 720,
-        }
+        Self { public_url: "http://127.0.0.1:3000".into(), session_idle_minutes: 720 }
     }
 }
 
@@ -51,10 +57,9 @@ pub struct ConfigFile {
 
 impl ConfigFile {
     pub fn label(&self) -> String {
-        self.path.as_ref().map_or_else(
-            || "config/demo.toml (shipped)".to_string(),
-            |p| p.display().to_string(),
-        )
+        self.path
+            .as_ref()
+            .map_or_else(|| "config/demo.toml (shipped)".to_string(), |p| p.display().to_string())
     }
 
     /// The file's current text.
@@ -105,10 +110,7 @@ impl HubConfig {
             });
         }
         if self.hub.session_idle_minutes == 0 {
-            return Err(Invalid {
-                at: None,
-                message: "hub.session_idle_minutes: must be at least 1".into(),
-            });
+            return Err(Invalid { at: None, message: "hub.session_idle_minutes: must be at least 1".into() });
         }
         services::validate(&self.services)
     }

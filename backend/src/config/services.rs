@@ -17,6 +17,10 @@ pub struct ServiceDef {
     pub links: Links,
     #[serde(default = "default_interval")]
     pub scrape_interval: Spanned<String>,
+    /// Profiles of the shared metric format it implements (`http`, `worker_pool`,
+    /// `consumer`, `read_model`); `process` applies to every service.
+    #[serde(default)]
+    pub metric_profiles: Vec<String>,
     #[serde(default)]
     pub instances: Vec<InstanceDef>,
 }
@@ -71,16 +75,12 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
 fn is_name(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
-        && s.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
 }
 
 fn invalid<T>(span: &Spanned<T>, message: String) -> Invalid {
     let at = span.span().start;
-    Invalid {
-        at: (span.span().end > 0).then_some(at),
-        message,
-    }
+    Invalid { at: (span.span().end > 0).then_some(at), message }
 }
 
 pub(super) fn validate(services: &[ServiceDef]) -> Result<(), Invalid> {
@@ -95,10 +95,7 @@ pub(super) fn validate(services: &[ServiceDef]) -> Result<(), Invalid> {
             ));
         }
         if !service_names.insert(name.clone()) {
-            return Err(invalid(
-                &s.name,
-                format!("services.name: service {name} is declared twice"),
-            ));
+            return Err(invalid(&s.name, format!("services.name: service {name} is declared twice")));
         }
         match parse_duration(s.scrape_interval.get_ref()) {
             Some(d) if d >= Duration::from_millis(500) && d <= Duration::from_secs(3600) => {}
@@ -129,10 +126,7 @@ pub(super) fn validate(services: &[ServiceDef]) -> Result<(), Invalid> {
             }
             let url = i.base_url.get_ref();
             check_url(url).map_err(|why| {
-                invalid(
-                    &i.base_url,
-                    format!("services.instances.base_url: {url:?}: {why}"),
-                )
+                invalid(&i.base_url, format!("services.instances.base_url: {url:?}: {why}"))
             })?;
             if !urls.insert(url.trim_end_matches('/').to_string()) {
                 return Err(invalid(
@@ -143,10 +137,7 @@ pub(super) fn validate(services: &[ServiceDef]) -> Result<(), Invalid> {
             if !i.metrics_path.starts_with('/') {
                 return Err(invalid(
                     &i.base_url,
-                    format!(
-                        "services.instances.metrics_path: {:?} must start with /",
-                        i.metrics_path
-                    ),
+                    format!("services.instances.metrics_path: {:?} must start with /", i.metrics_path),
                 ));
             }
         }
@@ -156,11 +147,7 @@ pub(super) fn validate(services: &[ServiceDef]) -> Result<(), Invalid> {
 
 fn check_url(url: &str) -> Result<(), &'static str> {
     if let Some(name) = url.strip_prefix("demo://") {
-        return if is_name(name) {
-            Ok(())
-        } else {
-            Err("a demo instance is demo://NAME")
-        };
+        return if is_name(name) { Ok(()) } else { Err("a demo instance is demo://NAME") };
     }
     let rest = url
         .strip_prefix("http://")

@@ -22,9 +22,7 @@ impl Engine {
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Ok(Engine::Postgres)
         } else {
-            Err(StoreError::BadUrl(
-                "the store URL must start with sqlite:// or postgres://".into(),
-            ))
+            Err(StoreError::BadUrl("the store URL must start with sqlite:// or postgres://".into()))
         }
     }
 
@@ -41,11 +39,7 @@ pub enum StoreError {
     #[error("{0}")]
     BadUrl(String),
     #[error("could not connect to the {engine} store at {url}: {source}")]
-    Connect {
-        engine: &'static str,
-        url: String,
-        source: sqlx::Error,
-    },
+    Connect { engine: &'static str, url: String, source: sqlx::Error },
     #[error("could not apply the store's migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
@@ -106,10 +100,7 @@ impl Store {
     /// True when the store answers a trivial query within a second.
     pub async fn ping(&self) -> bool {
         let probe = sqlx::query("SELECT 1").execute(&self.pool);
-        matches!(
-            tokio::time::timeout(Duration::from_secs(1), probe).await,
-            Ok(Ok(_))
-        )
+        matches!(tokio::time::timeout(Duration::from_secs(1), probe).await, Ok(Ok(_)))
     }
 
     pub async fn close(&self) {

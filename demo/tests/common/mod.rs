@@ -49,11 +49,7 @@ impl Fleet {
                 (s("service"), s("name"), s("base_url"))
             })
             .collect();
-        Fleet {
-            child,
-            control: manifest["control_url"].as_str().unwrap().to_string(),
-            instances,
-        }
+        Fleet { child, control: manifest["control_url"].as_str().unwrap().to_string(), instances }
     }
 
     pub fn url(&self, name: &str) -> String {
@@ -69,17 +65,9 @@ impl Drop for Fleet {
 }
 
 pub fn client() -> reqwest::blocking::Client {
-    reqwest::blocking::Client::builder()
-        .timeout(Duration::from_secs(60))
-        .build()
-        .unwrap()
+    reqwest::blocking::Client::builder().timeout(Duration::from_secs(60)).build().unwrap()
 }
 
 pub fn chaos(fleet: &Fleet, body: serde_json::Value) -> reqwest::blocking::Response {
-    client()
-        .post(format!("{}/chaos", fleet.control))
-        .bearer_auth(TOKEN)
-        .json(&body)
-        .send()
-        .unwrap()
+    client().post(format!("{}/chaos", fleet.control)).bearer_auth(TOKEN).json(&body).send().unwrap()
 }

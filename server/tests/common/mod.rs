@@ -37,11 +37,7 @@ impl TestStore {
         match engine {
             Engine::Sqlite => {
                 let url = format!("sqlite://{}?mode=rwc", dir.path().join("hub.db").display());
-                Some(TestStore {
-                    url,
-                    dir,
-                    schema: None,
-                })
+                Some(TestStore { url, dir, schema: None })
             }
             Engine::Postgres => {
                 let base = postgres_base();
@@ -63,11 +59,7 @@ impl TestStore {
                     .expect("create schema");
                 let sep = if base.contains('?') { '&' } else { '?' };
                 let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
-                Some(TestStore {
-                    url,
-                    dir,
-                    schema: Some(schema),
-                })
+                Some(TestStore { url, dir, schema: Some(schema) })
             }
         }
     }
@@ -79,9 +71,7 @@ impl TestStore {
     pub async fn drop_schema(&self) {
         if let Some(schema) = &self.schema {
             if let Ok(mut conn) = sqlx::PgConnection::connect(&postgres_base()).await {
-                let _ = sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
-                    .execute(&mut conn)
-                    .await;
+                let _ = sqlx::query(&format!("DROP SCHEMA {schema} CASCADE")).execute(&mut conn).await;
             }
         }
     }
@@ -101,18 +91,49 @@ pub fn settings(store: &TestStore) -> Settings {
     }
 }
 
+/// The demo fleet with a 1 s scrape interval, for tests that watch it change.
+pub const FLEET_CONFIG: &str = r#"
+[[services]]
+name = "orders-api"
+team = "orders"
+scrape_interval = "1s"
+metric_profiles = ["http", "worker_pool"]
+
+[[services.instances]]
+name = "orders-api-1"
+base_url = "demo://orders-api-1"
+
+[[services.instances]]
+name = "orders-api-2"
+base_url = "demo://orders-api-2"
+
+[[services]]
+name = "order-writer"
+team = "orders"
+scrape_interval = "1s"
+metric_profiles = ["worker_pool"]
+
+[[services.instances]]
+name = "order-writer-1"
+base_url = "demo://order-writer-1"
+
+[[services]]
+name = "projector"
+team = "data-platform"
+scrape_interval = "1s"
+metric_profiles = ["worker_pool", "consumer", "read_model"]
+
+[[services.instances]]
+name = "projector-1"
+base_url = "demo://projector-1"
+"#;
+
 /// The demo fleet's binary, built by `cargo xtask test` before the tests run.
 pub fn demo_binary() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"),
-        PathBuf::from,
-    );
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"), PathBuf::from);
     let bin = target.join("debug/switchboard-demo");
-    assert!(
-        bin.exists(),
-        "{} is missing: run `cargo build -p demo` (cargo xtask test does)",
-        bin.display()
-    );
+    assert!(bin.exists(), "{} is missing: run `cargo build -p demo` (cargo xtask test does)", bin.display());
     bin
 }
 
@@ -168,12 +189,7 @@ impl TestHub {
 
     /// Calls a server function the way the browser's forms do (URL-encoded POST).
     pub async fn call<F: ServerFn>(&self, client: &Client, form: &[(&str, &str)]) -> Response {
-        client
-            .post(self.url(F::PATH))
-            .form(form)
-            .send()
-            .await
-            .expect("server fn request")
+        client.post(self.url(F::PATH)).form(form).send().await.expect("server fn request")
     }
 
     pub async fn create_user(&self, admin: &Client, name: &str, password: &str, role: &str) {
@@ -183,12 +199,7 @@ impl TestHub {
                 &[("username", name), ("password", password), ("role", role)],
             )
             .await;
-        assert_eq!(
-            res.status(),
-            200,
-            "create {name}: {}",
-            res.text().await.unwrap_or_default()
-        );
+        assert_eq!(res.status(), 200, "create {name}: {}", res.text().await.unwrap_or_default());
     }
 }
 
@@ -201,9 +212,7 @@ macro_rules! both_engines {
 
             #[tokio::test]
             async fn sqlite() {
-                let store = common::TestStore::new(common::Engine::Sqlite)
-                    .await
-                    .expect("sqlite store");
+                let store = common::TestStore::new(common::Engine::Sqlite).await.expect("sqlite store");
                 $body(&store).await;
             }
 

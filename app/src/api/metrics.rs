@@ -1,0 +1,20 @@
+use leptos::prelude::*;
+use types::{AppError, CatalogFamilyView};
+
+#[server]
+pub async fn matrix() -> Result<types::ConformanceMatrix, AppError> {
+    let (hub, me, _) = super::context::signed_in()?;
+    Ok(hub.catalog.conformance_matrix(&me))
+}
+
+#[server]
+pub async fn service_rules(name: String) -> Result<types::ServiceConformance, AppError> {
+    let (hub, me, _) = super::context::signed_in()?;
+    hub.catalog.service_conformance(&me, &name).or_else(super::context::fail)
+}
+
+#[server]
+pub async fn metric_families() -> Result<Vec<CatalogFamilyView>, AppError> {
+    let (hub, me, _) = super::context::signed_in()?;
+    Ok(hub.catalog.metric_families(&me))
+}

@@ -1,0 +1,97 @@
+//! The latest scrape of every instance, parsed and checked against the catalog: what the
+//! conformance matrix and pages show.
+
+use super::catalog::MetricCatalog;
+use super::conformance;
+use exposition::{Format, Limits};
+use std::collections::HashMap;
+use std::sync::{PoisonError, RwLock};
+use types::{RuleResult, ScrapeReport};
+
+#[derive(Clone, Debug, Default)]
+pub struct InstanceReport {
+    pub scrape: ScrapeReport,
+    /// Empty until a scrape parses.
+    pub rules: Vec<RuleResult>,
+}
+
+#[derive(Debug, Default)]
+pub struct MetricsBoard {
+    reports: RwLock<HashMap<(String, String), InstanceReport>>,
+}
+
+pub struct ScrapeInput<'a> {
+    pub service: &'a str,
+    pub instance: &'a str,
+    pub profiles: &'a [String],
+    pub body: &'a [u8],
+    pub content_type: &'a str,
+    pub duration_ms: i64,
+}
+
+impl MetricsBoard {
+    /// Parses and checks one scrape; a body that does not parse is the scrape's error.
+    pub fn ingest(&self, catalog: &MetricCatalog, input: &ScrapeInput<'_>) -> Result<(), String> {
+        let format = exposition::format_of(input.content_type);
+        let mut scrape = ScrapeReport {
+            ok: false,
+            error: None,
+            format: Some(if format == Format::OpenMetrics { "openmetrics" } else { "text" }.to_string()),
+            families: 0,
+            samples: 0,
+            bytes: input.body.len(),
+            duration_ms: input.duration_ms,
+        };
+        let parsed = std::str::from_utf8(input.body)
+            .map_err(|e| format!("the body is not UTF-8 (byte {})", e.valid_up_to()))
+            .and_then(|text| {
+                exposition::parse(text, format, &Limits::default())
+                    .map(|exp| {
+                        scrape.families = exp.families.len();
+                        scrape.samples = exp.samples.len();
+                        conformance::check(&exp, format, catalog, input.profiles)
+                    })
+                    .map_err(|e| format!("malformed exposition: {e}"))
+            });
+        let (result, rules) = match parsed {
+            Ok(rules) => {
+                scrape.ok = true;
+                (Ok(()), rules)
+            }
+            Err(e) => {
+                scrape.error = Some(e.clone());
+                // Keep the last good verdicts: the error says what is wrong now.
+                (Err(e), self.get(input.service, input.instance).map(|r| r.rules).unwrap_or_default())
+            }
+        };
+        self.put(input.service, input.instance, InstanceReport { scrape, rules });
+        result
+    }
+
+    /// Records a scrape that failed before there was a body to parse.
+    pub fn failed(&self, service: &str, instance: &str, error: &str, duration_ms: Option<i64>) {
+        let rules = self.get(service, instance).map(|r| r.rules).unwrap_or_default();
+        let scrape = ScrapeReport {
+            ok: false,
+            error: Some(error.to_string()),
+            duration_ms: duration_ms.unwrap_or(0),
+            ..Default::default()
+        };
+        self.put(service, instance, InstanceReport { scrape, rules });
+    }
+
+    pub fn get(&self, service: &str, instance: &str) -> Option<InstanceReport> {
+        let map = self.reports.read().unwrap_or_else(PoisonError::into_inner);
+        map.get(&(service.to_string(), instance.to_string())).cloned()
+    }
+
+    fn put(&self, service: &str, instance: &str, report: InstanceReport) {
+        let mut map = self.reports.write().unwrap_or_else(PoisonError::into_inner);
+        map.insert((service.to_string(), instance.to_string()), report);
+    }
+
+    pub fn retain(&self, keep: &[(String, String)]) {
+        let mut map = self.reports.write().unwrap_or_else(PoisonError::into_inner);
+        map.retain(|k, _| keep.contains(k));
+    }
+}

@@ -1,0 +1,66 @@
+//! Inputs shared by the benchmarks.
+
+/// A real node_exporter exposition (prometheus-node-exporter 1.5.0 on Debian 12).
+pub const NODE_EXPORTER: &str = include_str!("../fixtures/node_exporter.prom");
+
+/// Grows `exposition` to at least `target_bytes` by repeating every sample under a distinct
+/// `instance` label, keeping each family's metadata and samples together.
+pub fn repeated_exposition(exposition: &str, target_bytes: usize) -> String {
+    let mut blocks: Vec<(Vec<&str>, Vec<&str>)> = Vec::new();
+    for line in exposition.lines() {
+        if line.starts_with('#') {
+            if blocks.last().is_none_or(|(_, samples)| !samples.is_empty()) {
+                blocks.push((Vec::new(), Vec::new()));
+            }
+            if let Some(b) = blocks.last_mut() {
+                b.0.push(line);
+            }
+        } else if !line.is_empty() {
+            if blocks.is_empty() {
+                blocks.push((Vec::new(), Vec::new()));
+            }
+            if let Some(b) = blocks.last_mut() {
+                b.1.push(line);
+            }
+        }
+    }
+    let metadata: usize = blocks.iter().flat_map(|b| &b.0).map(|m| m.len() + 1).sum();
+    let per_copy: usize =
+        blocks.iter().flat_map(|b| &b.1).map(|s| s.len() + 1 + "instance=\"host-0000\",".len()).sum();
+    let copies = target_bytes.saturating_sub(metadata).div_ceil(per_copy.max(1));
+    let mut out = String::with_capacity(target_bytes + exposition.len() * 2);
+    for (meta, samples) in &blocks {
+        for m in meta {
+            out.push_str(m);
+            out.push('\n');
+        }
+        for n in 0..copies {
+            for s in samples {
+                let instance = format!("instance=\"host-{n:04}\"");
+                match s.find('{') {
+                    Some(brace) if s.as_bytes().get(brace + 1) == Some(&b'}') => {
+                        out.push_str(&s[..=brace]);
+                        out.push_str(&instance);
+                        out.push_str(&s[brace + 1..]);
+                    }
+                    Some(brace) => {
+                        out.push_str(&s[..=brace]);
+                        out.push_str(&instance);
+                        out.push(',');
+                        out.push_str(&s[brace + 1..]);
+                    }
+                    None => {
+                        let space = s.find(' ').unwrap_or(s.len());
+                        out.push_str(&s[..space]);
+                        out.push('{');
+                        out.push_str(&instance);
+                        out.push('}');
+                        out.push_str(&s[space..]);
+                    }
+                }
+                out.push('\n');
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,90 @@
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleStatus {
+    Pass,
+    Warn,
+    Fail,
+}
+
+impl RuleStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleStatus::Pass => "pass",
+            RuleStatus::Warn => "warn",
+            RuleStatus::Fail => "fail",
+        }
+    }
+}
+
+/// One conformance rule's verdict, with the offending series as examples.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleResult {
+    pub rule: String,
+    pub status: RuleStatus,
+    pub detail: String,
+    pub examples: Vec<String>,
+}
+
+/// How the last scrape of an instance went, as the conformance API reports it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScrapeReport {
+    pub ok: bool,
+    pub error: Option<String>,
+    /// `text` or `openmetrics`.
+    pub format: Option<String>,
+    /// Metric families.
+    pub families: usize,
+    /// Every sample line (each bucket, `_sum` and `_count` included).
+    pub samples: usize,
+    pub bytes: usize,
+    pub duration_ms: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstanceScrape {
+    pub instance: String,
+    pub scrape: ScrapeReport,
+}
+
+/// `GET /api/v1/services/{name}/conformance`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceConformance {
+    pub service: String,
+    pub instances: Vec<InstanceScrape>,
+    pub rules: Vec<RuleResult>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MatrixRow {
+    pub service: String,
+    pub team: String,
+    /// One status per rule, in the order of `ConformanceMatrix::rules`; None before the
+    /// first successful scrape.
+    pub statuses: Vec<Option<RuleStatus>>,
+    pub fail: usize,
+    pub warn: usize,
+}
+
+/// `GET /api/v1/conformance`: services × rules.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConformanceMatrix {
+    pub rules: Vec<String>,
+    pub services: Vec<MatrixRow>,
+}
+
+/// A family of the shared metric format, as the Catalog page shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogFamilyView {
+    pub name: String,
+    pub kind: String,
+    pub unit: String,
+    pub help: String,
+    pub profile: String,
+    pub required_labels: Vec<String>,
+    pub allowed_labels: Vec<String>,
+    pub max_series: usize,
+    pub panel: String,
+    pub example: String,
+}

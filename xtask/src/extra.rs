@@ -1,0 +1,33 @@
+//! `cargo xtask bench` and `cargo xtask fuzz`: not part of `test`, run by hand or on a schedule.
+
+use crate::util::{cargo, root, run, Result};
+use std::process::Command;
+
+pub fn bench() -> Result<()> {
+    run(cargo(&["build", "--release", "-p", "bench", "--bins"]), "building the benchmarks (release)")?;
+    run(
+        Command::new(root().join("target/release/parse_throughput")),
+        "benchmark: exposition parser throughput",
+    )
+}
+
+/// Fuzzes the exposition parser for `seconds`. cargo-fuzz needs nightly flags: stable rustc
+/// accepts them with RUSTC_BOOTSTRAP=1 (no other toolchain can be fetched on these machines).
+pub fn fuzz(seconds: u64) -> Result<()> {
+    let has_fuzz =
+        Command::new("cargo").args(["fuzz", "--version"]).output().is_ok_and(|o| o.status.success());
+    if !has_fuzz {
+        run(cargo(&["install", "cargo-fuzz", "--locked"]), "installing cargo-fuzz")?;
+    }
+    let mut fuzz = Command::new("cargo");
+    fuzz.current_dir(root().join("fuzz")).env("RUSTC_BOOTSTRAP", "1").args([
+        "fuzz",
+        "run",
+        "exposition",
+        "corpus/exposition",
+        "--",
+        &format!("-max_total_time={seconds}"),
+        "-timeout=10",
+    ]);
+    run(fuzz, &format!("fuzzing the exposition parser for {seconds} s"))
+}
