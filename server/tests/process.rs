@@ -111,3 +111,64 @@ async fn a_killed_hub_leaves_no_demo_process() {
     }
     assert_eq!(answering().await, 0, "every demo process went with the hub");
 }
+
+#[tokio::test]
+async fn sighup_reloads_the_config_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("hub.toml");
+    let service = |name: &str| format!("[[services]]\nname = \"{name}\"\nteam = \"t\"\n");
+    std::fs::write(&config, service("before")).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = hub()
+        .env("SWITCHBOARD_DATA_DIR", dir.path())
+        .env("SWITCHBOARD_ADDR", format!("127.0.0.1:{port}"))
+        .env("SWITCHBOARD_ADMIN_PASSWORD", common::ADMIN_PASSWORD)
+        .env("SWITCHBOARD_CONFIG", &config)
+        .env("SWITCHBOARD_DEMO", "0")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let client =
+        reqwest::Client::builder().cookie_store(true).timeout(Duration::from_secs(2)).build().unwrap();
+    let login = serde_json::json!({ "username": "admin", "password": common::ADMIN_PASSWORD });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if client
+            .post(format!("{base}/api/v1/login"))
+            .json(&login)
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let names = async || -> Vec<String> {
+        let list: serde_json::Value =
+            client.get(format!("{base}/api/v1/services")).send().await.unwrap().json().await.unwrap();
+        list.as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(names().await, ["before"]);
+
+    std::fs::write(&config, service("after")).unwrap();
+    let hup = Command::new("kill").args(["-HUP", &child.id().to_string()]).status().unwrap();
+    assert!(hup.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while names().await != ["after"] && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(names().await, ["after"], "SIGHUP applied the new file");
+
+    // A bad file on SIGHUP keeps the running config.
+    std::fs::write(&config, "[[services]]\nname = \"broken\"\n").unwrap();
+    Command::new("kill").args(["-HUP", &child.id().to_string()]).status().unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(names().await, ["after"]);
+
+    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "SIGTERM is a clean shutdown: {status}");
+}
