@@ -8,6 +8,7 @@ use tokio_util::task::TaskTracker;
 pub fn start(hub: &Hub, tracker: &TaskTracker, shutdown: &CancellationToken) {
     tracker.spawn(backend::catalog::scraper::run(hub.catalog.clone(), shutdown.clone()));
     tracker.spawn(reload_on_sighup(hub.clone(), shutdown.clone()));
+    tracker.spawn(keep_history(hub.clone(), shutdown.clone()));
     let sessions = hub.sessions.clone();
     let shutdown = shutdown.clone();
     tracker.spawn(async move {
@@ -46,4 +47,26 @@ async fn reload_on_sighup(hub: Hub, shutdown: CancellationToken) {
     }
     #[cfg(not(unix))]
     shutdown.cancelled().await;
+}
+
+/// Saves changed series to the store every minute and once more at shutdown, and forgets
+/// what is past the retention.
+async fn keep_history(hub: Hub, shutdown: CancellationToken) {
+    let mut every = tokio::time::interval(Duration::from_secs(60));
+    every.tick().await;
+    loop {
+        let last = tokio::select! {
+            () = shutdown.cancelled() => true,
+            _ = every.tick() => false,
+        };
+        hub.catalog.history.prune(backend::now_ms());
+        match backend::metrics::history::save_dirty(&hub.catalog.history, &hub.store).await {
+            Ok(n) if n > 0 => tracing::debug!(series = n, "history saved"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "could not save metric history; will retry"),
+        }
+        if last {
+            return;
+        }
+    }
 }

@@ -62,6 +62,10 @@ pub async fn start(settings: &Settings) -> Result<RunningHub, StartError> {
     let setup =
         HubSetup { config_file, config, config_text, metric_catalog, demo_enabled: settings.demo_enabled() };
     let hub = Hub::new(store.clone(), setup);
+    match backend::metrics::history::restore(&hub.catalog.history, &store, backend::now_ms()).await {
+        Ok(n) => tracing::info!(series = n, "metric history restored"),
+        Err(e) => tracing::warn!(error = %e, "could not restore metric history; starting empty"),
+    }
     let generated_admin_password =
         hub.accounts.ensure_admin(settings.admin_password.clone()).await.map_err(StartError::Admin)?;
     let listener =

@@ -88,3 +88,38 @@ pub struct CatalogFamilyView {
     pub panel: String,
     pub example: String,
 }
+
+/// A standard panel, drawn on the server.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PanelView {
+    pub id: String,
+    pub title: String,
+    pub unit: String,
+    pub svg: String,
+    /// Whether any instance had data in the range.
+    pub has_data: bool,
+}
+
+/// A time range as the picker keeps it in the URL: `15m`, `1h`, `6h`, or custom
+/// unix-millisecond bounds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimeRange {
+    pub preset: String,
+    pub from_ms: Option<i64>,
+    pub to_ms: Option<i64>,
+}
+
+impl TimeRange {
+    /// The bounds at `now_ms`; an unknown preset reads as 1h.
+    pub fn bounds(&self, now_ms: i64) -> (i64, i64) {
+        let minutes = match self.preset.as_str() {
+            "15m" => 15,
+            "6h" => 360,
+            _ => 60,
+        };
+        match (self.preset.as_str(), self.from_ms, self.to_ms) {
+            ("custom", Some(from), Some(to)) if from < to => (from, to),
+            _ => (now_ms - minutes * 60_000, now_ms),
+        }
+    }
+}

@@ -18,3 +18,12 @@ pub async fn metric_families() -> Result<Vec<CatalogFamilyView>, AppError> {
     let (hub, me, _) = super::context::signed_in()?;
     Ok(hub.catalog.metric_families(&me))
 }
+
+#[server]
+pub async fn service_panels(
+    name: String,
+    range: types::TimeRange,
+) -> Result<Vec<types::PanelView>, AppError> {
+    let (hub, me, _) = super::context::signed_in()?;
+    hub.catalog.panels(&me, &name, &range).or_else(super::context::fail)
+}

@@ -30,6 +30,27 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     (y, m, d)
 }
 
+/// `YYYY-MM-DDTHH:MM` (an HTML datetime-local value), read as UTC, to unix milliseconds.
+pub fn parse_utc_minute(text: &str) -> Option<i64> {
+    let (date, time) = text.trim().split_once('T')?;
+    let mut d = date.split('-').map(|p| p.parse::<i64>().ok());
+    let (y, m, day) = (d.next()??, d.next()??, d.next()??);
+    let mut t = time.split(':').map(|p| p.parse::<i64>().ok());
+    let (h, min) = (t.next()??, t.next()??);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&day) || !(0..24).contains(&h) || !(0..60).contains(&min)
+    {
+        return None;
+    }
+    // Howard Hinnant's days-from-civil.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(((days * 24 + h) * 60 + min) * 60_000)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -39,5 +60,9 @@ mod tests {
         assert_eq!(format_ms(0), "1970-01-01 00:00:00 UTC");
         assert_eq!(format_ms(1_795_000_000_000), "2026-11-18 11:06:40 UTC");
         assert_eq!(format_ms(951_782_400_000), "2000-02-29 00:00:00 UTC");
+        assert_eq!(parse_utc_minute("2000-02-29T00:00"), Some(951_782_400_000));
+        assert_eq!(parse_utc_minute("2026-11-18T11:06"), Some(1_795_000_000_000 - 40_000));
+        assert_eq!(parse_utc_minute("2026-13-01T00:00"), None);
+        assert_eq!(parse_utc_minute("yesterday"), None);
     }
 }

@@ -1,6 +1,7 @@
 use crate::api::catalog::{get_service, server_now};
 use crate::components::errors::ErrorNote;
 use crate::components::guard::RequireRole;
+use crate::components::panels::ServicePanels;
 use crate::components::poll::{age, size, ticker};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -40,6 +41,7 @@ fn Service(name: Signal<String>) -> impl IntoView {
                 }
             })}
         </Transition>
+        <ServicePanels name/>
     }
 }
 
@@ -66,10 +68,10 @@ fn detail_view(now_ms: i64, d: ServiceDetail) -> impl IntoView {
                 <tbody>{rows}</tbody>
             </table>
         </section>
-        <section class="card">
-            <h2>"Declared in the config"</h2>
+        <details class="card">
+            <summary><strong>"Declared in the config"</strong></summary>
             <pre class="config">{d.config_snippet}</pre>
-        </section>
+        </details>
     }
 }
 

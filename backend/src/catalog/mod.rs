@@ -10,6 +10,9 @@ pub use demo::DemoControls;
 
 use crate::audit::{AuditEvent, AuditLog, Outcome};
 use crate::config::{ConfigFile, HubConfig, ServiceDef};
+use crate::metrics::history::History;
+use crate::metrics::panels::{self, PanelKind};
+use crate::metrics::render;
 use crate::metrics::{MetricCatalog, MetricsBoard, ScrapeInput};
 use crate::HubSetup;
 use crate::{now_ms, BackendError, Principal};
@@ -19,7 +22,8 @@ use std::sync::{Arc, PoisonError, RwLock};
 use tokio::sync::watch;
 use types::{
     CatalogFamilyView, ConfigView, ConformanceMatrix, FleetManifest, InstanceScrape, InstanceView, LinksView,
-    MatrixRow, ReloadOutcome, Role, RuleStatus, ServiceConformance, ServiceDetail, ServiceView,
+    MatrixRow, PanelView, ReloadOutcome, Role, RuleStatus, ServiceConformance, ServiceDetail, ServiceView,
+    TimeRange,
 };
 
 struct Loaded {
@@ -36,6 +40,7 @@ pub struct Catalog {
     demo_enabled: bool,
     pub health: HealthBoard,
     pub metrics: MetricsBoard,
+    pub history: Arc<History>,
     changes: watch::Sender<u64>,
     audit: AuditLog,
 }
@@ -48,6 +53,7 @@ impl std::fmt::Debug for Catalog {
 
 impl Catalog {
     pub fn new(setup: HubSetup, audit: AuditLog) -> Catalog {
+        let retention = setup.config.metrics.retention();
         let loaded = Loaded {
             config: setup.config,
             text: setup.config_text,
@@ -61,6 +67,7 @@ impl Catalog {
             demo_enabled: setup.demo_enabled,
             health: HealthBoard::default(),
             metrics: MetricsBoard::default(),
+            history: Arc::new(History::new(retention)),
             changes: watch::channel(0).0,
             audit,
         }
@@ -133,8 +140,9 @@ impl Catalog {
             body: &scraped.body,
             content_type: &scraped.content_type,
             duration_ms,
+            scraped_ms: now_ms(),
         };
-        self.metrics.ingest(&catalog, &input)
+        self.metrics.ingest(&catalog, &self.history, &input)
     }
 
     pub fn metric_catalog(&self) -> Arc<MetricCatalog> {
@@ -246,6 +254,43 @@ impl Catalog {
                 .map(|(instance, r)| InstanceScrape { instance, scrape: r.scrape })
                 .collect(),
         })
+    }
+
+    /// The standard panels of a service over a time range, drawn as SVG.
+    pub fn panels(
+        &self,
+        _actor: &Principal,
+        name: &str,
+        range: &TimeRange,
+    ) -> Result<Vec<PanelView>, BackendError> {
+        let loaded = self.loaded();
+        let Some(service) = loaded.config.service(name) else {
+            return Err(BackendError::NotFound(format!("no service named {name}")));
+        };
+        // The panels its metric profiles feed.
+        let kinds: Vec<PanelKind> = PanelKind::ALL
+            .into_iter()
+            .filter(|k| k.profiles().iter().any(|p| service.metric_profiles.iter().any(|m| m == p)))
+            .collect();
+        let (from, to) = range.bounds(now_ms());
+        if to - from > i64::try_from(self.history.retention().as_millis()).unwrap_or(i64::MAX) + 60_000 {
+            return Err(BackendError::Invalid("the range reaches past the history the hub keeps".into()));
+        }
+        kinds
+            .iter()
+            .map(|kind| {
+                let panel = panels::compute(&self.history, name, *kind, from, to);
+                let svg = render::svg(&panel)
+                    .map_err(|e| BackendError::Internal(format!("drawing a panel: {e}")))?;
+                Ok(PanelView {
+                    id: kind.id().to_string(),
+                    title: kind.title().to_string(),
+                    unit: kind.unit().to_string(),
+                    has_data: !panel.lines.is_empty(),
+                    svg,
+                })
+            })
+            .collect()
     }
 
     /// The shared metric format's families, for the Catalog page.

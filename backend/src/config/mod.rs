@@ -24,6 +24,14 @@ pub struct HubConfig {
 pub struct MetricsSection {
     /// The shared metric format's catalog; default: the shipped catalog/shared-metrics.toml.
     pub catalog: Option<PathBuf>,
+    /// How long the hub keeps samples itself (embedded history); default 6h.
+    pub retention: Option<String>,
+}
+
+impl MetricsSection {
+    pub fn retention(&self) -> std::time::Duration {
+        self.retention.as_deref().and_then(parse_duration).unwrap_or(std::time::Duration::from_secs(6 * 3600))
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -111,6 +119,21 @@ impl HubConfig {
         }
         if self.hub.session_idle_minutes == 0 {
             return Err(Invalid { at: None, message: "hub.session_idle_minutes: must be at least 1".into() });
+        }
+        if let Some(r) = &self.metrics.retention {
+            match parse_duration(r) {
+                Some(d)
+                    if d >= std::time::Duration::from_secs(60)
+                        && d <= std::time::Duration::from_secs(30 * 86_400) => {}
+                _ => {
+                    return Err(Invalid {
+                        at: None,
+                        message: format!(
+                            "metrics.retention: {r:?} must be a duration from 1m to 720h, like \"6h\""
+                        ),
+                    });
+                }
+            }
         }
         services::validate(&self.services)
     }

@@ -27,11 +27,17 @@ pub struct ScrapeInput<'a> {
     pub body: &'a [u8],
     pub content_type: &'a str,
     pub duration_ms: i64,
+    pub scraped_ms: i64,
 }
 
 impl MetricsBoard {
     /// Parses and checks one scrape; a body that does not parse is the scrape's error.
-    pub fn ingest(&self, catalog: &MetricCatalog, input: &ScrapeInput<'_>) -> Result<(), String> {
+    pub fn ingest(
+        &self,
+        catalog: &MetricCatalog,
+        history: &super::history::History,
+        input: &ScrapeInput<'_>,
+    ) -> Result<(), String> {
         let format = exposition::format_of(input.content_type);
         let mut scrape = ScrapeReport {
             ok: false,
@@ -49,6 +55,7 @@ impl MetricsBoard {
                     .map(|exp| {
                         scrape.families = exp.families.len();
                         scrape.samples = exp.samples.len();
+                        history.append(input.service, input.instance, &exp, input.scraped_ms);
                         conformance::check(&exp, format, catalog, input.profiles)
                     })
                     .map_err(|e| format!("malformed exposition: {e}"))

@@ -4,7 +4,10 @@
 pub mod board;
 pub mod catalog;
 pub mod conformance;
+pub mod history;
 pub mod merge;
+pub mod panels;
+pub mod render;
 
 pub use board::{InstanceReport, MetricsBoard, ScrapeInput};
 pub use catalog::MetricCatalog;

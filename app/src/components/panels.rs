@@ -1,0 +1,69 @@
+use crate::api::metrics::service_panels;
+use crate::components::errors::ErrorNote;
+use crate::components::poll::ticker;
+use crate::components::time::parse_utc_minute;
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+use std::time::Duration;
+use types::{PanelView, TimeRange};
+
+const PRESETS: [&str; 3] = ["15m", "1h", "6h"];
+
+/// A service's standard panels with a time-range picker; the range lives in the URL and the
+/// panels refresh on their own.
+#[component]
+pub fn ServicePanels(name: Signal<String>) -> impl IntoView {
+    let query = use_query_map();
+    let param = move |k: &str| query.get().get(k).unwrap_or_default();
+    let range = move || {
+        let preset = query.get().get("range").unwrap_or_else(|| "1h".into());
+        TimeRange { from_ms: parse_utc_minute(&param("from")), to_ms: parse_utc_minute(&param("to")), preset }
+    };
+    let tick = ticker(Duration::from_secs(10));
+    let panels = Resource::new(move || (name.get(), range(), tick.get()), |(n, r, _)| service_panels(n, r));
+    let presets = PRESETS
+        .map(|p| {
+            view! {
+                <a class="preset" class:active=move || range().preset == p href=move || format!("/services/{}?range={p}", name.get())>
+                    {p}
+                </a>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="card">
+            <div class="panel-head">
+                <h2>"Standard panels"</h2>
+                <div class="picker" data-testid="range-picker">
+                    {presets}
+                    <form method="get" class="inline" action=move || format!("/services/{}", name.get())>
+                        <input type="hidden" name="range" value="custom"/>
+                        <label class="inline-label">"from (UTC)" <input type="datetime-local" name="from" value=move || param("from")/></label>
+                        <label class="inline-label">"to" <input type="datetime-local" name="to" value=move || param("to")/></label>
+                        <button type="submit" class="secondary">"Show"</button>
+                    </form>
+                </div>
+            </div>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match panels.await {
+                        Ok(list) if list.is_empty() => view! {
+                            <p class="muted">"This service names no metric profile with standard panels (metric_profiles in the config)."</p>
+                        }.into_any(),
+                        Ok(list) => view! { <div class="panels">{list.into_iter().map(panel).collect_view()}</div> }.into_any(),
+                        Err(error) => view! { <ErrorNote error/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+fn panel(p: PanelView) -> impl IntoView {
+    view! {
+        <figure class="panel" data-panel=p.id.clone() data-has-data=p.has_data.to_string()>
+            <figcaption>{p.title} " " <span class="muted">"(" {p.unit} ")"</span></figcaption>
+            <div class="svg" inner_html=p.svg></div>
+        </figure>
+    }
+}
