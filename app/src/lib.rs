@@ -67,6 +67,7 @@ pub fn App() -> impl IntoView {
                     />
                     <Route path=path!("/conformance") view=pages::conformance::ConformancePage/>
                     <Route path=path!("/catalog") view=pages::metric_catalog::MetricCatalogPage/>
+                    <Route path=path!("/explore") view=pages::explore::ExplorePage/>
                     <Route path=path!("/admin/config") view=pages::config::ConfigPage/>
                     <Route path=path!("/admin/demo") view=pages::demo::DemoPage/>
                 </Routes>

@@ -108,7 +108,7 @@ test('every page hydrates without a browser error', async ({ page }) => {
   });
   page.on('pageerror', (e) => errors.push(`${page.url()}: ${e.message}`));
   await logIn(page, 'admin', adminPassword);
-  for (const path of ['/', '/services', '/services/orders-api', '/conformance', '/services/orders-api/conformance', '/catalog', '/tokens', '/audit', '/admin/users', '/admin/config', '/admin/demo', '/no-such-page']) {
+  for (const path of ['/', '/services', '/services/orders-api', '/conformance', '/services/orders-api/conformance', '/catalog', '/explore', '/explore?service=orders-api&metric=http_requests_total', '/tokens', '/audit', '/admin/users', '/admin/config', '/admin/demo', '/no-such-page']) {
     await page.goto(path);
     await hydrated(page);
   }

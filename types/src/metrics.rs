@@ -123,3 +123,25 @@ impl TimeRange {
         }
     }
 }
+
+/// One series in the metric explorer's table.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExploreRow {
+    pub instance: String,
+    pub labels: String,
+    pub last: f64,
+    pub min: f64,
+    pub max: f64,
+    pub points: usize,
+}
+
+/// The metric explorer: what can be picked, and the picked series as a chart and a table.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExploreView {
+    pub services: Vec<String>,
+    pub names: Vec<String>,
+    pub svg: Option<String>,
+    pub rows: Vec<ExploreRow>,
+    /// More series matched than the chart and table show.
+    pub truncated: bool,
+}

@@ -27,3 +27,14 @@ pub async fn service_panels(
     let (hub, me, _) = super::context::signed_in()?;
     hub.catalog.panels(&me, &name, &range).or_else(super::context::fail)
 }
+
+#[server]
+pub async fn explore_metrics(
+    service: String,
+    metric: String,
+    labels: String,
+    range: types::TimeRange,
+) -> Result<types::ExploreView, AppError> {
+    let (hub, me, _) = super::context::signed_in()?;
+    hub.catalog.explore(&me, &service, &metric, &labels, &range).or_else(super::context::fail)
+}

@@ -10,6 +10,7 @@ const NAV: &[(&str, &str, Role)] = &[
     ("/services", "Services", Role::Viewer),
     ("/conformance", "Conformance", Role::Viewer),
     ("/catalog", "Metric catalog", Role::Viewer),
+    ("/explore", "Explorer", Role::Viewer),
     ("/tokens", "API tokens", Role::Viewer),
     ("/audit", "Audit", Role::Lead),
     ("/admin/users", "Users", Role::Admin),

@@ -2,6 +2,7 @@ pub mod audit;
 pub mod config;
 pub mod conformance;
 pub mod demo;
+pub mod explore;
 pub mod home;
 pub mod login;
 pub mod metric_catalog;

@@ -21,9 +21,9 @@ use scraper::{Scraped, Target};
 use std::sync::{Arc, PoisonError, RwLock};
 use tokio::sync::watch;
 use types::{
-    CatalogFamilyView, ConfigView, ConformanceMatrix, FleetManifest, InstanceScrape, InstanceView, LinksView,
-    MatrixRow, PanelView, ReloadOutcome, Role, RuleStatus, ServiceConformance, ServiceDetail, ServiceView,
-    TimeRange,
+    CatalogFamilyView, ConfigView, ConformanceMatrix, ExploreView, FleetManifest, InstanceScrape,
+    InstanceView, LinksView, MatrixRow, PanelView, ReloadOutcome, Role, RuleStatus, ServiceConformance,
+    ServiceDetail, ServiceView, TimeRange,
 };
 
 struct Loaded {
@@ -182,6 +182,11 @@ impl Catalog {
         }
     }
 
+    /// Every service, for the hub's own jobs and benchmarks (no caller to check).
+    pub fn services_unchecked(&self) -> Vec<ServiceView> {
+        self.loaded().config.services.iter().map(|s| self.view(s)).collect()
+    }
+
     /// Every service; any logged-in user may look.
     pub fn services(&self, _actor: &Principal) -> Vec<ServiceView> {
         self.loaded().config.services.iter().map(|s| self.view(s)).collect()
@@ -291,6 +296,27 @@ impl Catalog {
                 })
             })
             .collect()
+    }
+
+    /// The metric explorer over the history: any family of a service, filtered by labels.
+    pub fn explore(
+        &self,
+        _actor: &Principal,
+        service: &str,
+        metric: &str,
+        labels: &str,
+        range: &TimeRange,
+    ) -> Result<ExploreView, BackendError> {
+        let loaded = self.loaded();
+        let services: Vec<String> = loaded.config.services.iter().map(|s| s.name.get_ref().clone()).collect();
+        if !service.is_empty() && !services.iter().any(|s| s == service) {
+            return Err(BackendError::NotFound(format!("no service named {service}")));
+        }
+        let matchers = crate::metrics::explore::parse_matchers(labels).map_err(BackendError::Invalid)?;
+        let (from, to) = range.bounds(now_ms());
+        let query =
+            crate::metrics::explore::Query { services, service, metric, matchers: &matchers, from, to };
+        crate::metrics::explore::explore(&self.history, &query).map_err(BackendError::Internal)
     }
 
     /// The shared metric format's families, for the Catalog page.

@@ -4,6 +4,7 @@
 pub mod board;
 pub mod catalog;
 pub mod conformance;
+pub mod explore;
 pub mod history;
 pub mod merge;
 pub mod panels;

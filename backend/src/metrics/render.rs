@@ -53,8 +53,30 @@ fn y_max(lines: &[Line], threshold: Option<f64>, percent: bool) -> f64 {
     }
 }
 
-/// The panel as an SVG document; an empty panel says so in words instead of axes.
+/// What a chart draws: lines over a time range in a unit, shaded spans, a reference line.
+pub struct Chart<'a> {
+    pub lines: &'a [Line],
+    pub alarms: &'a [(i64, i64)],
+    pub threshold: Option<f64>,
+    pub unit: &'a str,
+    pub from: i64,
+    pub to: i64,
+}
+
+/// A standard panel as an SVG document.
 pub fn svg(panel: &Panel) -> Result<String, String> {
+    chart_svg(&Chart {
+        lines: &panel.lines,
+        alarms: &panel.alarms,
+        threshold: panel.threshold,
+        unit: panel.kind.unit(),
+        from: panel.from,
+        to: panel.to,
+    })
+}
+
+/// A chart as an SVG document; an empty chart says so in words instead of axes.
+pub fn chart_svg(panel: &Chart<'_>) -> Result<String, String> {
     let mut out = String::new();
     {
         let root = SVGBackend::with_string(&mut out, (WIDTH, HEIGHT)).into_drawing_area();
@@ -71,9 +93,9 @@ pub fn svg(panel: &Panel) -> Result<String, String> {
     Ok(out)
 }
 
-fn draw(root: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>, panel: &Panel) -> Result<(), String> {
-    let unit = panel.kind.unit();
-    let top = y_max(&panel.lines, panel.threshold, unit == "%");
+fn draw(root: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>, panel: &Chart<'_>) -> Result<(), String> {
+    let unit = panel.unit;
+    let top = y_max(panel.lines, panel.threshold, unit == "%");
     let span = (panel.to - panel.from).max(1);
     let mut chart = ChartBuilder::on(root)
         .margin(8)
