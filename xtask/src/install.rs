@@ -22,8 +22,19 @@ pub fn wasm_target() -> Result<()> {
 /// Debian's Chromium: Playwright's own browser download does not work on these machines.
 pub fn chromium() -> Result<String> {
     let path = std::env::var("CHROMIUM_PATH").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    if Path::new(&path).exists() {
-        return Ok(path);
+    debian_package(&path, "chromium", true)
+}
+
+/// Debian's Prometheus, for the remote-history test.
+pub fn prometheus() -> Result<String> {
+    let path = std::env::var("SWITCHBOARD_TEST_PROMETHEUS").unwrap_or_else(|_| "/usr/bin/prometheus".into());
+    debian_package(&path, "prometheus", false)
+}
+
+/// Installs a Debian package when the program it brings is missing.
+fn debian_package(path: &str, package: &str, recommends: bool) -> Result<String> {
+    if Path::new(path).exists() {
+        return Ok(path.to_string());
     }
     let sudo = if is_root() { vec![] } else { vec!["sudo"] };
     let apt = |args: &[&str]| {
@@ -34,12 +45,17 @@ pub fn chromium() -> Result<String> {
         c.args(args).env("DEBIAN_FRONTEND", "noninteractive");
         c
     };
-    run(apt(&["update", "-q"]), "apt-get update (to install chromium)")?;
-    run(apt(&["install", "-y", "-q", "chromium"]), "installing Debian's chromium")?;
-    if Path::new(&path).exists() {
-        Ok(path)
+    run(apt(&["update", "-q"]), &format!("apt-get update (to install {package})"))?;
+    let mut args = vec!["install", "-y", "-q"];
+    if !recommends {
+        args.push("--no-install-recommends");
+    }
+    args.push(package);
+    run(apt(&args), &format!("installing Debian's {package}"))?;
+    if Path::new(path).exists() {
+        Ok(path.to_string())
     } else {
-        Err(format!("chromium was installed but {path} is missing"))
+        Err(format!("{package} was installed but {path} is missing"))
     }
 }
 

@@ -72,6 +72,11 @@ fn step(summary: &mut Summary, name: &str, args: &[&str]) {
 /// reach PostgreSQL fails instead of skipping.
 fn cargo_tests(summary: &mut Summary) {
     eprintln!("xtask: unit and integration tests{}", if is_ci() { " (CI: PostgreSQL required)" } else { "" });
+    // The remote-history test runs a real Prometheus.
+    if let Err(e) = install::prometheus() {
+        eprintln!("xtask: {e}");
+        summary.check("install Prometheus", false);
+    }
     // The hub's integration tests start the demo fleet's binary.
     if !cargo(&["build", "-p", "demo", "--bin", "switchboard-demo"]).status().is_ok_and(|s| s.success()) {
         summary.check("build the demo fleet", false);

@@ -25,7 +25,7 @@ pub async fn service_panels(
     range: types::TimeRange,
 ) -> Result<Vec<types::PanelView>, AppError> {
     let (hub, me, _) = super::context::signed_in()?;
-    hub.catalog.panels(&me, &name, &range).or_else(super::context::fail)
+    hub.catalog.panels(&me, &name, &range).await.or_else(super::context::fail)
 }
 
 #[server]

@@ -12,6 +12,7 @@ use crate::audit::{AuditEvent, AuditLog, Outcome};
 use crate::config::{ConfigFile, HubConfig, ServiceDef};
 use crate::metrics::history::History;
 use crate::metrics::panels::{self, PanelKind};
+use crate::metrics::remote::RemoteHistory;
 use crate::metrics::render;
 use crate::metrics::{MetricCatalog, MetricsBoard, ScrapeInput};
 use crate::HubSetup;
@@ -19,6 +20,7 @@ use crate::{now_ms, BackendError, Principal};
 use health::HealthBoard;
 use scraper::{Scraped, Target};
 use std::sync::{Arc, PoisonError, RwLock};
+use std::time::Duration;
 use tokio::sync::watch;
 use types::{
     CatalogFamilyView, ConfigView, ConformanceMatrix, ExploreView, FleetManifest, InstanceScrape,
@@ -30,7 +32,17 @@ struct Loaded {
     config: HubConfig,
     text: String,
     metric_catalog: Arc<MetricCatalog>,
+    /// The Prometheus-compatible history backend, when the config names one.
+    remote: Option<RemoteHistory>,
     loaded_ms: i64,
+}
+
+fn remote_of(config: &HubConfig) -> Option<RemoteHistory> {
+    config.metrics.remote.as_ref().map(|r| {
+        let timeout =
+            r.timeout.as_deref().and_then(crate::config::parse_duration).unwrap_or(Duration::from_secs(10));
+        RemoteHistory::new(&r.url, timeout)
+    })
 }
 
 pub struct Catalog {
@@ -55,6 +67,7 @@ impl Catalog {
     pub fn new(setup: HubSetup, audit: AuditLog) -> Catalog {
         let retention = setup.config.metrics.retention();
         let loaded = Loaded {
+            remote: remote_of(&setup.config),
             config: setup.config,
             text: setup.config_text,
             metric_catalog: Arc::new(setup.metric_catalog),
@@ -261,8 +274,9 @@ impl Catalog {
         })
     }
 
-    /// The standard panels of a service over a time range, drawn as SVG.
-    pub fn panels(
+    /// The standard panels of a service over a time range, drawn as SVG: from the hub's own
+    /// history, or from the remote query API when the config names one.
+    pub async fn panels(
         &self,
         _actor: &Principal,
         name: &str,
@@ -278,24 +292,34 @@ impl Catalog {
             .filter(|k| k.profiles().iter().any(|p| service.metric_profiles.iter().any(|m| m == p)))
             .collect();
         let (from, to) = range.bounds(now_ms());
-        if to - from > i64::try_from(self.history.retention().as_millis()).unwrap_or(i64::MAX) + 60_000 {
-            return Err(BackendError::Invalid("the range reaches past the history the hub keeps".into()));
+        let mut views = Vec::with_capacity(kinds.len());
+        for kind in kinds {
+            let panel = match &loaded.remote {
+                Some(remote) => remote
+                    .panel(&loaded.metric_catalog, name, kind, from, to, service.interval())
+                    .await
+                    .map_err(BackendError::Unavailable)?,
+                None => {
+                    let kept = i64::try_from(self.history.retention().as_millis()).unwrap_or(i64::MAX);
+                    if to - from > kept + 60_000 {
+                        return Err(BackendError::Invalid(
+                            "the range reaches past the history the hub keeps".into(),
+                        ));
+                    }
+                    panels::compute(&self.history, name, kind, from, to)
+                }
+            };
+            let svg =
+                render::svg(&panel).map_err(|e| BackendError::Internal(format!("drawing a panel: {e}")))?;
+            views.push(PanelView {
+                id: kind.id().to_string(),
+                title: kind.title().to_string(),
+                unit: kind.unit().to_string(),
+                has_data: !panel.lines.is_empty(),
+                svg,
+            });
         }
-        kinds
-            .iter()
-            .map(|kind| {
-                let panel = panels::compute(&self.history, name, *kind, from, to);
-                let svg = render::svg(&panel)
-                    .map_err(|e| BackendError::Internal(format!("drawing a panel: {e}")))?;
-                Ok(PanelView {
-                    id: kind.id().to_string(),
-                    title: kind.title().to_string(),
-                    unit: kind.unit().to_string(),
-                    has_data: !panel.lines.is_empty(),
-                    svg,
-                })
-            })
-            .collect()
+        Ok(views)
     }
 
     /// The metric explorer over the history: any family of a service, filtered by labels.
@@ -381,8 +405,13 @@ impl Catalog {
             types::DiffOp::Removed => (a, r + 1),
             types::DiffOp::Same => (a, r),
         });
-        *self.current.write().unwrap_or_else(PoisonError::into_inner) =
-            Arc::new(Loaded { config, text, metric_catalog: Arc::new(metric_catalog), loaded_ms: now_ms() });
+        *self.current.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(Loaded {
+            remote: remote_of(&config),
+            config,
+            text,
+            metric_catalog: Arc::new(metric_catalog),
+            loaded_ms: now_ms(),
+        });
         self.changes.send_modify(|v| *v += 1);
         let target = format!("{} (+{added} −{removed} lines)", self.file.label());
         self.audit.record(event(who, source, Outcome::Ok, &target)).await?;

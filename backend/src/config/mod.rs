@@ -26,6 +26,17 @@ pub struct MetricsSection {
     pub catalog: Option<PathBuf>,
     /// How long the hub keeps samples itself (embedded history); default 6h.
     pub retention: Option<String>,
+    /// At scale: read history from a Prometheus-compatible query API instead.
+    pub remote: Option<RemoteSection>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RemoteSection {
+    /// Base URL of the query API (Prometheus, VictoriaMetrics, Thanos, Mimir), e.g. http://prometheus:9090.
+    pub url: String,
+    /// How long one query may take; default 10s.
+    pub timeout: Option<String>,
 }
 
 impl MetricsSection {
@@ -133,6 +144,21 @@ impl HubConfig {
                         ),
                     });
                 }
+            }
+        }
+        if let Some(remote) = &self.metrics.remote {
+            let url = &remote.url;
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(Invalid {
+                    at: None,
+                    message: format!("metrics.remote.url: {url:?} is not an http:// or https:// URL"),
+                });
+            }
+            if remote.timeout.as_deref().is_some_and(|t| parse_duration(t).is_none()) {
+                return Err(Invalid {
+                    at: None,
+                    message: "metrics.remote.timeout: a duration like \"10s\"".into(),
+                });
             }
         }
         services::validate(&self.services)

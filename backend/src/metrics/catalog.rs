@@ -35,6 +35,9 @@ pub struct CatalogFamily {
     pub max_series: Option<usize>,
     #[serde(default)]
     pub panel: String,
+    /// Which part of a panel with several families this one is (`active`, `max`, `queued`, `lag`).
+    #[serde(default)]
+    pub panel_role: String,
     #[serde(default)]
     pub example: String,
 }
@@ -118,6 +121,11 @@ impl MetricCatalog {
             }
         }
         Ok(catalog)
+    }
+
+    /// The family that feeds `panel` in `role` ("" for a panel's only family).
+    pub fn feeding(&self, panel: &str, role: &str) -> Option<&CatalogFamily> {
+        self.families.iter().find(|f| f.panel == panel && f.panel_role == role)
     }
 
     pub fn family(&self, name: &str) -> Option<&CatalogFamily> {

@@ -8,6 +8,7 @@ pub mod explore;
 pub mod history;
 pub mod merge;
 pub mod panels;
+pub mod remote;
 pub mod render;
 
 pub use board::{InstanceReport, MetricsBoard, ScrapeInput};
