@@ -211,3 +211,52 @@ fn content_type_picks_the_format() {
     assert_eq!(format_of("text/plain; version=0.0.4"), Format::Text);
     assert_eq!(format_of(""), Format::Text);
 }
+
+/// A readable rendering of what the parser understood, for snapshots.
+fn outline(e: &Exposition<'_>) -> String {
+    let mut out = String::new();
+    for f in &e.families {
+        out.push_str(&format!(
+            "{} {} unit={:?} help={:?}\n",
+            f.name,
+            f.kind.as_str(),
+            f.unit.unwrap_or(""),
+            f.help.as_deref().unwrap_or("")
+        ));
+        for s in e.samples_of(f) {
+            let labels: Vec<String> =
+                e.labels_of(s).iter().map(|l| format!("{}={:?}", l.name, l.value)).collect();
+            let ex = s
+                .exemplar
+                .as_ref()
+                .map(|x| format!(" exemplar={:?}@{}", x.labels[0].value, x.value))
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "  {}{{{}}} = {} ts={:?}{ex}\n",
+                s.name,
+                labels.join(","),
+                s.value,
+                s.timestamp_ms
+            ));
+        }
+    }
+    out
+}
+
+#[test]
+fn snapshot_of_a_text_exposition() {
+    insta::assert_snapshot!(outline(&text(NODE)));
+}
+
+#[test]
+fn snapshot_of_an_openmetrics_exposition() {
+    let body = concat!(
+        "# TYPE requests counter\n# HELP requests Requests.\n",
+        "requests_total{route=\"/a\",note=\"say \\\"hi\\\"\"} 3 # {trace_id=\"abc\"} 1 1700000000.5\n",
+        "requests_created{route=\"/a\",note=\"say \\\"hi\\\"\"} 1700000000\n",
+        "# TYPE temperature_celsius gauge\n# UNIT temperature_celsius celsius\ntemperature_celsius -Inf 1700000001.250\n",
+        "# TYPE build info\nbuild_info{version=\"1.2\"} 1\n",
+        "# EOF\n",
+    );
+    insta::assert_snapshot!(outline(&om(body)));
+}

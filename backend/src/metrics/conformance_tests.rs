@@ -133,3 +133,24 @@ fn an_unknown_profile_is_named() {
     assert_eq!(s, RuleStatus::Fail);
     assert!(ex[0].contains("profile htp"), "{ex:?}");
 }
+
+#[test]
+fn snapshot_of_the_verdicts_on_a_broken_exposition() {
+    let text = GOOD
+        .replace("# TYPE http_requests_total counter", "# TYPE http_requests_total gauge")
+        .replace("route=\"/a\",method=\"GET\",status=\"200\"", "method=\"GET\",status=\"200\",pod=\"p-1\"")
+        .replace("# HELP process_resident_memory_bytes Memory.\n", "");
+    let rendered: Vec<String> = run(&text)
+        .into_iter()
+        .map(|r| {
+            format!(
+                "{} {}: {}\n{}",
+                r.rule,
+                r.status.as_str(),
+                r.detail,
+                r.examples.iter().map(|e| format!("  - {e}\n")).collect::<String>()
+            )
+        })
+        .collect();
+    insta::assert_snapshot!(rendered.concat());
+}
