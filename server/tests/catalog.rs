@@ -40,11 +40,7 @@ async fn within(limit: Duration, mut check: impl AsyncFnMut() -> bool) -> Option
 #[tokio::test]
 async fn the_fleet_comes_up_and_a_stopped_instance_goes_down_and_back() {
     let store = TestStore::new(Engine::Sqlite).await.unwrap();
-    let path = store.data_dir().join("fleet.toml");
-    std::fs::write(&path, common::FLEET_CONFIG).unwrap();
-    let mut settings = common::settings(&store);
-    settings.demo = "1".into();
-    settings.config = Some(path);
+    let (settings, _) = common::fleet_settings(&store);
     let hub = TestHub::start_with(settings).await;
     let admin = hub.session("admin", ADMIN_PASSWORD).await;
 

@@ -22,11 +22,7 @@ fn rule<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Value 
 #[tokio::test]
 async fn the_fleet_conforms_until_an_instance_breaks_the_format() {
     let store = TestStore::new(Engine::Sqlite).await.unwrap();
-    let path = store.data_dir().join("fleet.toml");
-    std::fs::write(&path, common::FLEET_CONFIG).unwrap();
-    let mut settings = common::settings(&store);
-    settings.demo = "1".into();
-    settings.config = Some(path);
+    let (settings, _) = common::fleet_settings(&store);
     let hub = TestHub::start_with(settings).await;
     let admin = hub.session("admin", ADMIN_PASSWORD).await;
 

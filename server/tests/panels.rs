@@ -14,11 +14,7 @@ async fn panels(hub: &TestHub, client: &reqwest::Client, service: &str, preset: 
 }
 
 async fn history_survives_a_restart(store: &TestStore) {
-    let path = store.data_dir().join("fleet.toml");
-    std::fs::write(&path, common::FLEET_CONFIG).unwrap();
-    let mut settings = common::settings(store);
-    settings.demo = "1".into();
-    settings.config = Some(path);
+    let (mut settings, _) = common::fleet_settings(store);
     let hub = TestHub::start_with(settings.clone()).await;
     let admin = hub.session("admin", ADMIN_PASSWORD).await;
     // A few scrapes at 1 s make rates.

@@ -1,9 +1,10 @@
 //! The hub as its own OS process: `--help` lists the settings, a bad config exits non-zero
 //! with line and field, and a killed hub leaves no demo process behind.
+#![expect(clippy::unwrap_used, reason = "a test fails loudly on anything unexpected")]
 
 mod common;
 
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn hub() -> Command {
@@ -14,6 +15,38 @@ fn hub() -> Command {
         }
     }
     c
+}
+
+/// A hub process on a free port with `env`, and a client logged in as admin once it serves.
+async fn spawn_logged_in(
+    dir: &std::path::Path,
+    env: &[(&str, &std::ffi::OsStr)],
+) -> (Child, String, reqwest::Client) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = hub()
+        .env("SWITCHBOARD_DATA_DIR", dir)
+        .env("SWITCHBOARD_ADDR", format!("127.0.0.1:{port}"))
+        .env("SWITCHBOARD_ADMIN_PASSWORD", common::ADMIN_PASSWORD)
+        .envs(env.iter().copied())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let client =
+        reqwest::Client::builder().cookie_store(true).timeout(Duration::from_secs(2)).build().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let login = serde_json::json!({ "username": "admin", "password": common::ADMIN_PASSWORD });
+    while Instant::now() < deadline {
+        let res = client.post(format!("{base}/api/v1/login")).json(&login).send().await;
+        if res.is_ok_and(|r| r.status() == 200) {
+            return (child, base, client);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("the hub did not serve within 60 s");
 }
 
 #[test]
@@ -54,34 +87,9 @@ fn a_bad_config_exits_non_zero_naming_line_and_field() {
 #[tokio::test]
 async fn a_killed_hub_leaves_no_demo_process() {
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut child = hub()
-        .env("SWITCHBOARD_DATA_DIR", dir.path())
-        .env("SWITCHBOARD_ADDR", format!("127.0.0.1:{port}"))
-        .env("SWITCHBOARD_ADMIN_PASSWORD", common::ADMIN_PASSWORD)
-        .env("SWITCHBOARD_DEMO_BIN", common::demo_binary())
-        .env("SWITCHBOARD_DEMO", "1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    let client =
-        reqwest::Client::builder().cookie_store(true).timeout(Duration::from_secs(2)).build().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let login = serde_json::json!({ "username": "admin", "password": common::ADMIN_PASSWORD });
-    while Instant::now() < deadline {
-        if client
-            .post(format!("{base}/api/v1/login"))
-            .json(&login)
-            .send()
-            .await
-            .is_ok_and(|r| r.status() == 200)
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let demo_bin = common::demo_binary();
+    let env = [("SWITCHBOARD_DEMO_BIN", demo_bin.as_os_str()), ("SWITCHBOARD_DEMO", "1".as_ref())];
+    let (mut child, base, client) = spawn_logged_in(dir.path(), &env).await;
     let services: serde_json::Value =
         client.get(format!("{base}/api/v1/services")).send().await.unwrap().json().await.unwrap();
     let urls: Vec<String> = services
@@ -118,34 +126,8 @@ async fn sighup_reloads_the_config_file() {
     let config = dir.path().join("hub.toml");
     let service = |name: &str| format!("[[services]]\nname = \"{name}\"\nteam = \"t\"\n");
     std::fs::write(&config, service("before")).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut child = hub()
-        .env("SWITCHBOARD_DATA_DIR", dir.path())
-        .env("SWITCHBOARD_ADDR", format!("127.0.0.1:{port}"))
-        .env("SWITCHBOARD_ADMIN_PASSWORD", common::ADMIN_PASSWORD)
-        .env("SWITCHBOARD_CONFIG", &config)
-        .env("SWITCHBOARD_DEMO", "0")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    let client =
-        reqwest::Client::builder().cookie_store(true).timeout(Duration::from_secs(2)).build().unwrap();
-    let login = serde_json::json!({ "username": "admin", "password": common::ADMIN_PASSWORD });
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if client
-            .post(format!("{base}/api/v1/login"))
-            .json(&login)
-            .send()
-            .await
-            .is_ok_and(|r| r.status() == 200)
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let env = [("SWITCHBOARD_CONFIG", config.as_os_str()), ("SWITCHBOARD_DEMO", "0".as_ref())];
+    let (mut child, base, client) = spawn_logged_in(dir.path(), &env).await;
     let names = async || -> Vec<String> {
         let list: serde_json::Value =
             client.get(format!("{base}/api/v1/services")).send().await.unwrap().json().await.unwrap();

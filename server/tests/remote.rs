@@ -59,11 +59,7 @@ async fn panels(hub: &TestHub, client: &reqwest::Client) -> reqwest::Response {
 async fn panels_read_from_a_real_prometheus() {
     let Some(bin) = prometheus_binary() else { return };
     let store = TestStore::new(Engine::Sqlite).await.unwrap();
-    let config_path = store.data_dir().join("fleet.toml");
-    std::fs::write(&config_path, common::FLEET_CONFIG).unwrap();
-    let mut settings = common::settings(&store);
-    settings.demo = "1".into();
-    settings.config = Some(config_path.clone());
+    let (settings, config_path) = common::fleet_settings(&store);
     let hub = TestHub::start_with(settings).await;
     let admin = hub.session("admin", ADMIN_PASSWORD).await;
     let services: serde_json::Value =

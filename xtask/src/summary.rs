@@ -28,6 +28,16 @@ impl Summary {
         }
     }
 
+    /// Prints the closing line; an error when anything failed.
+    pub fn finish(&self) -> Result<(), String> {
+        self.print();
+        if self.failed > 0 {
+            Err(format!("{} failed", self.failed))
+        } else {
+            Ok(())
+        }
+    }
+
     pub fn print(&self) {
         if !self.failures.is_empty() {
             eprintln!("\nFailed: {}", self.failures.join("; "));

@@ -43,23 +43,13 @@ pub fn everything() -> Result<()> {
     );
     cargo_tests(&mut summary);
     e2e::suite(&mut summary);
-    summary.print();
-    if summary.failed > 0 {
-        Err(format!("{} failed", summary.failed))
-    } else {
-        Ok(())
-    }
+    summary.finish()
 }
 
 pub fn e2e_only() -> Result<()> {
     let mut summary = Summary::default();
     e2e::suite(&mut summary);
-    summary.print();
-    if summary.failed > 0 {
-        Err(format!("{} failed", summary.failed))
-    } else {
-        Ok(())
-    }
+    summary.finish()
 }
 
 fn step(summary: &mut Summary, name: &str, args: &[&str]) {

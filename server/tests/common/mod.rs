@@ -128,6 +128,17 @@ name = "projector-1"
 base_url = "demo://projector-1"
 "#;
 
+/// Settings of a hub with the demo fleet under `FLEET_CONFIG` (written to the store's
+/// directory; the path is returned so a test can change the file and reload).
+pub fn fleet_settings(store: &TestStore) -> (Settings, PathBuf) {
+    let path = store.data_dir().join("fleet.toml");
+    std::fs::write(&path, FLEET_CONFIG).expect("write the fleet config");
+    let mut settings = settings(store);
+    settings.demo = "1".into();
+    settings.config = Some(path.clone());
+    (settings, path)
+}
+
 /// The demo fleet's binary, built by `cargo xtask test` before the tests run.
 pub fn demo_binary() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
