@@ -13,6 +13,8 @@ const HOST: &[&str] = &[
     "-p",
     "exposition",
     "-p",
+    "threaddump",
+    "-p",
     "backend",
     "-p",
     "app",

@@ -1,0 +1,157 @@
+//! What a dump says at a glance: states, identical stacks, pools, deadlocks.
+
+use crate::Thread;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Group {
+    pub count: usize,
+    pub state: String,
+    pub frames: Vec<String>,
+    pub threads: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pool {
+    pub name: String,
+    pub threads: usize,
+    /// Running a task, even when blocked inside it.
+    pub busy: usize,
+    /// Waiting for work in the pool's own queue.
+    pub idle: usize,
+    pub exhausted: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deadlock {
+    /// In cycle order: each waits for a lock the next one holds.
+    pub threads: Vec<String>,
+    /// The lock each thread of `threads` waits for.
+    pub locks: Vec<String>,
+}
+
+/// The API's shape: `{"threads", "states", "groups", "pools", "deadlocks"}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Analysis {
+    pub threads: usize,
+    pub states: BTreeMap<String, usize>,
+    pub groups: Vec<Group>,
+    pub pools: Vec<Pool>,
+    pub deadlocks: Vec<Deadlock>,
+}
+
+/// Frames of a pool thread waiting for its next task.
+const IDLE_SIGNATURES: &[&str] = &[
+    "ThreadPoolExecutor.getTask",
+    "LinkedBlockingQueue.take",
+    "LinkedBlockingQueue.poll",
+    "ArrayBlockingQueue.take",
+    "SynchronousQueue.take",
+    "SynchronousQueue.poll",
+    "DelayedWorkQueue.take",
+    "ForkJoinPool.awaitWork",
+    "WorkerPool::next_task",
+];
+
+/// `http-nio-8080-exec-12` → `http-nio-8080-exec`; names without a numbered suffix are no pool.
+fn pool_name(thread: &str) -> Option<&str> {
+    let trimmed = thread.trim_end_matches(|c: char| c.is_ascii_digit());
+    if trimmed.len() == thread.len() {
+        return None;
+    }
+    let base = trimmed.strip_suffix(['-', '_', '#', ' '])?;
+    (!base.is_empty() && !base.starts_with("goroutine")).then_some(base)
+}
+
+fn is_idle(t: &Thread) -> bool {
+    t.frames.iter().take(12).any(|f| IDLE_SIGNATURES.iter().any(|s| f.contains(s)))
+}
+
+fn deadlocks(threads: &[Thread]) -> Vec<Deadlock> {
+    let holder: HashMap<&str, usize> =
+        threads.iter().enumerate().flat_map(|(i, t)| t.holds.iter().map(move |l| (l.as_str(), i))).collect();
+    // Each thread waits for at most one lock: the wait-for graph is a functional graph.
+    let next = |i: usize| -> Option<usize> {
+        let lock = threads[i].waiting_on.as_deref()?;
+        holder.get(lock).copied().filter(|h| *h != i)
+    };
+    let mut seen = vec![false; threads.len()];
+    let mut found = Vec::new();
+    for start in 0..threads.len() {
+        let mut path: Vec<usize> = Vec::new();
+        let mut at = Some(start);
+        while let Some(i) = at {
+            if let Some(pos) = path.iter().position(|p| *p == i) {
+                let cycle = &path[pos..];
+                if !cycle.iter().any(|c| seen[*c]) {
+                    // Start at the smallest name so a cycle reads the same every time.
+                    let first = cycle
+                        .iter()
+                        .enumerate()
+                        .min_by_key(|(_, c)| &threads[**c].name)
+                        .map_or(0, |(k, _)| k);
+                    let ordered: Vec<usize> = cycle[first..].iter().chain(&cycle[..first]).copied().collect();
+                    found.push(Deadlock {
+                        threads: ordered.iter().map(|c| threads[*c].name.clone()).collect(),
+                        locks: ordered
+                            .iter()
+                            .map(|c| threads[*c].waiting_on.clone().unwrap_or_default())
+                            .collect(),
+                    });
+                    for c in cycle {
+                        seen[*c] = true;
+                    }
+                }
+                break;
+            }
+            if seen[i] {
+                break;
+            }
+            path.push(i);
+            at = next(i);
+        }
+    }
+    found
+}
+
+pub fn analyse(threads: &[Thread]) -> Analysis {
+    let mut states: BTreeMap<String, usize> = BTreeMap::new();
+    for t in threads {
+        *states.entry(t.state.clone()).or_default() += 1;
+    }
+    let mut by_stack: BTreeMap<(&str, &[String]), Vec<String>> = BTreeMap::new();
+    for t in threads.iter().filter(|t| !t.frames.is_empty()) {
+        by_stack.entry((t.state.as_str(), t.frames.as_slice())).or_default().push(t.name.clone());
+    }
+    let mut groups: Vec<Group> = by_stack
+        .into_iter()
+        .map(|((state, frames), names)| Group {
+            count: names.len(),
+            state: state.to_string(),
+            frames: frames.to_vec(),
+            threads: names,
+        })
+        .collect();
+    groups.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.frames.cmp(&b.frames)));
+    let mut pools: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for t in threads {
+        if let Some(p) = pool_name(&t.name) {
+            let e = pools.entry(p).or_default();
+            e.0 += 1;
+            e.1 += usize::from(is_idle(t));
+        }
+    }
+    let pools = pools
+        .into_iter()
+        .filter(|(_, (n, _))| *n >= 2)
+        .map(|(name, (n, idle))| Pool {
+            name: name.to_string(),
+            threads: n,
+            busy: n - idle,
+            idle,
+            exhausted: idle == 0,
+        })
+        .collect();
+    Analysis { threads: threads.len(), states, groups, pools, deadlocks: deadlocks(threads) }
+}

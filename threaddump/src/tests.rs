@@ -1,0 +1,98 @@
+use super::*;
+
+/// A real `jstack -l` of fixtures/Stuck.java (OpenJDK 17): two threads deadlocked on
+/// monitors, two on ReentrantLocks, a pool of 4 with every worker busy, a pool of 2 idle.
+const JSTACK: &str = include_str!("../fixtures/deadlock.jstack");
+
+fn jvm(text: &str) -> Analysis {
+    assert_eq!(detect(text), Some(DumpKind::Jvm));
+    analyse(&parse(text, DumpKind::Jvm).expect("parses"))
+}
+
+#[test]
+fn a_real_jstack_dump_names_both_deadlocks_and_the_exhausted_pool() {
+    let a = jvm(JSTACK);
+    assert!(a.threads > 15, "{}", a.threads);
+    assert_eq!(a.states.get("BLOCKED"), Some(&2), "{:?}", a.states);
+    let mut cycles: Vec<Vec<String>> = a.deadlocks.iter().map(|d| d.threads.clone()).collect();
+    cycles.sort();
+    assert_eq!(cycles, [vec!["ledger-reader", "ledger-writer"], vec!["settlement-1", "settlement-2"]]);
+    assert!(a.deadlocks.iter().all(|d| d.locks.iter().all(|l| l.starts_with("0x"))), "{:?}", a.deadlocks);
+    let orders = a.pools.iter().find(|p| p.name == "orders-exec").expect("the orders pool");
+    assert_eq!((orders.threads, orders.busy, orders.idle, orders.exhausted), (4, 4, 0, true));
+    let audit = a.pools.iter().find(|p| p.name == "audit-exec").expect("the audit pool");
+    assert_eq!((audit.threads, audit.busy, audit.idle, audit.exhausted), (2, 0, 2, false));
+    let largest = &a.groups[0];
+    assert_eq!(largest.count, 4, "the busy workers share one stack: {largest:?}");
+    assert_eq!(largest.frames[0], "java.lang.Thread.sleep");
+}
+
+#[test]
+fn deadlocks_are_found_without_the_jvms_own_summary() {
+    let cut = JSTACK.find("Found one Java-level deadlock").expect("the dump has a summary");
+    let a = jvm(&JSTACK[..cut]);
+    assert_eq!(a.deadlocks.len(), 2);
+}
+
+#[test]
+fn goroutine_dumps_debug_2_and_debug_1() {
+    let dump = "goroutine 1 [running]:\nmain.main()\n\t/src/main.go:10 +0x1d\n\n\
+goroutine 7 [semacquire, 3 minutes]:\nsync.runtime_SemacquireMutex(0xc0000a4018, 0x0, 0x1)\n\t/usr/lib/go/src/runtime/sema.go:77 +0x25\n\
+sync.(*Mutex).lockSlow(0xc0000a4010)\n\t/usr/lib/go/src/sync/mutex.go:171 +0x165\nmain.transfer(...)\n\t/src/main.go:30\n\
+created by main.main in goroutine 1\n\t/src/main.go:12 +0x5e\n\n\
+goroutine 8 [semacquire, 3 minutes]:\nsync.runtime_SemacquireMutex(0xc0000a4018, 0x0, 0x1)\n\t/usr/lib/go/src/runtime/sema.go:77 +0x25\n\
+sync.(*Mutex).lockSlow(0xc0000a4010)\n\t/usr/lib/go/src/sync/mutex.go:171 +0x165\nmain.transfer(...)\n\t/src/main.go:30\n\n\
+goroutine 9 [chan receive]:\nmain.consume(0xc000020060)\n\t/src/main.go:40 +0x2a\n";
+    assert_eq!(detect(dump), Some(DumpKind::Goroutine));
+    let a = analyse(&parse(dump, DumpKind::Goroutine).expect("parses"));
+    assert_eq!(a.threads, 4);
+    assert_eq!(a.states.get("BLOCKED"), Some(&2));
+    assert_eq!(a.groups[0].count, 2);
+    assert_eq!(
+        a.groups[0].frames,
+        ["sync.runtime_SemacquireMutex", "sync.(*Mutex).lockSlow", "main.transfer"]
+    );
+    assert!(a.pools.is_empty(), "goroutines have no pool names");
+
+    let counted = "goroutine profile: total 5\n3 @ 0x43a2f6 0x406b2c\n#\t0x4711a4\tmain.worker+0x44\t/src/main.go:20\n#\t0x4712b0\tmain.run+0x10\t/src/main.go:9\n\n2 @ 0x43a2f6\n#\t0x4711a4\tmain.idle+0x44\t/src/main.go:50\n";
+    let a = analyse(&parse(counted, DumpKind::Goroutine).expect("parses"));
+    assert_eq!(a.threads, 5);
+    assert_eq!(
+        (a.groups[0].count, a.groups[0].frames.clone()),
+        (3, vec!["main.worker".to_string(), "main.run".to_string()])
+    );
+    assert!(parse("goroutine profile: total 1\nx @ 0x1\n", DumpKind::Goroutine).is_err());
+}
+
+#[test]
+fn the_fleets_own_dump_with_a_lock_cycle() {
+    let dump = "switchboard-thread-dump 1\nprocess orders-api-1 pid 42 threads 3\n\n\
+\"orders-worker-1\" tid=43 state=BLOCKED kernel=S\n    - waiting to lock <0x0000000000000002> (b)\n    at demo::chaos::a\n    - locked <0x0000000000000001> (a)\n\n\
+\"orders-worker-2\" tid=44 state=BLOCKED kernel=S\n    - waiting to lock <0x0000000000000001> (a)\n    at demo::chaos::b\n    - locked <0x0000000000000002> (b)\n\n\
+\"orders-worker-3\" tid=45 state=WAITING kernel=S\n    at std::sync::mpsc::Receiver::recv\n    at demo::pool::WorkerPool::next_task\n\n\
+\"tokio-rt-worker\" tid=46 state=WAITING kernel=S\n";
+    assert_eq!(detect(dump), Some(DumpKind::Fleet));
+    let a = analyse(&parse(dump, DumpKind::Fleet).expect("parses"));
+    assert_eq!(a.deadlocks.len(), 1);
+    assert_eq!(a.deadlocks[0].threads, ["orders-worker-1", "orders-worker-2"]);
+    assert_eq!(a.deadlocks[0].locks, ["0x0000000000000002", "0x0000000000000001"]);
+    let pool = &a.pools[0];
+    assert_eq!((pool.name.as_str(), pool.threads, pool.busy, pool.idle), ("orders-worker", 3, 2, 1));
+    let json = serde_json::to_value(&a).expect("serialises");
+    for key in ["threads", "states", "groups", "pools", "deadlocks"] {
+        assert!(json.get(key).is_some(), "{key}");
+    }
+}
+
+#[test]
+fn unknown_or_empty_input_is_an_error_not_a_panic() {
+    assert_eq!(detect("hello"), None);
+    assert!(parse("", DumpKind::Jvm).is_err());
+    assert!(parse("", DumpKind::Goroutine).is_err());
+    assert!(parse("", DumpKind::Fleet).is_err());
+    for cut in (0..JSTACK.len()).step_by(97) {
+        if JSTACK.is_char_boundary(cut) {
+            let _ = parse(&JSTACK[..cut], DumpKind::Jvm).map(|t| analyse(&t));
+        }
+    }
+}
