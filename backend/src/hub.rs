@@ -16,6 +16,7 @@ pub struct Hub {
     pub audit: AuditLog,
     pub sessions: StoreSessions,
     pub catalog: Arc<Catalog>,
+    pub captures: crate::profiling::Captures,
     /// Set once the demo fleet has started; absent without it.
     pub demo: Arc<OnceLock<DemoControls>>,
     pub started_ms: i64,
@@ -28,14 +29,23 @@ pub struct HubSetup {
     pub config_text: String,
     pub metric_catalog: crate::metrics::MetricCatalog,
     pub demo_enabled: bool,
+    /// Where captured artifacts are kept.
+    pub artifacts_dir: std::path::PathBuf,
 }
 
 impl Hub {
     pub fn new(store: Store, setup: HubSetup) -> Self {
         let audit = AuditLog::new(store.clone());
-        let catalog = Catalog::new(setup, audit.clone());
+        let artifacts = setup.artifacts_dir.clone();
+        let catalog = Arc::new(Catalog::new(setup, audit.clone()));
         Self {
-            catalog: Arc::new(catalog),
+            captures: crate::profiling::Captures::new(
+                store.clone(),
+                catalog.clone(),
+                audit.clone(),
+                artifacts,
+            ),
+            catalog,
             demo: Arc::new(OnceLock::new()),
             accounts: Accounts::new(store.clone(), audit.clone()),
             sessions: StoreSessions::new(store.clone()),

@@ -8,6 +8,7 @@ mod clock;
 pub mod config;
 mod error;
 pub mod metrics;
+pub mod profiling;
 pub mod store;
 
 pub use clock::now_ms;

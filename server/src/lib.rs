@@ -59,9 +59,22 @@ pub async fn start(settings: &Settings) -> Result<RunningHub, StartError> {
     let store = Store::open(&settings.database_url(), Duration::from_secs(5)).await?;
     let secure_cookies = config.secure_cookies();
     let session_idle = Duration::from_secs(u64::from(config.hub.session_idle_minutes) * 60);
-    let setup =
-        HubSetup { config_file, config, config_text, metric_catalog, demo_enabled: settings.demo_enabled() };
+    let setup = HubSetup {
+        config_file,
+        config,
+        config_text,
+        metric_catalog,
+        demo_enabled: settings.demo_enabled(),
+        artifacts_dir: settings.data_dir.join("artifacts"),
+    };
     let hub = Hub::new(store.clone(), setup);
+    match hub.captures.recover().await {
+        Ok(n) if n > 0 => {
+            tracing::warn!(captures = n, "captures interrupted by the last shutdown were marked failed")
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "could not check for interrupted captures"),
+    }
     match backend::metrics::history::restore(&hub.catalog.history, &store, backend::now_ms()).await {
         Ok(n) => tracing::info!(series = n, "metric history restored"),
         Err(e) => tracing::warn!(error = %e, "could not restore metric history; starting empty"),
@@ -84,6 +97,7 @@ pub async fn start(settings: &Settings) -> Result<RunningHub, StartError> {
     let tracker = TaskTracker::new();
     jobs::start(&hub, &tracker, &shutdown);
     let stop = shutdown.clone();
+    let captures = hub.captures.clone();
     let finished = tokio::spawn(async move {
         let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async move { stop.cancelled().await })
@@ -93,6 +107,7 @@ pub async fn start(settings: &Settings) -> Result<RunningHub, StartError> {
         }
         tracker.close();
         tracker.wait().await;
+        captures.shut_down().await;
         if let Some(fleet) = fleet {
             fleet.stop().await;
         }

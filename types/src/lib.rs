@@ -12,8 +12,8 @@ pub use catalog::{
 };
 pub use error::{AppError, ErrorKind};
 pub use metrics::{
-    CatalogFamilyView, ConformanceMatrix, ExploreRow, ExploreView, InstanceScrape, MatrixRow, PanelView,
-    RuleResult, RuleStatus, ScrapeReport, ServiceConformance, TimeRange,
+    CaptureView, CatalogFamilyView, ConformanceMatrix, ExploreRow, ExploreView, InstanceScrape, MatrixRow,
+    PanelView, RuleResult, RuleStatus, ScrapeReport, ServiceConformance, TimeRange,
 };
 pub use role::Role;
 pub use users::{ApiTokenView, AuditEntryView, AuditFilter, CreatedToken, HubStatus, Me, UserView};

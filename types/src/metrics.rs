@@ -145,3 +145,24 @@ pub struct ExploreView {
     /// More series matched than the chart and table show.
     pub truncated: bool,
 }
+
+/// A profiling capture or an uploaded artifact, as `GET /api/v1/captures/{id}` reports it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CaptureView {
+    pub id: i64,
+    pub service: String,
+    pub instance: String,
+    /// `cpu`, `heap`, `threads`; uploads: `pprof`, `jstack`, `goroutine`.
+    pub kind: String,
+    /// `queued`, `running`, `done`, `failed`.
+    pub state: String,
+    /// 0 to 1.
+    pub progress: f64,
+    pub error: Option<String>,
+    pub bytes: Option<i64>,
+    pub seconds: i64,
+    pub requested_by: String,
+    pub created_ms: i64,
+    pub started_ms: Option<i64>,
+    pub finished_ms: Option<i64>,
+}

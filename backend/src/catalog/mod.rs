@@ -122,6 +122,21 @@ impl Catalog {
         }
     }
 
+    /// The base URL of a registered instance: the only addresses the hub ever calls.
+    pub fn instance_url(&self, service: &str, instance: &str) -> Result<String, BackendError> {
+        let loaded = self.loaded();
+        let s = loaded
+            .config
+            .service(service)
+            .ok_or_else(|| BackendError::NotFound(format!("no service named {service}")))?;
+        let i = s
+            .instances
+            .iter()
+            .find(|i| i.name.get_ref() == instance)
+            .ok_or_else(|| BackendError::NotFound(format!("{service} has no instance {instance}")))?;
+        self.resolve(i.base_url.get_ref()).map_err(BackendError::Unavailable)
+    }
+
     pub fn targets(&self) -> Vec<Target> {
         let loaded = self.loaded();
         let mut keep = Vec::new();

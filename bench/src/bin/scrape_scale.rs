@@ -104,6 +104,7 @@ async fn main() {
         metric_catalog: backend::metrics::MetricCatalog::parse(backend::metrics::catalog::SHIPPED, "shipped")
             .expect("catalog"),
         demo_enabled: false,
+        artifacts_dir: std::env::temp_dir().join("switchboard-scale-artifacts"),
     };
     let hub = Hub::new(store, setup);
     let stop = CancellationToken::new();

@@ -1,0 +1,145 @@
+//! Profiling captures from the real demo fleet through /api/v1: roles, limits, thread-dump
+//! analysis, uploads, and captures cut short by a shutdown.
+#![expect(clippy::unwrap_used, reason = "a test fails loudly on anything unexpected")]
+
+mod common;
+
+use common::{Engine, TestHub, TestStore, ADMIN_PASSWORD};
+use std::time::{Duration, Instant};
+
+async fn request(hub: &TestHub, client: &reqwest::Client, body: serde_json::Value) -> reqwest::Response {
+    client.post(hub.url("/api/v1/captures")).json(&body).send().await.unwrap()
+}
+
+async fn wait_done(hub: &TestHub, client: &reqwest::Client, id: i64) -> serde_json::Value {
+    let deadline = Instant::now() + Duration::from_secs(40);
+    loop {
+        let v: serde_json::Value = client
+            .get(hub.url(&format!("/api/v1/captures/{id}")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if v["state"] == "done" || v["state"] == "failed" || Instant::now() > deadline {
+            return v;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn developers_capture_thread_dumps_and_profiles_of_registered_instances() {
+    let store = TestStore::new(Engine::Sqlite).await.unwrap();
+    let (settings, _) = common::fleet_settings(&store);
+    let hub = TestHub::start_with(settings).await;
+    let admin = hub.session("admin", ADMIN_PASSWORD).await;
+    hub.create_user(&admin, "dev1", "dev1-password", "developer").await;
+    hub.create_user(&admin, "view1", "view1-password", "viewer").await;
+    let dev = hub.session("dev1", "dev1-password").await;
+    let viewer = hub.session("view1", "view1-password").await;
+    let threads =
+        serde_json::json!({ "service": "orders-api", "instance": "orders-api-1", "kind": "threads" });
+
+    assert_eq!(request(&hub, &viewer, threads.clone()).await.status(), 403, "viewers do not capture");
+    assert_eq!(request(&hub, &TestHub::client(), threads.clone()).await.status(), 401);
+    let bad = |instance: &str, kind: &str, seconds: i64| serde_json::json!({ "service": "orders-api", "instance": instance, "kind": kind, "seconds": seconds });
+    assert_eq!(request(&hub, &dev, bad("orders-api-9", "threads", 0)).await.status(), 404);
+    assert_eq!(request(&hub, &dev, bad("orders-api-1", "cpu", 500)).await.status(), 400);
+    assert_eq!(request(&hub, &dev, bad("orders-api-1", "core", 0)).await.status(), 400);
+
+    let id =
+        request(&hub, &dev, threads).await.json::<serde_json::Value>().await.unwrap()["id"].as_i64().unwrap();
+    let done = wait_done(&hub, &dev, id).await;
+    assert_eq!(done["state"], "done", "{done}");
+    assert_eq!(
+        (done["service"].as_str(), done["instance"].as_str(), done["kind"].as_str()),
+        (Some("orders-api"), Some("orders-api-1"), Some("threads"))
+    );
+    assert!(done["bytes"].as_i64().unwrap() > 0 && done["error"].is_null() && done["progress"] == 1.0);
+    let analysis: serde_json::Value = dev
+        .get(hub.url(&format!("/api/v1/captures/{id}/threads")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let pool = analysis["pools"].as_array().unwrap().iter().find(|p| p["name"] == "orders-worker").unwrap();
+    assert_eq!(pool["threads"], 8, "{analysis}");
+    assert!(analysis["threads"].as_u64().unwrap() > 8 && analysis["states"].is_object());
+
+    // A CPU profile: one capture per instance at a time, progress while it runs, raw pprof after.
+    let cpu = serde_json::json!({ "service": "orders-api", "instance": "orders-api-2", "kind": "cpu", "seconds": 5 });
+    let id = request(&hub, &dev, cpu.clone()).await.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(request(&hub, &dev, cpu).await.status(), 409, "one capture per instance at a time");
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let running: serde_json::Value =
+        dev.get(hub.url(&format!("/api/v1/captures/{id}"))).send().await.unwrap().json().await.unwrap();
+    assert_eq!(running["state"], "running");
+    assert!(running["progress"].as_f64().unwrap() > 0.2, "{running}");
+    assert_eq!(wait_done(&hub, &dev, id).await["state"], "done");
+    let raw = dev.get(hub.url(&format!("/api/v1/captures/{id}/raw"))).send().await.unwrap();
+    assert!(raw.headers()["content-disposition"].to_str().unwrap().contains(".pb.gz"));
+    assert!(raw.bytes().await.unwrap().starts_with(&[0x1f, 0x8b]), "gzipped pprof");
+    hub.stop().await;
+}
+
+async fn uploads_are_validated_and_analysed(store: &TestStore) {
+    let hub = TestHub::start(store).await;
+    let admin = hub.session("admin", ADMIN_PASSWORD).await;
+    let jstack = include_str!("../../threaddump/fixtures/deadlock.jstack");
+    let up = |kind: &str, body: Vec<u8>| {
+        admin.post(hub.url(&format!("/api/v1/uploads?kind={kind}&service=ledger"))).body(body).send()
+    };
+    let res = up("jstack", jstack.as_bytes().to_vec()).await.unwrap();
+    assert_eq!(res.status(), 200);
+    let id = res.json::<serde_json::Value>().await.unwrap()["id"].as_i64().unwrap();
+    let analysis: serde_json::Value = admin
+        .get(hub.url(&format!("/api/v1/captures/{id}/threads")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(analysis["deadlocks"].as_array().unwrap().len(), 2, "{analysis}");
+    let pools = analysis["pools"].as_array().unwrap();
+    assert!(
+        pools.iter().any(|p| p["name"] == "orders-exec" && p["idle"] == 0 && p["busy"] == 4),
+        "{pools:?}"
+    );
+
+    let res = up("pprof", b"not gzip at all".to_vec()).await.unwrap();
+    assert_eq!(res.status(), 400);
+    assert!(res.text().await.unwrap().contains("not a profile"));
+    assert_eq!(up("jstack", b"hello".to_vec()).await.unwrap().status(), 400);
+    assert_eq!(up("core", b"x".to_vec()).await.unwrap().status(), 400);
+    hub.stop().await;
+}
+both_engines!(uploads_are_validated_and_analysed, uploads_are_validated_and_analysed);
+
+#[tokio::test]
+async fn a_capture_cut_short_by_a_shutdown_says_so() {
+    let store = TestStore::new(Engine::Sqlite).await.unwrap();
+    let (settings, _) = common::fleet_settings(&store);
+    let hub = TestHub::start_with(settings.clone()).await;
+    let admin = hub.session("admin", ADMIN_PASSWORD).await;
+    let cpu = serde_json::json!({ "service": "projector", "instance": "projector-1", "kind": "cpu", "seconds": 60 });
+    let id =
+        request(&hub, &admin, cpu).await.json::<serde_json::Value>().await.unwrap()["id"].as_i64().unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    hub.stop().await;
+    let hub = TestHub::start_with(settings).await;
+    let admin = hub.session("admin", ADMIN_PASSWORD).await;
+    let v: serde_json::Value =
+        admin.get(hub.url(&format!("/api/v1/captures/{id}"))).send().await.unwrap().json().await.unwrap();
+    assert_eq!(v["state"], "failed");
+    assert!(v["error"].as_str().unwrap().contains("shut down"), "{v}");
+    let raw = admin.get(hub.url(&format!("/api/v1/captures/{id}/raw"))).send().await.unwrap();
+    assert_eq!(raw.status(), 409);
+    hub.stop().await;
+}
