@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/captures/{id}", get(capture))
         .route("/captures/{id}/raw", get(capture_raw))
         .route("/captures/{id}/threads", get(capture_threads))
+        .route("/captures/{id}/top", get(capture_top))
         .route("/uploads", post(upload))
 }
 
@@ -173,4 +174,18 @@ async fn upload(
     let me = signed_in(&caller)?;
     let id = state.hub.captures.upload(me, &caller.source, &q.service, &q.kind, &body).await?;
     Ok(Json(serde_json::json!({ "id": id })))
+}
+
+#[derive(Deserialize)]
+struct TopQuery {
+    sample: Option<String>,
+}
+
+async fn capture_top(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<i64>,
+    axum::extract::Query(q): axum::extract::Query<TopQuery>,
+) -> Result<Json<pprofile::Top>, ApiError> {
+    Ok(Json(state.hub.captures.top(signed_in(&caller)?, id, q.sample.as_deref()).await?))
 }

@@ -85,6 +85,19 @@ async fn developers_capture_thread_dumps_and_profiles_of_registered_instances() 
     let raw = dev.get(hub.url(&format!("/api/v1/captures/{id}/raw"))).send().await.unwrap();
     assert!(raw.headers()["content-disposition"].to_str().unwrap().contains(".pb.gz"));
     assert!(raw.bytes().await.unwrap().starts_with(&[0x1f, 0x8b]), "gzipped pprof");
+    let top: serde_json::Value =
+        dev.get(hub.url(&format!("/api/v1/captures/{id}/top"))).send().await.unwrap().json().await.unwrap();
+    assert_eq!((top["sample"].as_str(), top["unit"].as_str()), (Some("cpu"), Some("nanoseconds")), "{top}");
+    let rows = top["rows"].as_array().unwrap();
+    assert!(
+        !rows.is_empty() && rows[0].get("flat_pct").is_some() && rows[0].get("cum_pct").is_some(),
+        "{top}"
+    );
+    let flats: Vec<i64> = rows.iter().map(|r| r["flat"].as_i64().unwrap()).collect();
+    assert!(flats.windows(2).all(|w| w[0] >= w[1]), "sorted by flat");
+    let res =
+        dev.get(hub.url(&format!("/api/v1/captures/{id}/top?sample=alloc_space"))).send().await.unwrap();
+    assert_eq!(res.status(), 400);
     hub.stop().await;
 }
 

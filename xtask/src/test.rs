@@ -15,6 +15,8 @@ const HOST: &[&str] = &[
     "-p",
     "threaddump",
     "-p",
+    "pprofile",
+    "-p",
     "backend",
     "-p",
     "app",

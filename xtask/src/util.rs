@@ -13,6 +13,10 @@ pub fn root() -> PathBuf {
 pub fn cargo(args: &[&str]) -> Command {
     let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     c.args(args).current_dir(root()).env_remove("LEPTOS_OUTPUT_NAME");
+    if is_ci() {
+        // A fresh clone gains nothing from incremental state, and it costs gigabytes of disk.
+        c.env("CARGO_INCREMENTAL", "0");
+    }
     c
 }
 

@@ -306,3 +306,18 @@ impl Captures {
         Ok(threaddump::analyse(&threads))
     }
 }
+
+impl Captures {
+    /// The `go tool pprof -top` table of a CPU or heap capture (or a pprof upload).
+    pub async fn top(
+        &self,
+        actor: &Principal,
+        id: i64,
+        sample: Option<&str>,
+    ) -> Result<pprofile::Top, BackendError> {
+        let (bytes, _) = self.raw(actor, id).await?;
+        let profile =
+            pprofile::parse(&bytes).map_err(|e| BackendError::Invalid(format!("capture #{id}: {e}")))?;
+        pprofile::top(&profile, sample).map_err(|e| BackendError::Invalid(e.to_string()))
+    }
+}
