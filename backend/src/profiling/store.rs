@@ -3,56 +3,42 @@
 use crate::store::Store;
 use types::CaptureView;
 
-type Row = (
-    i64,
-    String,
-    String,
-    String,
-    i64,
-    String,
-    Option<String>,
-    Option<i64>,
-    String,
-    i64,
-    Option<i64>,
-    Option<i64>,
-);
+#[derive(sqlx::FromRow)]
+struct CaptureRow {
+    id: i64,
+    service: String,
+    instance: String,
+    kind: String,
+    seconds: i64,
+    state: String,
+    error: Option<String>,
+    bytes: Option<i64>,
+    requested_by: String,
+    created_ms: i64,
+    started_ms: Option<i64>,
+    finished_ms: Option<i64>,
+    artifact: Option<String>,
+}
 
-/// A row and the path of its artifact.
-type RowWithArtifact = (
-    i64,
-    String,
-    String,
-    String,
-    i64,
-    String,
-    Option<String>,
-    Option<i64>,
-    String,
-    i64,
-    Option<i64>,
-    Option<i64>,
-    Option<String>,
-);
-
-const COLUMNS: &str =
-    "id, service, instance, kind, seconds, state, error, bytes, requested_by, created_ms, started_ms, finished_ms";
-
-fn view(r: Row) -> CaptureView {
-    CaptureView {
-        id: r.0,
-        service: r.1,
-        instance: r.2,
-        kind: r.3,
-        seconds: r.4,
-        state: r.5,
-        error: r.6,
-        bytes: r.7,
-        requested_by: r.8,
-        created_ms: r.9,
-        started_ms: r.10,
-        finished_ms: r.11,
-        progress: 0.0,
+impl CaptureRow {
+    /// The capture as callers see it, and the path of its artifact.
+    fn split(self) -> (CaptureView, Option<String>) {
+        let view = CaptureView {
+            id: self.id,
+            service: self.service,
+            instance: self.instance,
+            kind: self.kind,
+            seconds: self.seconds,
+            state: self.state,
+            error: self.error,
+            bytes: self.bytes,
+            requested_by: self.requested_by,
+            created_ms: self.created_ms,
+            started_ms: self.started_ms,
+            finished_ms: self.finished_ms,
+            progress: 0.0,
+        };
+        (view, self.artifact)
     }
 }
 
@@ -84,9 +70,14 @@ pub async fn insert(store: &Store, c: &NewCapture<'_>) -> Result<i64, sqlx::Erro
 }
 
 pub async fn get(store: &Store, id: i64) -> Result<Option<(CaptureView, Option<String>)>, sqlx::Error> {
-    let sql = format!("SELECT {COLUMNS}, artifact FROM captures WHERE id = $1");
-    let row: Option<RowWithArtifact> = sqlx::query_as(&sql).bind(id).fetch_optional(store.pool()).await?;
-    Ok(row.map(|r| (view((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11)), r.12)))
+    let row: Option<CaptureRow> = sqlx::query_as(
+        "SELECT id, service, instance, kind, seconds, state, error, bytes, requested_by, created_ms, \
+         started_ms, finished_ms, artifact FROM captures WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(store.pool())
+    .await?;
+    Ok(row.map(CaptureRow::split))
 }
 
 /// Whether the instance has a capture queued or running.
