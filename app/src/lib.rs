@@ -62,6 +62,15 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/services") view=pages::services::ServicesPage/>
                     <Route path=path!("/services/:name") view=pages::service::ServicePage/>
                     <Route
+                        path=path!("/services/:name/instances/:instance")
+                        view=pages::instance::InstancePage
+                    />
+                    <Route path=path!("/captures/:id") view=pages::capture::CapturePage/>
+                    <Route
+                        path=path!("/captures/:before/diff/:after")
+                        view=pages::capture_diff::CaptureDiffPage
+                    />
+                    <Route
                         path=path!("/services/:name/conformance")
                         view=pages::service_conformance::ServiceConformancePage
                     />

@@ -18,6 +18,8 @@ pub enum BackendError {
     #[error("too many failed logins; try again in {0} s")]
     Throttled(u64),
     #[error("{0}")]
+    RateLimited(String),
+    #[error("{0}")]
     Unavailable(String),
     #[error("the hub's store did not answer: {0}")]
     Store(#[from] sqlx::Error),
@@ -56,6 +58,7 @@ impl From<BackendError> for AppError {
                 ErrorKind::TooManyRequests,
                 format!("Too many failed logins; try again in {s} s."),
             ),
+            BackendError::RateLimited(m) => AppError::new(ErrorKind::TooManyRequests, m),
             e if e.is_unavailable() => {
                 tracing::error!(error = %e, "store unavailable");
                 AppError::unavailable("The hub's store is unavailable; retrying on its own.")

@@ -1,11 +1,21 @@
 //! Reads pprof profiles — gzipped `perftools.profiles.Profile` protobuf, as Go's runtime and
 //! pprof-rs write them — with a protobuf decoder of our own (the format needs only varints
-//! and length-delimited fields), and computes the `go tool pprof -top` table.
+//! and length-delimited fields), and computes what the hub shows of them: the
+//! `go tool pprof -top` table, flamegraph data, callers and callees, and diffs.
 
 mod decode;
+mod diff;
+mod flame;
+mod neighbours;
+mod package;
+mod stacks;
 mod top;
 
 pub use decode::{parse, Function, Line, Location, Profile, Sample, ValueType};
+pub use diff::{diff, DiffRow, TopDiff};
+pub use flame::{diff_flame, flame, FlameGraph, FlameNode, DEFAULT_MIN_FRACTION};
+pub use neighbours::{neighbours, Edge, Neighbours};
+pub use package::package_of;
 pub use top::{top, Top, TopRow};
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

@@ -22,6 +22,9 @@ pub struct Top {
 
 /// The sample type `name`, or the profile's default (the last, as go tool pprof picks).
 pub fn sample_index(p: &Profile, name: Option<&str>) -> Result<usize, ProfileError> {
+    if p.sample_types.is_empty() {
+        return Err(ProfileError::NoSampleType(name.unwrap_or_default().to_string()));
+    }
     match name.filter(|n| !n.is_empty()) {
         Some(n) => p
             .sample_types

@@ -9,6 +9,7 @@ pub fn start(hub: &Hub, tracker: &TaskTracker, shutdown: &CancellationToken) {
     tracker.spawn(backend::catalog::scraper::run(hub.catalog.clone(), shutdown.clone()));
     tracker.spawn(reload_on_sighup(hub.clone(), shutdown.clone()));
     tracker.spawn(keep_history(hub.clone(), shutdown.clone()));
+    tracker.spawn(prune_captures(hub.clone(), shutdown.clone()));
     let sessions = hub.sessions.clone();
     let shutdown = shutdown.clone();
     tracker.spawn(async move {
@@ -67,6 +68,19 @@ async fn keep_history(hub: Hub, shutdown: CancellationToken) {
         }
         if last {
             return;
+        }
+    }
+}
+
+/// Applies the captures' retention policy at start and every ten minutes.
+async fn prune_captures(hub: Hub, shutdown: CancellationToken) {
+    let mut every = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            _ = every.tick() => if let Err(e) = hub.captures.prune(backend::now_ms()).await {
+                tracing::warn!(error = %e, "could not apply the captures' retention policy; will retry");
+            },
         }
     }
 }

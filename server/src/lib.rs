@@ -1,6 +1,7 @@
 //! The hub's process: wires config, store, services, router and jobs, and shuts them down
 //! in order. `main.rs` only parses flags and calls `serve`.
 
+pub mod api_captures;
 pub mod api_v1;
 pub mod config;
 mod demo_fleet;
@@ -12,6 +13,7 @@ pub mod router;
 mod same_origin;
 mod state;
 pub mod telemetry;
+mod upload_form;
 
 use backend::catalog::DemoControls;
 use backend::config::ConfigError;

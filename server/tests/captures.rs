@@ -106,7 +106,7 @@ async fn uploads_are_validated_and_analysed(store: &TestStore) {
     let admin = hub.session("admin", ADMIN_PASSWORD).await;
     let jstack = include_str!("../../threaddump/fixtures/deadlock.jstack");
     let up = |kind: &str, body: Vec<u8>| {
-        admin.post(hub.url(&format!("/api/v1/uploads?kind={kind}&service=ledger"))).body(body).send()
+        admin.post(hub.url(&format!("/api/v1/uploads?kind={kind}&service=orders-api"))).body(body).send()
     };
     let res = up("jstack", jstack.as_bytes().to_vec()).await.unwrap();
     assert_eq!(res.status(), 200);
@@ -131,6 +131,9 @@ async fn uploads_are_validated_and_analysed(store: &TestStore) {
     assert!(res.text().await.unwrap().contains("not a profile"));
     assert_eq!(up("jstack", b"hello".to_vec()).await.unwrap().status(), 400);
     assert_eq!(up("core", b"x".to_vec()).await.unwrap().status(), 400);
+    let res =
+        admin.post(hub.url("/api/v1/uploads?kind=jstack&service=ledger")).body(jstack).send().await.unwrap();
+    assert_eq!(res.status(), 404, "uploads belong to a service of the config");
     hub.stop().await;
 }
 both_engines!(uploads_are_validated_and_analysed, uploads_are_validated_and_analysed);

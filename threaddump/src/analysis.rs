@@ -31,7 +31,16 @@ pub struct Deadlock {
     pub locks: Vec<String>,
 }
 
-/// The API's shape: `{"threads", "states", "groups", "pools", "deadlocks"}`.
+/// A lock several threads wait for: a hot spot, whether or not it is a deadlock.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HotLock {
+    pub lock: String,
+    /// The thread holding it, when the dump says.
+    pub holder: Option<String>,
+    pub waiters: Vec<String>,
+}
+
+/// The API's shape: `{"threads", "states", "groups", "pools", "deadlocks"}`, and the hot locks.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Analysis {
     pub threads: usize,
@@ -39,6 +48,9 @@ pub struct Analysis {
     pub groups: Vec<Group>,
     pub pools: Vec<Pool>,
     pub deadlocks: Vec<Deadlock>,
+    /// Locks two or more threads wait for, most waiters first.
+    #[serde(default)]
+    pub hot_locks: Vec<HotLock>,
 }
 
 /// Frames of a pool thread waiting for its next task.
@@ -55,7 +67,7 @@ const IDLE_SIGNATURES: &[&str] = &[
 ];
 
 /// `http-nio-8080-exec-12` → `http-nio-8080-exec`; names without a numbered suffix are no pool.
-fn pool_name(thread: &str) -> Option<&str> {
+pub(crate) fn pool_name(thread: &str) -> Option<&str> {
     let trimmed = thread.trim_end_matches(|c: char| c.is_ascii_digit());
     if trimmed.len() == thread.len() {
         return None;
@@ -64,11 +76,11 @@ fn pool_name(thread: &str) -> Option<&str> {
     (!base.is_empty() && !base.starts_with("goroutine")).then_some(base)
 }
 
-fn is_idle(t: &Thread) -> bool {
+pub(crate) fn is_idle(t: &Thread) -> bool {
     t.frames.iter().take(12).any(|f| IDLE_SIGNATURES.iter().any(|s| f.contains(s)))
 }
 
-fn deadlocks(threads: &[Thread]) -> Vec<Deadlock> {
+pub(crate) fn deadlocks(threads: &[Thread]) -> Vec<Deadlock> {
     let holder: HashMap<&str, usize> =
         threads.iter().enumerate().flat_map(|(i, t)| t.holds.iter().map(move |l| (l.as_str(), i))).collect();
     // Each thread waits for at most one lock: the wait-for graph is a functional graph.
@@ -153,5 +165,32 @@ pub fn analyse(threads: &[Thread]) -> Analysis {
             exhausted: idle == 0,
         })
         .collect();
-    Analysis { threads: threads.len(), states, groups, pools, deadlocks: deadlocks(threads) }
+    Analysis {
+        threads: threads.len(),
+        states,
+        groups,
+        pools,
+        deadlocks: deadlocks(threads),
+        hot_locks: hot_locks(threads),
+    }
+}
+
+fn hot_locks(threads: &[Thread]) -> Vec<HotLock> {
+    let mut waiters: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for t in threads {
+        if let Some(lock) = t.waiting_on.as_deref() {
+            waiters.entry(lock).or_default().push(t.name.clone());
+        }
+    }
+    let mut hot: Vec<HotLock> = waiters
+        .into_iter()
+        .filter(|(_, w)| w.len() >= 2)
+        .map(|(lock, waiters)| HotLock {
+            lock: lock.to_string(),
+            holder: threads.iter().find(|t| t.holds.iter().any(|h| h == lock)).map(|t| t.name.clone()),
+            waiters,
+        })
+        .collect();
+    hot.sort_by(|a, b| b.waiters.len().cmp(&a.waiters.len()).then_with(|| a.lock.cmp(&b.lock)));
+    hot
 }

@@ -4,11 +4,13 @@
 //! with busy and idle counts, and deadlock cycles found from the lock lines alone.
 
 mod analysis;
+mod diff;
 mod fleet;
 mod go;
 mod jvm;
 
-pub use analysis::{analyse, Analysis, Deadlock, Group, Pool};
+pub use analysis::{analyse, Analysis, Deadlock, Group, HotLock, Pool};
+pub use diff::{diff, DumpDiff, GroupChange, PoolChange, StateChange, StuckThread};
 
 use serde::{Deserialize, Serialize};
 

@@ -96,3 +96,59 @@ fn unknown_or_empty_input_is_an_error_not_a_panic() {
         }
     }
 }
+
+fn thread(name: &str, state: &str, frames: &[&str], waiting_on: Option<&str>, holds: &[&str]) -> Thread {
+    Thread {
+        name: name.into(),
+        state: state.into(),
+        frames: frames.iter().map(|f| (*f).to_string()).collect(),
+        holds: holds.iter().map(|h| (*h).to_string()).collect(),
+        waiting_on: waiting_on.map(Into::into),
+    }
+}
+
+#[test]
+fn hot_locks_name_the_holder_and_the_waiters() {
+    let a = jvm(JSTACK);
+    // Every lock in the real dump has one waiter: no hot spot there.
+    assert!(a.hot_locks.is_empty(), "{:?}", a.hot_locks);
+    let threads = vec![
+        thread("cache-loader", "RUNNABLE", &["Cache.load"], None, &["0xcafe"]),
+        thread("http-1", "BLOCKED", &["Cache.get"], Some("0xcafe"), &[]),
+        thread("http-2", "BLOCKED", &["Cache.get"], Some("0xcafe"), &[]),
+        thread("http-3", "BLOCKED", &["Other.get"], Some("0xbeef"), &[]),
+    ];
+    let a = analyse(&threads);
+    assert_eq!(a.hot_locks.len(), 1);
+    assert_eq!(a.hot_locks[0].holder.as_deref(), Some("cache-loader"));
+    assert_eq!(a.hot_locks[0].waiters, ["http-1", "http-2"]);
+}
+
+#[test]
+fn a_dump_diff_shows_what_got_stuck_since() {
+    let before = vec![
+        thread("worker-1", "RUNNABLE", &["Job.run"], None, &[]),
+        thread("worker-2", "WAITING", &["java.util.concurrent.ThreadPoolExecutor.getTask"], Some("0xq"), &[]),
+        thread("old", "BLOCKED", &["A.b"], Some("0x1"), &[]),
+        thread("gone-thread", "RUNNABLE", &["X.y"], None, &[]),
+    ];
+    let after = vec![
+        thread("worker-1", "BLOCKED", &["Ledger.write"], Some("0xa"), &["0xb"]),
+        thread("worker-2", "BLOCKED", &["Ledger.read"], Some("0xb"), &["0xa"]),
+        thread("old", "BLOCKED", &["A.b"], Some("0x1"), &[]),
+        thread("new-thread", "RUNNABLE", &["X.y"], None, &[]),
+    ];
+    let d = diff(&before, &after);
+    let stuck: Vec<(&str, Option<&str>)> =
+        d.newly_stuck.iter().map(|t| (t.name.as_str(), t.was.as_deref())).collect();
+    assert_eq!(stuck, [("worker-1", Some("RUNNABLE")), ("worker-2", Some("WAITING"))]);
+    assert_eq!(d.still_stuck.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["old"]);
+    assert_eq!(d.new_deadlocks.len(), 1);
+    assert_eq!(d.new_deadlocks[0].threads, ["worker-1", "worker-2"]);
+    let blocked = d.states.iter().find(|s| s.state == "BLOCKED").expect("BLOCKED");
+    assert_eq!((blocked.before, blocked.after), (1, 3));
+    let pool = d.pools.iter().find(|p| p.name == "worker").expect("the worker pool");
+    assert_eq!((pool.busy_before, pool.busy_after), (1, 2));
+    assert_eq!(d.gone, ["gone-thread"]);
+    assert!(diff(&after, &after).newly_stuck.is_empty(), "nothing new against itself");
+}

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod captures;
 pub mod catalog;
 pub mod demo;
 pub mod metrics;

@@ -1,6 +1,11 @@
+pub mod captures;
 pub mod errors;
+pub mod flame;
 pub mod guard;
 pub mod layout;
 pub mod panels;
 pub mod poll;
+pub mod profile;
+pub mod threads;
 pub mod time;
+pub mod units;

@@ -1,9 +1,12 @@
 pub mod audit;
+pub mod capture;
+pub mod capture_diff;
 pub mod config;
 pub mod conformance;
 pub mod demo;
 pub mod explore;
 pub mod home;
+pub mod instance;
 pub mod login;
 pub mod metric_catalog;
 pub mod not_found;

@@ -1,11 +1,12 @@
 use crate::api::catalog::{get_service, server_now};
+use crate::components::captures::{CaptureTable, UploadForm};
 use crate::components::errors::ErrorNote;
 use crate::components::guard::RequireRole;
 use crate::components::panels::ServicePanels;
 use crate::components::poll::{age, size, ticker};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 use std::time::Duration;
 use types::{InstanceView, Role, ServiceDetail};
 
@@ -42,6 +43,24 @@ fn Service(name: Signal<String>) -> impl IntoView {
             })}
         </Transition>
         <ServicePanels name/>
+        <Captures name/>
+    }
+}
+
+/// The service's captures, every instance's and uploads, and the upload form.
+#[component]
+fn Captures(name: Signal<String>) -> impl IntoView {
+    let query = use_query_map();
+    let upload_error = move || query.get().get("upload_error");
+    view! {
+        <section class="card" id="captures">
+            <h2>"Captures"</h2>
+            <p class="muted">"Open an instance to capture a profile or a thread dump; tick two captures to compare them."</p>
+            <CaptureTable service=name/>
+            <h3>"Upload a profile or a thread dump taken elsewhere"</h3>
+            {move || upload_error().map(|message| view! { <p class="note error" role="alert" data-testid="upload-error">{message}</p> })}
+            <UploadForm service=name/>
+        </section>
     }
 }
 
@@ -53,7 +72,7 @@ fn detail_view(now_ms: i64, d: ServiceDetail) -> impl IntoView {
             href.map(|h| view! { <a class="button-link" href=h target="_blank" rel="noopener">{label}</a> })
         })
         .collect_view();
-    let rows = s.instances.into_iter().map(|i| instance_row(now_ms, i)).collect_view();
+    let rows = s.instances.into_iter().map(|i| instance_row(&s.name, now_ms, i)).collect_view();
     view! {
         <h1>{s.name.clone()}</h1>
         <p class="lead">{s.description} </p>
@@ -75,7 +94,7 @@ fn detail_view(now_ms: i64, d: ServiceDetail) -> impl IntoView {
     }
 }
 
-fn instance_row(now_ms: i64, i: InstanceView) -> impl IntoView {
+fn instance_row(service: &str, now_ms: i64, i: InstanceView) -> impl IntoView {
     let (class, label) = match (i.up, i.last_scrape_ms) {
         (true, _) => ("pill ok", "up"),
         (false, None) => ("pill muted", "not scraped yet"),
@@ -84,7 +103,7 @@ fn instance_row(now_ms: i64, i: InstanceView) -> impl IntoView {
     let name = i.name;
     view! {
         <tr data-instance=name.clone()>
-            <td>{name.clone()}</td>
+            <td><a href=format!("/services/{service}/instances/{name}")>{name.clone()}</a></td>
             <td><span class=class data-testid="health">{label}</span></td>
             <td><code>{i.base_url}</code></td>
             <td>{age(now_ms, i.last_scrape_ms)}</td>

@@ -3,7 +3,9 @@
 
 mod services;
 
-pub use services::{parse_duration, InstanceDef, Links, ServiceDef};
+pub use services::{
+    parse_duration, CaptureTrigger, InstanceDef, Links, ProfilingPaths, ServiceDef, TRIGGER_METRICS,
+};
 
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -15,6 +17,8 @@ pub struct HubConfig {
     pub hub: HubSection,
     #[serde(default)]
     pub metrics: MetricsSection,
+    #[serde(default)]
+    pub captures: CapturesSection,
     #[serde(default)]
     pub services: Vec<ServiceDef>,
 }
@@ -42,6 +46,30 @@ pub struct RemoteSection {
 impl MetricsSection {
     pub fn retention(&self) -> std::time::Duration {
         self.retention.as_deref().and_then(parse_duration).unwrap_or(std::time::Duration::from_secs(6 * 3600))
+    }
+}
+
+/// The policy of profiling captures.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct CapturesSection {
+    /// Artifacts older than this are deleted; default 14d.
+    pub retention: String,
+    /// At most this many artifacts are kept per service (the newest); default 200.
+    pub keep_per_service: u32,
+    /// Captures one user may request per hour; default 30.
+    pub per_user_per_hour: u32,
+}
+
+impl Default for CapturesSection {
+    fn default() -> Self {
+        Self { retention: "14d".into(), keep_per_service: 200, per_user_per_hour: 30 }
+    }
+}
+
+impl CapturesSection {
+    pub fn retention(&self) -> std::time::Duration {
+        parse_duration(&self.retention).unwrap_or(std::time::Duration::from_secs(14 * 86_400))
     }
 }
 
@@ -160,6 +188,22 @@ impl HubConfig {
                     message: "metrics.remote.timeout: a duration like \"10s\"".into(),
                 });
             }
+        }
+        let c = &self.captures;
+        if parse_duration(&c.retention).is_none_or(|d| d.as_secs() < 3600) {
+            return Err(Invalid {
+                at: None,
+                message: format!(
+                    "captures.retention: {:?} must be a duration of 1h or more, like \"14d\"",
+                    c.retention
+                ),
+            });
+        }
+        if c.keep_per_service == 0 || c.per_user_per_hour == 0 {
+            return Err(Invalid {
+                at: None,
+                message: "captures.keep_per_service and captures.per_user_per_hour must be at least 1".into(),
+            });
         }
         services::validate(&self.services)
     }

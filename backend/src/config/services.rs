@@ -23,6 +23,74 @@ pub struct ServiceDef {
     pub metric_profiles: Vec<String>,
     #[serde(default)]
     pub instances: Vec<InstanceDef>,
+    /// Where captures are taken, when the service's endpoints are not the usual ones.
+    #[serde(default)]
+    pub profiling: ProfilingPaths,
+    /// Captures the hub takes by itself when a panel metric passes a threshold.
+    #[serde(default)]
+    pub capture_triggers: Vec<CaptureTrigger>,
+}
+
+/// The paths of an instance's capture endpoints (relative to its base URL).
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProfilingPaths {
+    /// A pprof CPU profile; `?seconds=N` is added.
+    pub cpu: String,
+    /// A pprof heap profile.
+    pub heap: String,
+    /// A thread dump (JVM jstack text, Go goroutine dump, or the fleet's format).
+    pub threads: String,
+}
+
+impl Default for ProfilingPaths {
+    fn default() -> Self {
+        Self {
+            cpu: "/debug/pprof/profile".into(),
+            heap: "/debug/pprof/heap".into(),
+            threads: "/debug/threads".into(),
+        }
+    }
+}
+
+impl ProfilingPaths {
+    /// The path and query a capture of `kind` calls.
+    pub fn endpoint(&self, kind: &str, seconds: i64) -> Option<String> {
+        match kind {
+            "cpu" => {
+                let sep = if self.cpu.contains('?') { '&' } else { '?' };
+                Some(format!("{}{sep}seconds={seconds}", self.cpu))
+            }
+            "heap" => Some(self.heap.clone()),
+            "threads" => Some(self.threads.clone()),
+            _ => None,
+        }
+    }
+}
+
+/// "Capture a thread dump when the pool passes 90 %": a panel metric of each instance,
+/// checked on every scrape.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CaptureTrigger {
+    /// `pool_utilisation` (0 to 1) or `error_ratio` (0 to 1).
+    pub metric: Spanned<String>,
+    pub above: f64,
+    /// `cpu`, `heap` or `threads`.
+    pub kind: String,
+    /// For `cpu`: 5 to 120; default 30.
+    pub seconds: Option<i64>,
+    /// The least time between two captures it triggers on one instance; default 10m.
+    pub cooldown: Option<String>,
+}
+
+/// The metrics a trigger can watch.
+pub const TRIGGER_METRICS: &[&str] = &["pool_utilisation", "error_ratio"];
+
+impl CaptureTrigger {
+    pub fn cooldown(&self) -> Duration {
+        self.cooldown.as_deref().and_then(parse_duration).unwrap_or(Duration::from_secs(600))
+    }
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
@@ -57,7 +125,7 @@ impl ServiceDef {
     }
 }
 
-/// `500ms`, `15s`, `2m`, `1h`.
+/// `500ms`, `15s`, `2m`, `1h`, `14d`.
 pub fn parse_duration(text: &str) -> Option<Duration> {
     let text = text.trim();
     let split = text.find(|c: char| !c.is_ascii_digit())?;
@@ -68,6 +136,7 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
         "s" => Some(Duration::from_secs(n)),
         "m" => Some(Duration::from_secs(n * 60)),
         "h" => Some(Duration::from_secs(n * 3600)),
+        "d" => Some(Duration::from_secs(n * 86_400)),
         _ => None,
     }
 }
@@ -140,6 +209,59 @@ pub(super) fn validate(services: &[ServiceDef]) -> Result<(), Invalid> {
                     format!("services.instances.metrics_path: {:?} must start with /", i.metrics_path),
                 ));
             }
+        }
+        validate_profiling(s)?;
+    }
+    Ok(())
+}
+
+fn validate_profiling(s: &ServiceDef) -> Result<(), Invalid> {
+    let name = s.name.get_ref();
+    let p = &s.profiling;
+    for (key, path) in [("cpu", &p.cpu), ("heap", &p.heap), ("threads", &p.threads)] {
+        if !path.starts_with('/') || path.contains(['#', ' ']) || path.contains("://") {
+            return Err(invalid(
+                &s.name,
+                format!("services.profiling.{key}: {path:?} in {name} must be a path starting with /"),
+            ));
+        }
+    }
+    for t in &s.capture_triggers {
+        let metric = t.metric.get_ref();
+        if !TRIGGER_METRICS.contains(&metric.as_str()) {
+            return Err(invalid(
+                &t.metric,
+                format!(
+                    "services.capture_triggers.metric: {metric:?} in {name} must be one of {}",
+                    TRIGGER_METRICS.join(", ")
+                ),
+            ));
+        }
+        if !matches!(t.kind.as_str(), "cpu" | "heap" | "threads") {
+            return Err(invalid(
+                &t.metric,
+                format!(
+                    "services.capture_triggers.kind: {:?} in {name} must be cpu, heap or threads",
+                    t.kind
+                ),
+            ));
+        }
+        if !(0.0..=1.0).contains(&t.above) {
+            return Err(invalid(
+                &t.metric,
+                format!("services.capture_triggers.above: {} in {name} must be from 0 to 1", t.above),
+            ));
+        }
+        if t.seconds.is_some_and(|s| !(5..=120).contains(&s)) {
+            return Err(invalid(&t.metric, format!("services.capture_triggers.seconds: 5 to 120 in {name}")));
+        }
+        if t.cooldown.as_deref().is_some_and(|c| parse_duration(c).is_none_or(|d| d.as_secs() < 10)) {
+            return Err(invalid(
+                &t.metric,
+                format!(
+                    "services.capture_triggers.cooldown: a duration of 10s or more, like \"10m\", in {name}"
+                ),
+            ));
         }
     }
     Ok(())

@@ -2,24 +2,30 @@
 //! instance as a job (queued → running → done / failed), or an artifact uploaded by a
 //! developer; stored in the data directory, analysed on request.
 
+mod retention;
 mod store;
+mod views;
 
 use crate::audit::{AuditEvent, AuditLog, Outcome};
 use crate::catalog::Catalog;
 use crate::store::Store;
 use crate::{now_ms, BackendError, Principal};
+use std::collections::HashMap;
 use std::io::Read;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
-use types::{CaptureView, Role};
+use types::Role;
 
 /// Artifacts larger than this are refused.
 pub const MAX_ARTIFACT: usize = 64 * 1024 * 1024;
 const MAX_CONCURRENT: usize = 4;
+
+/// Each queued or running capture's cancel token, and why it was cancelled, once it is.
+type Running = HashMap<i64, (CancellationToken, Option<String>)>;
 
 #[derive(Clone)]
 pub struct Captures {
@@ -31,21 +37,13 @@ pub struct Captures {
     slots: Arc<Semaphore>,
     tasks: TaskTracker,
     shutdown: CancellationToken,
+    /// Queued and running captures, to cancel them, with the reason once cancelled.
+    running: Arc<Mutex<Running>>,
 }
 
 impl std::fmt::Debug for Captures {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Captures").field("dir", &self.dir).finish_non_exhaustive()
-    }
-}
-
-/// What a capture asks the instance for.
-fn endpoint(kind: &str, seconds: i64) -> Option<String> {
-    match kind {
-        "cpu" => Some(format!("/debug/pprof/profile?seconds={seconds}")),
-        "heap" => Some("/debug/pprof/heap".into()),
-        "threads" => Some("/debug/threads".into()),
-        _ => None,
     }
 }
 
@@ -93,6 +91,7 @@ impl Captures {
             slots: Arc::new(Semaphore::new(MAX_CONCURRENT)),
             tasks: TaskTracker::new(),
             shutdown: CancellationToken::new(),
+            running: Arc::default(),
         }
     }
 
@@ -115,8 +114,32 @@ impl Captures {
         target: &str,
         outcome: Outcome,
     ) -> Result<(), BackendError> {
-        let event = AuditEvent { actor: &actor.username, action: "capture.request", target, outcome, source };
+        self.audit_action(actor, "capture.request", source, target, outcome).await
+    }
+
+    async fn audit_action(
+        &self,
+        actor: &Principal,
+        action: &str,
+        source: &str,
+        target: &str,
+        outcome: Outcome,
+    ) -> Result<(), BackendError> {
+        let event = AuditEvent { actor: &actor.username, action, target, outcome, source };
         self.audit.record(event).await
+    }
+
+    /// Refuses a user who has requested too many captures in the last hour.
+    async fn check_rate(&self, actor: &Principal) -> Result<(), BackendError> {
+        let limit = self.catalog.config().captures.per_user_per_hour;
+        let since = now_ms() - 3_600_000;
+        if store::requested_since(&self.store, &actor.username, since).await? >= i64::from(limit) {
+            return Err(BackendError::RateLimited(format!(
+                "{} has requested {limit} captures in the last hour, the most allowed; try again later",
+                actor.username
+            )));
+        }
+        Ok(())
     }
 
     /// Queues a capture of a registered instance; developers and up.
@@ -134,8 +157,26 @@ impl Captures {
             self.audit(actor, source, &target, Outcome::Denied).await?;
             return Err(refusal);
         }
+        self.check_rate(actor).await?;
+        self.start(service, instance, kind, seconds, &actor.username).await.inspect(|id| {
+            tracing::info!(capture = id, service, instance, kind, by = %actor.username, "capture requested");
+        })
+    }
+
+    /// Queues a capture for `requested_by` (a user, or a trigger) after the checks every
+    /// capture passes; returns its id.
+    async fn start(
+        &self,
+        service: &str,
+        instance: &str,
+        kind: &str,
+        seconds: Option<i64>,
+        requested_by: &str,
+    ) -> Result<i64, BackendError> {
         let seconds = if kind == "cpu" { seconds.unwrap_or(30) } else { 0 };
-        let Some(path) = endpoint(kind, seconds) else {
+        let config = self.catalog.config();
+        let paths = config.service(service).map(|s| s.profiling.clone()).unwrap_or_default();
+        let Some(path) = paths.endpoint(kind, seconds) else {
             return Err(BackendError::Invalid(format!("kind must be cpu, heap or threads, not {kind:?}")));
         };
         if kind == "cpu" && !(5..=120).contains(&seconds) {
@@ -153,21 +194,55 @@ impl Captures {
             kind,
             seconds,
             state: "queued",
-            requested_by: &actor.username,
+            requested_by,
             now: now_ms(),
         };
         let id = store::insert(&self.store, &new).await?;
-        self.audit(actor, source, &format!("#{id} {target}"), Outcome::Ok).await?;
+        let cancel = self.shutdown.child_token();
+        self.running_map().insert(id, (cancel.clone(), None));
         let job = self.clone();
         let url = format!("{base}{path}");
         let kind = kind.to_string();
-        self.tasks.spawn(async move { job.run(id, &kind, &url, seconds).await });
+        self.tasks.spawn(async move { job.run(id, &kind, &url, seconds, cancel).await });
         Ok(id)
     }
 
-    async fn run(&self, id: i64, kind: &str, url: &str, seconds: i64) {
+    fn running_map(&self) -> std::sync::MutexGuard<'_, Running> {
+        self.running.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Cancels a queued or running capture; developers and up.
+    pub async fn cancel(&self, actor: &Principal, source: &str, id: i64) -> Result<(), BackendError> {
+        let target = format!("#{id}");
+        if let Err(refusal) = actor.require(Role::Developer) {
+            self.audit_action(actor, "capture.cancel", source, &target, Outcome::Denied).await?;
+            return Err(refusal);
+        }
+        {
+            let mut running = self.running_map();
+            let Some((token, reason)) = running.get_mut(&id) else {
+                return Err(BackendError::Conflict(format!("capture #{id} is not queued or running")));
+            };
+            *reason = Some(format!("cancelled by {}", actor.username));
+            token.cancel();
+        }
+        self.audit_action(actor, "capture.cancel", source, &target, Outcome::Ok).await?;
+        // The job records the end; wait briefly so the caller reads the new state.
+        for _ in 0..50 {
+            if !self.running_map().contains_key(&id) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        Ok(())
+    }
+
+    async fn run(&self, id: i64, kind: &str, url: &str, seconds: i64, cancel: CancellationToken) {
         let outcome = tokio::select! {
-            () = self.shutdown.cancelled() => Err("cancelled: the hub shut down during the capture".to_string()),
+            () = cancel.cancelled() => {
+                let reason = self.running_map().get(&id).and_then(|(_, r)| r.clone());
+                Err(reason.unwrap_or_else(|| "cancelled: the hub shut down during the capture".to_string()))
+            }
             outcome = self.take(id, kind, url, seconds) => outcome,
         };
         if let Err(e) = &outcome {
@@ -176,6 +251,7 @@ impl Captures {
         if let Err(e) = store::finished(&self.store, id, outcome, now_ms()).await {
             tracing::error!(capture = id, error = %e, "could not record the end of a capture");
         }
+        self.running_map().remove(&id);
     }
 
     async fn take(&self, id: i64, kind: &str, url: &str, seconds: i64) -> Result<(i64, String), String> {
@@ -237,6 +313,10 @@ impl Captures {
                 "kind must be pprof, jstack or goroutine, not {kind:?}"
             )));
         }
+        if self.catalog.config().service(service).is_none() {
+            return Err(BackendError::NotFound(format!("no service {service} in the config")));
+        }
+        self.check_rate(actor).await?;
         validate(kind, body).map_err(BackendError::Invalid)?;
         let new = store::NewCapture {
             service,
@@ -256,67 +336,5 @@ impl Captures {
         }
         self.audit(actor, source, &format!("#{id} {target}"), Outcome::Ok).await?;
         Ok(id)
-    }
-
-    pub async fn get(&self, _actor: &Principal, id: i64) -> Result<CaptureView, BackendError> {
-        let (mut view, _) = store::get(&self.store, id)
-            .await?
-            .ok_or_else(|| BackendError::NotFound(format!("no capture #{id}")))?;
-        #[expect(clippy::cast_precision_loss, reason = "seconds and milliseconds of a capture are small")]
-        let progress = match (view.state.as_str(), view.started_ms) {
-            ("done", _) => 1.0,
-            ("running", Some(started)) if view.seconds > 0 => {
-                ((now_ms() - started) as f64 / (view.seconds as f64 * 1000.0)).clamp(0.0, 0.99)
-            }
-            _ => 0.0,
-        };
-        view.progress = progress;
-        Ok(view)
-    }
-
-    /// The artifact as captured, and a file name for it.
-    pub async fn raw(&self, _actor: &Principal, id: i64) -> Result<(Vec<u8>, String), BackendError> {
-        let (view, artifact) = store::get(&self.store, id)
-            .await?
-            .ok_or_else(|| BackendError::NotFound(format!("no capture #{id}")))?;
-        let Some(path) = artifact.filter(|_| view.state == "done") else {
-            return Err(BackendError::Conflict(format!(
-                "capture #{id} is {}; it has no artifact",
-                view.state
-            )));
-        };
-        let bytes = tokio::fs::read(&path).await.map_err(|e| {
-            BackendError::Unavailable(format!("the artifact of capture #{id} cannot be read: {e}"))
-        })?;
-        let name = std::path::Path::new(&path)
-            .file_name()
-            .map_or_else(|| format!("capture-{id}"), |n| n.to_string_lossy().to_string());
-        Ok((bytes, name))
-    }
-
-    /// The thread-dump analysis of a `threads` capture or a dump upload.
-    pub async fn threads(&self, actor: &Principal, id: i64) -> Result<threaddump::Analysis, BackendError> {
-        let (bytes, _) = self.raw(actor, id).await?;
-        let text = String::from_utf8(bytes)
-            .map_err(|_| BackendError::Invalid(format!("capture #{id} is not a thread dump")))?;
-        let kind = threaddump::detect(&text)
-            .ok_or_else(|| BackendError::Invalid(format!("capture #{id} is not a thread dump")))?;
-        let threads = threaddump::parse(&text, kind).map_err(|e| BackendError::Invalid(e.to_string()))?;
-        Ok(threaddump::analyse(&threads))
-    }
-}
-
-impl Captures {
-    /// The `go tool pprof -top` table of a CPU or heap capture (or a pprof upload).
-    pub async fn top(
-        &self,
-        actor: &Principal,
-        id: i64,
-        sample: Option<&str>,
-    ) -> Result<pprofile::Top, BackendError> {
-        let (bytes, _) = self.raw(actor, id).await?;
-        let profile =
-            pprofile::parse(&bytes).map_err(|e| BackendError::Invalid(format!("capture #{id}: {e}")))?;
-        pprofile::top(&profile, sample).map_err(|e| BackendError::Invalid(e.to_string()))
     }
 }

@@ -134,3 +134,84 @@ pub async fn fail_interrupted(store: &Store, now: i64) -> Result<u64, sqlx::Erro
     .await?;
     Ok(done.rows_affected())
 }
+
+const COLUMNS: &str = "id, service, instance, kind, seconds, state, error, bytes, requested_by, created_ms, \
+                       started_ms, finished_ms, artifact";
+
+/// The newest captures of a service (of one instance, when given), newest first.
+pub async fn list(
+    store: &Store,
+    service: &str,
+    instance: Option<&str>,
+    limit: i64,
+) -> Result<Vec<CaptureView>, sqlx::Error> {
+    let rows: Vec<CaptureRow> = match instance {
+        Some(instance) => {
+            sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM captures WHERE service = $1 AND instance = $2 ORDER BY id DESC LIMIT $3"
+        ))
+            .bind(service)
+            .bind(instance)
+            .bind(limit)
+            .fetch_all(store.pool())
+            .await?
+        }
+        None => {
+            sqlx::query_as(&format!(
+                "SELECT {COLUMNS} FROM captures WHERE service = $1 ORDER BY id DESC LIMIT $2"
+            ))
+            .bind(service)
+            .bind(limit)
+            .fetch_all(store.pool())
+            .await?
+        }
+    };
+    Ok(rows.into_iter().map(|r| r.split().0).collect())
+}
+
+/// How many captures a user requested since `since_ms` (uploads too).
+pub async fn requested_since(store: &Store, user: &str, since_ms: i64) -> Result<i64, sqlx::Error> {
+    let (n,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM captures WHERE requested_by = $1 AND created_ms >= $2")
+            .bind(user)
+            .bind(since_ms)
+            .fetch_one(store.pool())
+            .await?;
+    Ok(n)
+}
+
+/// Finished captures past the retention policy: older than `before_ms`, or beyond the
+/// newest `keep` of their service. Returns their ids and artifact paths.
+pub async fn expired(
+    store: &Store,
+    before_ms: i64,
+    keep: i64,
+) -> Result<Vec<(i64, Option<String>)>, sqlx::Error> {
+    let mut out: Vec<(i64, Option<String>)> = sqlx::query_as(
+        "SELECT id, artifact FROM captures WHERE state IN ('done', 'failed') AND created_ms < $1",
+    )
+    .bind(before_ms)
+    .fetch_all(store.pool())
+    .await?;
+    let services: Vec<(String,)> =
+        sqlx::query_as("SELECT DISTINCT service FROM captures").fetch_all(store.pool()).await?;
+    for (service,) in services {
+        let beyond: Vec<(i64, Option<String>)> = sqlx::query_as(
+            "SELECT id, artifact FROM captures WHERE service = $1 AND state IN ('done', 'failed') \
+             ORDER BY id DESC LIMIT 1000000000 OFFSET $2",
+        )
+        .bind(&service)
+        .bind(keep)
+        .fetch_all(store.pool())
+        .await?;
+        out.extend(beyond);
+    }
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
+}
+
+pub async fn delete(store: &Store, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM captures WHERE id = $1").bind(id).execute(store.pool()).await?;
+    Ok(())
+}

@@ -203,6 +203,17 @@ impl TestHub {
         client.post(self.url(F::PATH)).form(form).send().await.expect("server fn request")
     }
 
+    /// Calls a server function that takes JSON, as the browser's scripts do.
+    pub async fn call_json<F: ServerFn>(&self, client: &Client, body: &serde_json::Value) -> Response {
+        client.post(self.url(F::PATH)).json(body).send().await.expect("server fn request")
+    }
+
+    /// GET a JSON document; panics on anything but JSON.
+    pub async fn get_json(&self, client: &Client, path: &str) -> serde_json::Value {
+        let res = client.get(self.url(path)).send().await.expect("GET");
+        res.json().await.expect("a JSON answer")
+    }
+
     pub async fn create_user(&self, admin: &Client, name: &str, password: &str, role: &str) {
         let res = self
             .call::<app::api::users::CreateUser>(

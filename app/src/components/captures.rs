@@ -1,0 +1,203 @@
+//! Lists of captures (per service or instance) with their progress, the buttons that
+//! request one, and the upload form.
+
+use crate::api::captures::{list_captures, CaptureList, RequestCapture};
+use crate::components::errors::ErrorNote;
+use crate::components::poll::{age, size, ticker};
+use leptos::prelude::*;
+use std::time::Duration;
+use types::CaptureView;
+
+/// Profiles compare with profiles, dumps with dumps.
+pub fn family(kind: &str) -> &'static str {
+    match kind {
+        "cpu" | "heap" | "pprof" => "profile",
+        _ => "dump",
+    }
+}
+
+pub fn kind_label(kind: &str, seconds: i64) -> String {
+    match kind {
+        "cpu" => format!("CPU profile ({seconds} s)"),
+        "heap" => "heap profile".into(),
+        "threads" => "thread dump".into(),
+        "pprof" => "pprof upload".into(),
+        "jstack" => "jstack upload".into(),
+        "goroutine" => "goroutine dump upload".into(),
+        other => other.into(),
+    }
+}
+
+/// The state as a pill; a running capture with its progress.
+pub fn state_view(c: &CaptureView, now_ms: i64) -> impl IntoView {
+    let class = match c.state.as_str() {
+        "done" => "pill ok",
+        "failed" => "pill bad",
+        _ => "pill warn",
+    };
+    let left = c.started_ms.filter(|_| c.state == "running" && c.seconds > 0).map(|started| {
+        let left = (started + c.seconds * 1000 - now_ms).max(0) / 1000;
+        format!("{left} s left")
+    });
+    let running = c.state == "running" || c.state == "queued";
+    view! {
+        <span class=class data-testid="state">{c.state.clone()}</span>
+        {running.then(|| view! { " " <progress max="1" value=c.progress></progress> })}
+        {left.map(|l| view! { " " <span class="muted">{l}</span> })}
+    }
+}
+
+/// The newest captures of a service (or one instance), refreshed on their own; two of one
+/// family can be ticked and compared.
+#[component]
+pub fn CaptureTable(
+    #[prop(into)] service: Signal<String>,
+    #[prop(optional)] instance: Option<String>,
+    /// Bumped when a capture is requested, to list it at once.
+    #[prop(into, optional)]
+    version: Signal<usize>,
+) -> impl IntoView {
+    let tick = ticker(Duration::from_secs(2));
+    let list = Resource::new(
+        move || (service.get(), instance.clone(), tick.get(), version.get()),
+        |(s, i, _, _)| list_captures(s, i),
+    );
+    let selected = RwSignal::new(Vec::<(i64, String)>::new());
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match list.await {
+                    Ok(l) if l.captures.is_empty() => view! { <p class="muted" data-testid="no-captures">"No captures yet."</p> }.into_any(),
+                    Ok(l) => table(l, selected).into_any(),
+                    Err(error) => view! { <ErrorNote error/> }.into_any(),
+                }
+            })}
+        </Transition>
+        {move || compare_link(&selected.get())}
+    }
+}
+
+fn compare_link(selected: &[(i64, String)]) -> impl IntoView {
+    match selected {
+        [] => None,
+        [_] => Some(
+            view! { <p class="muted">"Tick one more capture of the same kind to compare."</p> }.into_any(),
+        ),
+        [(a, ka), (b, kb)] if family(ka) == family(kb) => {
+            let (before, after) = ((*a).min(*b), (*a).max(*b));
+            Some(view! {
+                <p><a class="button-link" data-testid="compare" href=format!("/captures/{before}/diff/{after}")>
+                    {format!("Compare #{before} (before) with #{after} (after)")}
+                </a></p>
+            }.into_any())
+        }
+        _ => Some(
+            view! { <p class="note error">"Compare two profiles or two thread dumps, not one of each."</p> }
+                .into_any(),
+        ),
+    }
+}
+
+fn table(l: CaptureList, selected: RwSignal<Vec<(i64, String)>>) -> impl IntoView {
+    let now = l.now_ms;
+    let rows = l
+        .captures
+        .into_iter()
+        .map(|c| {
+            let (id, kind) = (c.id, c.kind.clone());
+            let done = c.state == "done";
+            let toggle = move |ev| {
+                let on = event_target_checked(&ev);
+                selected.update(|s| {
+                    s.retain(|(i, _)| *i != id);
+                    if on {
+                        s.push((id, kind.clone()));
+                        if s.len() > 2 {
+                            s.remove(0);
+                        }
+                    }
+                });
+            };
+            view! {
+                <tr data-capture=id.to_string()>
+                    <td>{done.then(|| view! {
+                        <input type="checkbox" aria-label="select to compare"
+                            prop:checked=move || selected.get().iter().any(|(i, _)| *i == id) on:change=toggle/>
+                    })}</td>
+                    <td><a href=format!("/captures/{id}")>{format!("#{id}")}</a></td>
+                    <td>{c.instance.clone()}</td>
+                    <td>{kind_label(&c.kind, c.seconds)}</td>
+                    <td>{state_view(&c, now)}
+                        {c.error.clone().map(|e| view! { <div class="error-text">{e}</div> })}</td>
+                    <td>{c.requested_by.clone()}</td>
+                    <td>{age(now, Some(c.created_ms))}</td>
+                    <td>{size(c.bytes)}</td>
+                    <td>{done.then(|| view! { <a href=format!("/api/v1/captures/{id}/raw") download="">"raw"</a> })}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="grid" data-testid="captures">
+            <thead><tr><th></th><th>"#"</th><th>"Instance"</th><th>"Kind"</th><th>"State"</th><th>"By"</th><th>"When"</th><th>"Size"</th><th></th></tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+}
+
+/// CPU (5–120 s), heap and thread-dump buttons for one instance; the capture page opens
+/// once the capture is queued.
+#[component]
+pub fn CaptureButtons(service: String, instance: String) -> impl IntoView {
+    let request = ServerAction::<RequestCapture>::new();
+    let seconds = RwSignal::new(30i64);
+    Effect::new(move |_| {
+        if let Some(Ok(id)) = request.value().get() {
+            let _ = window().location().set_href(&format!("/captures/{id}"));
+        }
+    });
+    let (s1, i1) = (service.clone(), instance.clone());
+    let (s2, i2) = (service.clone(), instance.clone());
+    let (s3, i3) = (service, instance);
+    view! {
+        <div class="capture-buttons">
+            <label class="inline-label">"CPU seconds"
+                <input type="number" min="5" max="120" data-testid="cpu-seconds" prop:value=move || seconds.get().to_string()
+                    on:input=move |ev| seconds.set(event_target_value(&ev).parse().unwrap_or(30))/>
+            </label>
+            <button data-testid="capture-cpu" disabled=move || request.pending().get()
+                on:click=move |_| { request.dispatch(RequestCapture { service: s1.clone(), instance: i1.clone(), kind: "cpu".into(), seconds: Some(seconds.get_untracked()) }); }>
+                {move || format!("Capture CPU profile ({} s)", seconds.get())}
+            </button>
+            <button data-testid="capture-heap" disabled=move || request.pending().get()
+                on:click=move |_| { request.dispatch(RequestCapture { service: s2.clone(), instance: i2.clone(), kind: "heap".into(), seconds: None }); }>
+                "Capture heap profile"
+            </button>
+            <button data-testid="capture-threads" disabled=move || request.pending().get()
+                on:click=move |_| { request.dispatch(RequestCapture { service: s3.clone(), instance: i3.clone(), kind: "threads".into(), seconds: None }); }>
+                "Take thread dump"
+            </button>
+        </div>
+        {move || request.value().get().and_then(Result::err).map(|error| view! { <ErrorNote error/> })}
+    }
+}
+
+/// A pprof file or a thread dump taken elsewhere, for the same analysis (a plain form: it
+/// posts the file to /captures/upload, which opens the new capture).
+#[component]
+pub fn UploadForm(#[prop(into)] service: Signal<String>) -> impl IntoView {
+    view! {
+        <form class="row" method="post" action="/captures/upload" enctype="multipart/form-data" data-testid="upload">
+            <input type="hidden" name="service" value=move || service.get()/>
+            <label>"Kind"
+                <select name="kind">
+                    <option value="pprof">"pprof profile (.pb.gz)"</option>
+                    <option value="jstack">"JVM thread dump (jstack, jcmd Thread.print)"</option>
+                    <option value="goroutine">"Go goroutine dump (debug=1 or 2)"</option>
+                </select>
+            </label>
+            <label>"File" <input type="file" name="file" required/></label>
+            <button type="submit">"Upload and analyse"</button>
+        </form>
+    }
+}

@@ -1,0 +1,216 @@
+//! A flamegraph (or icicle) drawn from laid-out frames: click to zoom into a frame (and to
+//! see its callers and callees), search to highlight, frames coloured by package — or, in
+//! a diff, red where the "after" profile spends a larger share and blue where smaller.
+
+use crate::components::units;
+use leptos::prelude::*;
+use pprofile::{package_of, FlameGraph};
+use std::sync::Arc;
+
+const ROW_PX: u32 = 18;
+/// Narrower frames (in % of the zoomed width) are not drawn.
+const MIN_WIDTH_PCT: f64 = 0.08;
+
+/// The nearest shallower node before each node (pre-order), the root's being itself.
+fn parents(g: &FlameGraph) -> Vec<usize> {
+    let mut parents = vec![0; g.nodes.len()];
+    let mut path: Vec<usize> = Vec::new();
+    for (i, n) in g.nodes.iter().enumerate() {
+        path.truncate(n.depth as usize);
+        parents[i] = path.last().copied().unwrap_or(0);
+        path.push(i);
+    }
+    parents
+}
+
+fn hue(package: &str) -> u32 {
+    // FNV-1a: a stable colour per package, the same in every browser.
+    let h = package.bytes().fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
+    h % 360
+}
+
+fn colour_of_package(package: &str) -> String {
+    match package {
+        "" => "hsl(30, 8%, 80%)".into(),
+        p => format!("hsl({}, 62%, 74%)", hue(p)),
+    }
+}
+
+fn package_colour(function: &str) -> String {
+    colour_of_package(package_of(function))
+}
+
+#[expect(clippy::cast_precision_loss, reason = "shares of a total")]
+fn share(v: i64, total: i64) -> f64 {
+    if total == 0 {
+        0.0
+    } else {
+        v as f64 / total as f64
+    }
+}
+
+/// Red where the share grew, blue where it shrank, by how much against the largest change.
+fn diff_colour(delta: f64, largest: f64) -> String {
+    let i = if largest > 0.0 { (delta.abs() / largest).min(1.0) } else { 0.0 };
+    let fade = 245.0 - i * 150.0;
+    if delta >= 0.0 {
+        format!("rgb(250, {fade:.0}, {fade:.0})")
+    } else {
+        format!("rgb({fade:.0}, {fade:.0}, 250)")
+    }
+}
+
+/// The share of the total in frames whose name contains `needle`, each sample once.
+fn matched_share(g: &FlameGraph, needle: &str) -> f64 {
+    let mut sum = 0i64;
+    let mut inside: Option<u32> = None;
+    for n in &g.nodes {
+        if inside.is_some_and(|d| n.depth <= d) {
+            inside = None;
+        }
+        if inside.is_none() && g.names[n.name as usize].to_lowercase().contains(needle) {
+            sum += n.value;
+            inside = Some(n.depth);
+        }
+    }
+    share(sum, g.total)
+}
+
+#[component]
+pub fn Flamegraph(
+    graph: FlameGraph,
+    /// Highlights frames whose name contains it (any case).
+    #[prop(into)]
+    search: Signal<String>,
+    /// Called with a frame's function when it is clicked.
+    on_pick: Callback<String>,
+) -> impl IntoView {
+    let parents = Arc::new(parents(&graph));
+    let graph = Arc::new(graph);
+    let zoom = RwSignal::new(0usize);
+    let icicle = RwSignal::new(false);
+    let max_depth = graph.nodes.iter().map(|n| n.depth).max().unwrap_or(0);
+    let largest_delta = graph.before_total.map_or(0.0, |bt| {
+        graph
+            .nodes
+            .iter()
+            .map(|n| (share(n.value, graph.total) - share(n.before.unwrap_or(0), bt)).abs())
+            .fold(0.0, f64::max)
+    });
+    let (g, p) = (graph.clone(), parents.clone());
+    let frames = move || {
+        let needle = search.get().to_lowercase();
+        let z = zoom.get().min(g.nodes.len().saturating_sub(1));
+        let flip = icicle.get();
+        let Some(zn) = g.nodes.get(z) else { return Vec::new() };
+        let mut shown: Vec<(usize, f64, f64)> = Vec::new();
+        let mut a = z;
+        while a != 0 {
+            a = p[a];
+            shown.push((a, 0.0, 100.0));
+        }
+        let width = zn.value.max(1);
+        for (i, n) in g.nodes.iter().enumerate().skip(z) {
+            if i > z && n.depth <= zn.depth {
+                break;
+            }
+            let (left, w) = (share(n.x - zn.x, width) * 100.0, share(n.value, width) * 100.0);
+            if w >= MIN_WIDTH_PCT {
+                shown.push((i, left, w));
+            }
+        }
+        shown
+            .into_iter()
+            .map(|(i, left, w)| {
+                let n = &g.nodes[i];
+                let name = g.names[n.name as usize].clone();
+                let row = if flip { n.depth } else { max_depth - n.depth };
+                let colour = match (g.before_total, n.before) {
+                    (Some(bt), Some(before)) => {
+                        diff_colour(share(n.value, g.total) - share(before, bt), largest_delta)
+                    }
+                    _ => package_colour(&name),
+                };
+                let mut title = format!(
+                    "{name}\n{} of {} ({}), self {}",
+                    units::value(n.value, &g.unit),
+                    units::value(g.total, &g.unit),
+                    units::pct(share(n.value, g.total) * 100.0),
+                    units::value(n.own, &g.unit)
+                );
+                if let (Some(bt), Some(before)) = (g.before_total, n.before) {
+                    title.push_str(&format!(
+                        "\nbefore {} → after {}",
+                        units::pct(share(before, bt) * 100.0),
+                        units::pct(share(n.value, g.total) * 100.0)
+                    ));
+                }
+                let matched = !needle.is_empty() && name.to_lowercase().contains(&needle);
+                let dim = !needle.is_empty() && !matched;
+                let style = format!(
+                    "left:{left:.4}%;width:{w:.4}%;top:{}px;background:{colour}",
+                    row * ROW_PX
+                );
+                let (pick, label) = (name.clone(), name.clone());
+                view! {
+                    <div class="frame" class:match=matched class:dim=dim class:zoomed=i == z style=style title=title
+                        data-name=name
+                        on:click=move |_| { zoom.set(i); on_pick.run(pick.clone()); }>
+                        {label}
+                    </div>
+                }
+            })
+            .collect_view()
+    };
+    let g = graph.clone();
+    let matched = move || {
+        let needle = search.get().to_lowercase();
+        (!needle.is_empty())
+            .then(|| format!("matched: {} of the total", units::pct(matched_share(&g, &needle) * 100.0)))
+    };
+    let legend = if graph.before_total.is_some() {
+        view! {
+            <span class="legend"><span class="chip" style="background:rgb(250,95,95)"></span>" larger share after "
+            <span class="chip" style="background:rgb(95,95,250)"></span>" smaller share after"</span>
+        }
+        .into_any()
+    } else {
+        packages_legend(&graph).into_any()
+    };
+    let height = (max_depth + 1) * ROW_PX;
+    let dropped = graph.dropped;
+    view! {
+        <div class="flame-tools">
+            <button class="secondary" on:click=move |_| zoom.set(0) disabled=move || zoom.get() == 0>"Reset zoom"</button>
+            <label class="inline-label">
+                <input type="checkbox" prop:checked=move || icicle.get() on:change=move |ev| icicle.set(event_target_checked(&ev))/>
+                "Icicle (root at the top)"
+            </label>
+            <span class="muted" data-testid="matched">{matched}</span>
+            {legend}
+        </div>
+        <div class="flame" data-testid="flamegraph" style=format!("height:{height}px")>{frames}</div>
+        <p class="muted small">
+            "Widths are shares of the total; click a frame to zoom in and see its callers and callees."
+            {(dropped > 0).then(|| format!(" {dropped} frames narrower than 0.05% are left out."))}
+        </p>
+    }
+}
+
+fn packages_legend(g: &FlameGraph) -> impl IntoView {
+    // The packages covering the most width, over every frame drawn.
+    let mut width: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
+    for n in &g.nodes {
+        *width.entry(package_of(&g.names[n.name as usize])).or_default() += n.value;
+    }
+    let mut top: Vec<(&str, i64)> = width.into_iter().filter(|(p, v)| !p.is_empty() && *v > 0).collect();
+    top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    top.truncate(8);
+    let chips = top
+        .into_iter()
+        .map(|(p, _)| {
+            view! { <span class="chip" style=format!("background:{}", colour_of_package(p))></span>" " {p.to_string()} " " }
+        })
+        .collect_view();
+    view! { <span class="legend">{chips}</span> }
+}

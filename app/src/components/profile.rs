@@ -1,0 +1,329 @@
+//! A profile's views: the sample-type picker, the flamegraph, the top table (sortable,
+//! like `go tool pprof -top`), a function's callers and callees, and the diff of two.
+
+use crate::api::captures::{capture_flame, capture_neighbours, capture_top, profile_diff};
+use crate::components::errors::ErrorNote;
+use crate::components::flame::Flamegraph;
+use crate::components::units;
+use leptos::prelude::*;
+use pprofile::{Neighbours, Top, TopDiff};
+
+/// Rows drawn at once; the search narrows the rest.
+const MAX_ROWS: usize = 300;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tab {
+    Flame,
+    Top,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SortBy {
+    Flat,
+    Cum,
+    Name,
+}
+
+fn loading() -> impl IntoView {
+    view! { <p class="muted">"Loading…"</p> }
+}
+
+fn sample_picker(sample: RwSignal<Option<String>>, current: String, types: Vec<String>) -> impl IntoView {
+    let options = types
+        .into_iter()
+        .map(|t| {
+            let selected = t == current;
+            view! { <option value=t.clone() selected=selected>{t.clone()}</option> }
+        })
+        .collect_view();
+    view! {
+        <label class="inline-label">"Sample"
+            <select data-testid="sample-picker" on:change=move |ev| sample.set(Some(event_target_value(&ev)))>{options}</select>
+        </label>
+    }
+}
+
+#[component]
+pub fn ProfileView(id: i64) -> impl IntoView {
+    let sample = RwSignal::new(None::<String>);
+    let tab = RwSignal::new(Tab::Flame);
+    let search = RwSignal::new(String::new());
+    let picked = RwSignal::new(None::<String>);
+    let pick = Callback::new(move |f: String| picked.set(Some(f)));
+    let flame = Resource::new(move || sample.get(), move |s| capture_flame(id, s));
+    let tab_button = move |t: Tab, label: &'static str| {
+        view! {
+            <button class="tab" class:active=move || tab.get() == t on:click=move |_| tab.set(t)>{label}</button>
+        }
+    };
+    view! {
+        <div class="profile-tools">
+            <div class="tabs">{tab_button(Tab::Flame, "Flamegraph")} {tab_button(Tab::Top, "Top")}</div>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    flame.await.ok().map(|g| sample_picker(sample, g.sample.clone(), g.sample_types.clone()))
+                })}
+            </Transition>
+            <input type="search" placeholder="Search functions" data-testid="search"
+                prop:value=move || search.get() on:input=move |ev| search.set(event_target_value(&ev))/>
+            <a class="button-link" href=format!("/api/v1/captures/{id}/raw") download="">"Download .pb.gz"</a>
+        </div>
+        {move || match tab.get() {
+            Tab::Flame => view! {
+                <Transition fallback=loading>
+                    {move || Suspend::new(async move {
+                        match flame.await {
+                            Ok(graph) => view! { <Flamegraph graph search=search on_pick=pick/> }.into_any(),
+                            Err(error) => view! { <ErrorNote error/> }.into_any(),
+                        }
+                    })}
+                </Transition>
+            }.into_any(),
+            Tab::Top => view! { <TopTable id sample=sample search=search on_pick=pick/> }.into_any(),
+        }}
+        {move || picked.get().map(|function| view! { <NeighboursCard id sample=sample function on_pick=pick/> })}
+    }
+}
+
+#[component]
+fn TopTable(
+    id: i64,
+    sample: RwSignal<Option<String>>,
+    search: RwSignal<String>,
+    on_pick: Callback<String>,
+) -> impl IntoView {
+    let top = Resource::new(move || sample.get(), move |s| capture_top(id, s));
+    let sort = RwSignal::new(SortBy::Flat);
+    view! {
+        <Transition fallback=loading>
+            {move || Suspend::new(async move {
+                match top.await {
+                    Ok(t) => top_table(t, sort, search, on_pick).into_any(),
+                    Err(error) => view! { <ErrorNote error/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+fn top_table(
+    t: Top,
+    sort: RwSignal<SortBy>,
+    search: RwSignal<String>,
+    on_pick: Callback<String>,
+) -> impl IntoView {
+    let unit = t.unit.clone();
+    // sum% runs down the table in go's own (flat) order, whatever the sorting shown.
+    let mut running = 0.0;
+    let rows: Vec<(pprofile::TopRow, f64)> = t
+        .rows
+        .into_iter()
+        .map(|r| {
+            running += r.flat_pct;
+            (r, running)
+        })
+        .collect();
+    let header = move |by: SortBy, label: &'static str| {
+        view! {
+            <th class="sortable" class:sorted=move || sort.get() == by on:click=move |_| sort.set(by)>{label}</th>
+        }
+    };
+    let body = move || {
+        let needle = search.get().to_lowercase();
+        let mut shown: Vec<&(pprofile::TopRow, f64)> = rows
+            .iter()
+            .filter(|(r, _)| needle.is_empty() || r.function.to_lowercase().contains(&needle))
+            .collect();
+        match sort.get() {
+            SortBy::Flat => {}
+            SortBy::Cum => shown.sort_by_key(|r| std::cmp::Reverse(r.0.cum)),
+            SortBy::Name => shown.sort_by(|a, b| a.0.function.cmp(&b.0.function)),
+        }
+        let more = shown.len().saturating_sub(MAX_ROWS);
+        let unit = unit.clone();
+        let rows = shown
+            .into_iter()
+            .take(MAX_ROWS)
+            .map(|(r, sum)| {
+                let f = r.function.clone();
+                view! {
+                    <tr>
+                        <td class="num">{units::value(r.flat, &unit)}</td>
+                        <td class="num">{units::pct(r.flat_pct)}</td>
+                        <td class="num">{units::pct(*sum)}</td>
+                        <td class="num">{units::value(r.cum, &unit)}</td>
+                        <td class="num">{units::pct(r.cum_pct)}</td>
+                        <td><button class="link fn" on:click=move |_| on_pick.run(f.clone())>{r.function.clone()}</button></td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        view! {
+            {rows}
+            {(more > 0).then(|| view! { <tr><td colspan="6" class="muted">{format!("{more} more rows: search to narrow")}</td></tr> })}
+        }
+    };
+    view! {
+        <p class="muted">{format!("{} · total {}", t.sample, units::value(t.total, &t.unit))}</p>
+        <table class="grid top" data-testid="top-table">
+            <thead><tr>
+                {header(SortBy::Flat, "flat")}<th>"flat%"</th><th>"sum%"</th>
+                {header(SortBy::Cum, "cum")}<th>"cum%"</th>{header(SortBy::Name, "function")}
+            </tr></thead>
+            <tbody>{body}</tbody>
+        </table>
+    }
+}
+
+#[component]
+fn NeighboursCard(
+    id: i64,
+    sample: RwSignal<Option<String>>,
+    function: String,
+    on_pick: Callback<String>,
+) -> impl IntoView {
+    let name = function.clone();
+    let peek = Resource::new(move || sample.get(), move |s| capture_neighbours(id, s, function.clone()));
+    view! {
+        <section class="card" data-testid="neighbours">
+            <h2>"Callers and callees of " <code>{name}</code></h2>
+            <Transition fallback=loading>
+                {move || Suspend::new(async move {
+                    match peek.await {
+                        Ok(n) => neighbours_view(n, on_pick).into_any(),
+                        Err(error) => view! { <ErrorNote error/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+fn neighbours_view(n: Neighbours, on_pick: Callback<String>) -> impl IntoView {
+    #[expect(clippy::cast_precision_loss, reason = "percentages")]
+    let pct = move |v: i64, of: i64| if of == 0 { 0.0 } else { 100.0 * v as f64 / of as f64 };
+    let edges = |list: Vec<pprofile::Edge>, unit: String, cum: i64| {
+        if list.is_empty() {
+            return view! { <p class="muted">"none"</p> }.into_any();
+        }
+        let rows = list
+            .into_iter()
+            .map(|e| {
+                let f = e.function.clone();
+                view! {
+                    <tr>
+                        <td class="num">{units::value(e.value, &unit)}</td>
+                        <td class="num">{units::pct(pct(e.value, cum))}</td>
+                        <td><button class="link fn" on:click=move |_| on_pick.run(f.clone())>{e.function.clone()}</button></td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        view! {
+            <table class="grid"><thead><tr><th>"value"</th><th>"of its cum"</th><th>"function"</th></tr></thead>
+            <tbody>{rows}</tbody></table>
+        }
+        .into_any()
+    };
+    view! {
+        <p>
+            "flat " <strong>{units::value(n.flat, &n.unit)}</strong> " (" {units::pct(pct(n.flat, n.total))} ") · "
+            "cum " <strong>{units::value(n.cum, &n.unit)}</strong> " (" {units::pct(pct(n.cum, n.total))} ")"
+        </p>
+        <div class="two-columns">
+            <div><h3>"Called by"</h3>{edges(n.callers, n.unit.clone(), n.cum)}</div>
+            <div><h3>"Calls"</h3>{edges(n.callees, n.unit.clone(), n.cum)}</div>
+        </div>
+    }
+}
+
+/// Two profiles of one service compared: the differential flamegraph and per-function deltas.
+#[component]
+pub fn ProfileDiffView(before: i64, after: i64) -> impl IntoView {
+    let sample = RwSignal::new(None::<String>);
+    let search = RwSignal::new(String::new());
+    let diff = Resource::new(move || sample.get(), move |s| profile_diff(before, after, s));
+    let ignore = Callback::new(|_: String| {});
+    view! {
+        <Transition fallback=loading>
+            {move || Suspend::new(async move {
+                match diff.await {
+                    Ok(d) => {
+                        let picker = sample_picker(sample, d.flame.sample.clone(), d.flame.sample_types.clone());
+                        view! {
+                            <div class="profile-tools">
+                                {picker}
+                                <input type="search" placeholder="Search functions" data-testid="search"
+                                    prop:value=move || search.get() on:input=move |ev| search.set(event_target_value(&ev))/>
+                            </div>
+                            <section class="card">
+                                <h2>"Differential flamegraph"</h2>
+                                <Flamegraph graph=d.flame search=search on_pick=ignore/>
+                            </section>
+                            <section class="card">
+                                <h2>"Per function"</h2>
+                                {diff_table(d.table, search)}
+                            </section>
+                        }
+                        .into_any()
+                    }
+                    Err(error) => view! { <ErrorNote error/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+fn delta(pp: f64) -> impl IntoView {
+    let class = if pp > 0.005 {
+        "num bad"
+    } else if pp < -0.005 {
+        "num ok"
+    } else {
+        "num muted"
+    };
+    view! { <td class=class>{format!("{pp:+.2} pp")}</td> }
+}
+
+fn diff_table(t: TopDiff, search: RwSignal<String>) -> impl IntoView {
+    #[expect(clippy::cast_precision_loss, reason = "percentages")]
+    let pct = |v: i64, total: i64| if total == 0 { 0.0 } else { 100.0 * v as f64 / total as f64 };
+    let summary = format!(
+        "{} · before {} · after {} (shares of each total are compared)",
+        t.sample,
+        units::value(t.before_total, &t.unit),
+        units::value(t.after_total, &t.unit)
+    );
+    let (bt, at) = (t.before_total, t.after_total);
+    let rows = t.rows;
+    let body = move || {
+        let needle = search.get().to_lowercase();
+        rows.iter()
+            .filter(|r| needle.is_empty() || r.function.to_lowercase().contains(&needle))
+            .take(MAX_ROWS)
+            .map(|r| {
+                view! {
+                    <tr>
+                        <td class="num">{units::pct(pct(r.before_flat, bt))}</td>
+                        <td class="num">{units::pct(pct(r.after_flat, at))}</td>
+                        {delta(r.flat_delta_pct)}
+                        <td class="num">{units::pct(pct(r.before_cum, bt))}</td>
+                        <td class="num">{units::pct(pct(r.after_cum, at))}</td>
+                        {delta(r.cum_delta_pct)}
+                        <td>{r.function.clone()}</td>
+                    </tr>
+                }
+            })
+            .collect_view()
+    };
+    view! {
+        <p class="muted">{summary}</p>
+        <table class="grid top" data-testid="diff-table">
+            <thead><tr>
+                <th>"flat% before"</th><th>"flat% after"</th><th>"Δ flat"</th>
+                <th>"cum% before"</th><th>"cum% after"</th><th>"Δ cum"</th><th>"function"</th>
+            </tr></thead>
+            <tbody>{body}</tbody>
+        </table>
+    }
+}

@@ -1,0 +1,88 @@
+use crate::api::captures::{get_capture, CancelCapture, CaptureNow};
+use crate::components::captures::{family, kind_label, state_view};
+use crate::components::errors::ErrorNote;
+use crate::components::guard::RequireRole;
+use crate::components::poll::{age, size, ticker};
+use crate::components::profile::ProfileView;
+use crate::components::threads::ThreadsView;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+use std::time::Duration;
+use types::Role;
+
+/// One capture: its progress while it runs, then its analysis.
+#[component]
+pub fn CapturePage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.get().get("id").and_then(|i| i.parse::<i64>().ok()).unwrap_or(0);
+    view! {
+        <Title text=move || format!("Capture #{}", id())/>
+        <RequireRole role=Role::Viewer>
+            {move || view! { <Capture id=id()/> }}
+        </RequireRole>
+    }
+}
+
+#[component]
+fn Capture(id: i64) -> impl IntoView {
+    let tick = ticker(Duration::from_secs(1));
+    let cancel = ServerAction::<CancelCapture>::new();
+    let status = Resource::new(move || (tick.get(), cancel.version().get()), move |_| get_capture(id));
+    // The analysis is drawn once the capture is done, in the browser (an effect sets the
+    // kind after hydration, so server and browser agree), and not again on every poll.
+    let done_kind = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        if let Some(Ok(c)) = status.get() {
+            if c.capture.state == "done" && done_kind.get_untracked().is_none() {
+                done_kind.set(Some(c.capture.kind));
+            }
+        }
+    });
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match status.await {
+                    Ok(c) => header(c, cancel).into_any(),
+                    Err(error) => view! { <ErrorNote error/> }.into_any(),
+                }
+            })}
+        </Transition>
+        {move || cancel.value().get().and_then(Result::err).map(|error| view! { <ErrorNote error/> })}
+        {move || done_kind.get().map(|kind| match family(&kind) {
+            "profile" => view! { <ProfileView id/> }.into_any(),
+            _ => view! { <ThreadsView id/> }.into_any(),
+        })}
+    }
+}
+
+fn header(now: CaptureNow, cancel: ServerAction<CancelCapture>) -> impl IntoView {
+    let c = now.capture;
+    let id = c.id;
+    let active = c.state == "queued" || c.state == "running";
+    let instance_link = if c.instance == "upload" {
+        view! { <a href=format!("/services/{}", c.service)>{c.service.clone()}</a> " / upload" }.into_any()
+    } else {
+        view! {
+            <a href=format!("/services/{}", c.service)>{c.service.clone()}</a> " / "
+            <a href=format!("/services/{}/instances/{}", c.service, c.instance)>{c.instance.clone()}</a>
+        }
+        .into_any()
+    };
+    view! {
+        <p class="crumbs"><a href="/services">"Services"</a> " / " {instance_link} " / " {format!("#{id}")}</p>
+        <h1>{format!("#{id}: {}", kind_label(&c.kind, c.seconds))}</h1>
+        <section class="card" data-testid="capture-status">
+            <dl class="facts">
+                <dt>"State"</dt><dd>{state_view(&c, now.now_ms)}</dd>
+                <dt>"Requested by"</dt><dd>{c.requested_by.clone()} " · " {age(now.now_ms, Some(c.created_ms))}</dd>
+                <dt>"Size"</dt><dd>{size(c.bytes)}</dd>
+            </dl>
+            {c.error.clone().map(|e| view! { <p class="note error" role="alert" data-testid="capture-error">{e}</p> })}
+            {active.then(|| view! {
+                <p><button class="danger" data-testid="cancel" disabled=move || cancel.pending().get()
+                    on:click=move |_| { cancel.dispatch(CancelCapture { id }); }>"Cancel"</button></p>
+            })}
+        </section>
+    }
+}

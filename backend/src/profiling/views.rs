@@ -1,0 +1,159 @@
+//! What a capture shows: its state, its artifact, and the analyses of it (top, flamegraph,
+//! callers and callees, diffs, thread-dump analysis).
+
+use super::{store, Captures};
+use crate::{now_ms, BackendError, Principal};
+use types::CaptureView;
+
+/// The most captures a list returns.
+const LIST_LIMIT: i64 = 200;
+
+impl Captures {
+    pub async fn get(&self, _actor: &Principal, id: i64) -> Result<CaptureView, BackendError> {
+        let (mut view, _) = store::get(&self.store, id).await?.ok_or_else(|| not_found(id))?;
+        view.progress = progress(&view);
+        Ok(view)
+    }
+
+    /// The artifact as captured, and a file name for it.
+    pub async fn raw(&self, _actor: &Principal, id: i64) -> Result<(Vec<u8>, String), BackendError> {
+        let (view, artifact) = store::get(&self.store, id).await?.ok_or_else(|| not_found(id))?;
+        let Some(path) = artifact.filter(|_| view.state == "done") else {
+            return Err(BackendError::Conflict(format!(
+                "capture #{id} is {}; it has no artifact",
+                view.state
+            )));
+        };
+        let bytes = tokio::fs::read(&path).await.map_err(|e| {
+            BackendError::Unavailable(format!("the artifact of capture #{id} cannot be read: {e}"))
+        })?;
+        let name = std::path::Path::new(&path)
+            .file_name()
+            .map_or_else(|| format!("capture-{id}"), |n| n.to_string_lossy().to_string());
+        Ok((bytes, name))
+    }
+
+    /// The newest captures of a service, or of one of its instances (`upload` for uploads).
+    pub async fn list(
+        &self,
+        _actor: &Principal,
+        service: &str,
+        instance: Option<&str>,
+    ) -> Result<Vec<CaptureView>, BackendError> {
+        let mut list = store::list(&self.store, service, instance, LIST_LIMIT).await?;
+        for view in &mut list {
+            view.progress = progress(view);
+        }
+        Ok(list)
+    }
+
+    async fn dump(&self, actor: &Principal, id: i64) -> Result<Vec<threaddump::Thread>, BackendError> {
+        let (bytes, _) = self.raw(actor, id).await?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| BackendError::Invalid(format!("capture #{id} is not a thread dump")))?;
+        let kind = threaddump::detect(&text)
+            .ok_or_else(|| BackendError::Invalid(format!("capture #{id} is not a thread dump")))?;
+        threaddump::parse(&text, kind).map_err(|e| BackendError::Invalid(format!("capture #{id}: {e}")))
+    }
+
+    /// The thread-dump analysis of a `threads` capture or a dump upload.
+    pub async fn threads(&self, actor: &Principal, id: i64) -> Result<threaddump::Analysis, BackendError> {
+        Ok(threaddump::analyse(&self.dump(actor, id).await?))
+    }
+
+    /// What changed between two dumps: what got stuck since the first.
+    pub async fn threads_diff(
+        &self,
+        actor: &Principal,
+        before: i64,
+        after: i64,
+    ) -> Result<threaddump::DumpDiff, BackendError> {
+        let (a, b) = (self.dump(actor, before).await?, self.dump(actor, after).await?);
+        Ok(threaddump::diff(&a, &b))
+    }
+
+    async fn profile(&self, actor: &Principal, id: i64) -> Result<pprofile::Profile, BackendError> {
+        let (bytes, _) = self.raw(actor, id).await?;
+        // Decoding a large profile takes a while: off the async workers.
+        tokio::task::spawn_blocking(move || pprofile::parse(&bytes))
+            .await
+            .map_err(|e| BackendError::Internal(e.to_string()))?
+            .map_err(|e| BackendError::Invalid(format!("capture #{id}: {e}")))
+    }
+
+    /// The `go tool pprof -top` table of a CPU or heap capture (or a pprof upload).
+    pub async fn top(
+        &self,
+        actor: &Principal,
+        id: i64,
+        sample: Option<&str>,
+    ) -> Result<pprofile::Top, BackendError> {
+        let profile = self.profile(actor, id).await?;
+        pprofile::top(&profile, sample).map_err(invalid)
+    }
+
+    /// Flamegraph data: rectangles laid out, narrow frames left out.
+    pub async fn flame(
+        &self,
+        actor: &Principal,
+        id: i64,
+        sample: Option<&str>,
+    ) -> Result<pprofile::FlameGraph, BackendError> {
+        let profile = self.profile(actor, id).await?;
+        pprofile::flame(&profile, sample, pprofile::DEFAULT_MIN_FRACTION).map_err(invalid)
+    }
+
+    /// A function's callers and callees.
+    pub async fn neighbours(
+        &self,
+        actor: &Principal,
+        id: i64,
+        sample: Option<&str>,
+        function: &str,
+    ) -> Result<pprofile::Neighbours, BackendError> {
+        let profile = self.profile(actor, id).await?;
+        pprofile::neighbours(&profile, sample, function).map_err(invalid)
+    }
+
+    /// Two profiles of one service compared: per-function deltas and a differential flamegraph.
+    pub async fn diff(
+        &self,
+        actor: &Principal,
+        before: i64,
+        after: i64,
+        sample: Option<&str>,
+    ) -> Result<(pprofile::TopDiff, pprofile::FlameGraph), BackendError> {
+        let (a, _) = store::get(&self.store, before).await?.ok_or_else(|| not_found(before))?;
+        let (b, _) = store::get(&self.store, after).await?.ok_or_else(|| not_found(after))?;
+        if a.service != b.service {
+            return Err(BackendError::Invalid(format!(
+                "#{before} is of {} and #{after} of {}: a diff compares captures of one service",
+                a.service, b.service
+            )));
+        }
+        let (a, b) = (self.profile(actor, before).await?, self.profile(actor, after).await?);
+        let table = pprofile::diff(&a, &b, sample).map_err(invalid)?;
+        let flame = pprofile::diff_flame(&a, &b, sample, pprofile::DEFAULT_MIN_FRACTION).map_err(invalid)?;
+        Ok((table, flame))
+    }
+}
+
+fn invalid(e: pprofile::ProfileError) -> BackendError {
+    BackendError::Invalid(e.to_string())
+}
+
+fn not_found(id: i64) -> BackendError {
+    BackendError::NotFound(format!("no capture #{id}"))
+}
+
+/// 0 to 1: a CPU profile's seconds elapsed; done is 1.
+fn progress(view: &CaptureView) -> f64 {
+    #[expect(clippy::cast_precision_loss, reason = "seconds and milliseconds of a capture are small")]
+    match (view.state.as_str(), view.started_ms) {
+        ("done", _) => 1.0,
+        ("running", Some(started)) if view.seconds > 0 => {
+            ((now_ms() - started) as f64 / (view.seconds as f64 * 1000.0)).clamp(0.0, 0.99)
+        }
+        _ => 0.0,
+    }
+}
