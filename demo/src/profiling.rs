@@ -7,7 +7,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use pprof::protos::Message;
 use serde::Deserialize;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -110,10 +110,51 @@ pub async fn heap() -> Response {
     if !ctl.activated() {
         return error(StatusCode::SERVICE_UNAVAILABLE, "heap profiling is not active in this process");
     }
-    match ctl.dump_pprof() {
+    match ctl.dump_pprof().map_err(|e| e.to_string()).and_then(|gz| strip_allocator_frames(&gz)) {
         Ok(body) => pprof_response(body, "heap"),
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, format!("heap profile failed: {e}")),
     }
+}
+
+/// Every jemalloc sample starts inside the allocator (jemalloc's own backtrace, malloc,
+/// Rust's allocation shims, `alloc::`/`core::` wrappers): that code allocates nothing of its
+/// own accord and would top every heap profile. As Go's heap profiles start at the caller
+/// of the allocator, each sample starts at the first frame of the program's own code.
+fn strip_allocator_frames(gz: &[u8]) -> Result<Vec<u8>, String> {
+    let mut raw = Vec::new();
+    flate2::read::GzDecoder::new(gz).read_to_end(&mut raw).map_err(|e| e.to_string())?;
+    let mut profile = pprof::protos::Profile::decode(raw.as_slice()).map_err(|e| e.to_string())?;
+    let name_of = |function_id: u64| {
+        profile
+            .function
+            .iter()
+            .find(|f| f.id == function_id)
+            .and_then(|f| profile.string_table.get(usize::try_from(f.name).unwrap_or(0)))
+            .map_or("", String::as_str)
+    };
+    let allocator: std::collections::HashSet<u64> = profile
+        .location
+        .iter()
+        .filter(|loc| {
+            !loc.line.is_empty() && loc.line.iter().all(|l| is_allocator_frame(name_of(l.function_id)))
+        })
+        .map(|loc| loc.id)
+        .collect();
+    for sample in &mut profile.sample {
+        let own = sample.location_id.iter().take_while(|id| allocator.contains(id)).count();
+        sample.location_id.drain(..own.min(sample.location_id.len().saturating_sub(1)));
+    }
+    gzip(&profile.encode_to_vec())
+}
+
+fn is_allocator_frame(name: &str) -> bool {
+    // `<u8 as alloc::vec::spec_from_elem::SpecFromElem>::from_elem` is the trait's code.
+    let name = name.strip_prefix('<').map_or(name, |rest| rest.split_once(" as ").map_or(rest, |(_, t)| t));
+    // C symbols of jemalloc and libc (no Rust path), and Rust's allocation entry points.
+    !name.contains("::")
+        || ["alloc::", "core::", "std::alloc::", "tikv_jemallocator::", "__rustc::", "hashbrown::raw::"]
+            .iter()
+            .any(|p| name.starts_with(p))
 }
 
 fn gzip(data: &[u8]) -> Result<Vec<u8>, String> {

@@ -23,6 +23,7 @@ pub struct Line {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Location {
     pub id: u64,
+    pub mapping_id: u64,
     pub address: u64,
     /// Innermost (inlined) function first.
     pub lines: Vec<Line>,
@@ -32,6 +33,8 @@ pub struct Location {
 pub struct Function {
     pub id: u64,
     pub name: String,
+    /// The symbol as the binary spells it (mangled), when the profile says.
+    pub system_name: String,
     pub filename: String,
 }
 
@@ -162,6 +165,7 @@ fn location(mut r: Reader<'_>) -> Result<Location, ProfileError> {
     while !r.done() {
         match r.key()? {
             (1, 0) => loc.id = r.varint()?,
+            (2, 0) => loc.mapping_id = r.varint()?,
             (3, 0) => loc.address = r.varint()?,
             (4, 2) => {
                 let mut l = r.bytes()?;
@@ -181,17 +185,18 @@ fn location(mut r: Reader<'_>) -> Result<Location, ProfileError> {
     Ok(loc)
 }
 
-fn function(mut r: Reader<'_>) -> Result<(u64, i64, i64), ProfileError> {
-    let (mut id, mut name, mut file) = (0, 0, 0);
+fn function(mut r: Reader<'_>) -> Result<(u64, i64, i64, i64), ProfileError> {
+    let (mut id, mut name, mut system, mut file) = (0, 0, 0, 0);
     while !r.done() {
         match r.key()? {
             (1, 0) => id = r.varint()?,
             (2, 0) => name = int(r.varint()?),
+            (3, 0) => system = int(r.varint()?),
             (4, 0) => file = int(r.varint()?),
             (_, w) => r.skip(w)?,
         }
     }
-    Ok((id, name, file))
+    Ok((id, name, system, file))
 }
 
 /// Decodes a profile, gzipped (as served and stored) or not.
@@ -215,12 +220,14 @@ pub fn parse(bytes: &[u8]) -> Result<Profile, ProfileError> {
     let mut p = Profile::default();
     let mut strings: Vec<String> = Vec::new();
     let mut types: Vec<(i64, i64)> = Vec::new();
-    let mut functions: Vec<(u64, i64, i64)> = Vec::new();
+    let mut functions: Vec<(u64, i64, i64, i64)> = Vec::new();
+    let mut mappings: Vec<(u64, i64)> = Vec::new();
     let mut period_type = (0, 0);
     while !r.done() {
         match r.key()? {
             (1, 2) => types.push(value_type(r.bytes()?)?),
             (2, 2) => p.samples.push(sample(r.bytes()?)?),
+            (3, 2) => mappings.push(mapping(r.bytes()?)?),
             (4, 2) => p.locations.push(location(r.bytes()?)?),
             (5, 2) => functions.push(function(r.bytes()?)?),
             (6, 2) => {
@@ -237,10 +244,46 @@ pub fn parse(bytes: &[u8]) -> Result<Profile, ProfileError> {
     let s = |i: i64| usize::try_from(i).ok().and_then(|i| strings.get(i)).cloned().unwrap_or_default();
     p.sample_types = types.into_iter().map(|(k, u)| ValueType { kind: s(k), unit: s(u) }).collect();
     p.period_type = ValueType { kind: s(period_type.0), unit: s(period_type.1) };
-    p.functions =
-        functions.into_iter().map(|(id, n, f)| Function { id, name: s(n), filename: s(f) }).collect();
+    p.functions = functions
+        .into_iter()
+        .map(|(id, n, sys, f)| Function { id, name: s(n), system_name: s(sys), filename: s(f) })
+        .collect();
     if p.sample_types.is_empty() {
         return Err(ProfileError::NotAProfile("it declares no sample type".into()));
     }
+    let mappings: Vec<(u64, String)> = mappings.into_iter().map(|(id, file)| (id, s(file))).collect();
+    name_unsymbolized(&mut p, &mappings);
     Ok(p)
+}
+
+fn mapping(mut r: Reader<'_>) -> Result<(u64, i64), ProfileError> {
+    let (mut id, mut file) = (0, 0);
+    while !r.done() {
+        match r.key()? {
+            (1, 0) => id = r.varint()?,
+            (5, 0) => file = int(r.varint()?),
+            (_, w) => r.skip(w)?,
+        }
+    }
+    Ok((id, file))
+}
+
+/// A location without symbols stands for its binary, as go tool pprof shows it at function
+/// granularity: `[switchboard-demo]`, or `<unknown>` without a mapping.
+fn name_unsymbolized(p: &mut Profile, mappings: &[(u64, String)]) {
+    let mut next_id = p.functions.iter().map(|f| f.id).max().unwrap_or(0) + 1;
+    let mut by_name: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
+    for loc in p.locations.iter_mut().filter(|l| l.lines.is_empty()) {
+        let file = mappings.iter().find(|(id, _)| *id == loc.mapping_id).map(|(_, f)| f.as_str());
+        let name = match file.map(|f| f.rsplit('/').next().unwrap_or(f)) {
+            Some(base) if !base.is_empty() => format!("[{base}]"),
+            _ => "<unknown>".to_string(),
+        };
+        let id = *by_name.entry(name.clone()).or_insert_with(|| {
+            p.functions.push(Function { id: next_id, name, ..Function::default() });
+            next_id += 1;
+            next_id - 1
+        });
+        loc.lines.push(Line { function_id: id, line: 0 });
+    }
 }

@@ -37,6 +37,8 @@ fn edges(map: HashMap<u32, i64>, names: &Names<'_>) -> Vec<Edge> {
 /// Who calls `function` and whom it calls. A recursive function's sample counts once per
 /// edge, like cum counts it once per sample.
 pub fn neighbours(p: &Profile, sample: Option<&str>, function: &str) -> Result<Neighbours, ProfileError> {
+    // The top table's labels are not part of the name.
+    let function = function.trim_end_matches(" (inline)").trim_end_matches(" (partial-inline)");
     let mut names = Names::default();
     let resolved = Resolved::new(p, sample, &mut names)?;
     let t = resolved.sample_type();

@@ -196,3 +196,26 @@ async fn with_the_hot_spot_on_its_function_tops_the_cpu_profile_and_is_widest_in
     assert_eq!(flame["total"], top["total"]);
     hub.stop().await;
 }
+
+#[tokio::test]
+async fn with_the_leak_on_its_function_tops_inuse_space() {
+    let store = TestStore::new(Engine::Sqlite).await.unwrap();
+    let (settings, _) = common::fleet_settings(&store);
+    let hub = TestHub::start_with(settings).await;
+    let admin = hub.session("admin", ADMIN_PASSWORD).await;
+    let leak = json!({ "instance": "orders-api-2", "fault": { "fault": "leak", "mib_per_s": 16 } });
+    let res = hub.call_json::<InjectDemoFault>(&admin, &leak).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let heap = json!({ "service": "orders-api", "instance": "orders-api-2", "kind": "heap" });
+    let id: i64 = hub.call_json::<RequestCapture>(&admin, &heap).await.json().await.unwrap();
+    assert_eq!(wait_state(&hub, &admin, id, &["done", "failed"]).await["state"], "done");
+    let top = hub.get_json(&admin, &format!("/api/v1/captures/{id}/top?sample=inuse_space")).await;
+    assert_eq!(top["unit"], "bytes");
+    assert_eq!(top["rows"][0]["function"], "demo::chaos::leak_memory", "{}", top["rows"][0]);
+    assert!(top["rows"][0]["flat_pct"].as_f64().unwrap() > 30.0, "{}", top["rows"][0]);
+    // jemalloc's own frames are no part of the program's profile.
+    let rows = top["rows"].as_array().unwrap();
+    assert!(rows.iter().all(|r| r["function"] != "prof_backtrace_impl"));
+    hub.stop().await;
+}

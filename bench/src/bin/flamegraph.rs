@@ -35,6 +35,7 @@ fn synthetic_profile(inlined: bool) -> Profile {
             id,
             name: format!("service::module_{}::function_{id}", id % 40),
             filename: format!("src/module_{}.rs", id % 40),
+            system_name: String::new(),
         })
         .collect();
     let locations = (1..=FUNCTIONS)
@@ -43,7 +44,7 @@ fn synthetic_profile(inlined: bool) -> Profile {
             if inlined && id % 10 == 0 {
                 lines.insert(0, Line { function_id: id % 97 + 1, line: 20 });
             }
-            Location { id, address: 0x1000 + id * 16, lines }
+            Location { id, mapping_id: 0, address: 0x1000 + id * 16, lines }
         })
         .collect();
     // Each function calls one of 4 others; entry points are the first 20 functions.
