@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use threaddump::{DumpKind, analyse, detect, parse};
+use threaddump::{DumpKind, analyse, detect, diff, parse};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
@@ -11,6 +11,8 @@ fuzz_target!(|data: &[u8]| {
         if let Ok(threads) = parse(text, kind) {
             let a = analyse(&threads);
             assert_eq!(a.threads, threads.len());
+            let d = diff(&threads, &threads);
+            assert!(d.newly_stuck.is_empty(), "a dump against itself has nothing newly stuck");
         }
     }
 });

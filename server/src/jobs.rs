@@ -10,6 +10,7 @@ pub fn start(hub: &Hub, tracker: &TaskTracker, shutdown: &CancellationToken) {
     tracker.spawn(reload_on_sighup(hub.clone(), shutdown.clone()));
     tracker.spawn(keep_history(hub.clone(), shutdown.clone()));
     tracker.spawn(prune_captures(hub.clone(), shutdown.clone()));
+    tracker.spawn(capture_triggers(hub.clone(), shutdown.clone()));
     let sessions = hub.sessions.clone();
     let shutdown = shutdown.clone();
     tracker.spawn(async move {
@@ -81,6 +82,26 @@ async fn prune_captures(hub: Hub, shutdown: CancellationToken) {
             _ = every.tick() => if let Err(e) = hub.captures.prune(backend::now_ms()).await {
                 tracing::warn!(error = %e, "could not apply the captures' retention policy; will retry");
             },
+        }
+    }
+}
+
+/// Checks the capture triggers on every scrape, as the scrape lands.
+async fn capture_triggers(hub: Hub, shutdown: CancellationToken) {
+    let mut scrapes = hub.catalog.scrapes();
+    loop {
+        let event = tokio::select! {
+            () = shutdown.cancelled() => return,
+            event = scrapes.recv() => event,
+        };
+        match event {
+            Ok(event) => {
+                hub.captures.on_scrape(&event).await;
+            }
+            Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
+                tracing::warn!(missed, "capture triggers fell behind the scrapes; checking the newest");
+            }
+            Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
         }
     }
 }

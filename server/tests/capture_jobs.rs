@@ -59,10 +59,12 @@ async fn the_ui_requests_and_cancels_captures_and_viewers_are_refused() {
     let res = hub.call_json::<CancelCapture>(&dev, &json!({ "id": id })).await;
     assert_eq!(res.status(), 409, "a finished capture cannot be cancelled");
 
-    // The instance is free again at once; the JSON API cancels too.
+    // The JSON API cancels too. (Another instance: the projector's own profiler may still be
+    // busy with the cancelled profile; the hub only stops waiting for it.)
+    let cpu = json!({ "service": "orders-api", "instance": "orders-api-1", "kind": "cpu", "seconds": 60 });
     let res = dev.post(hub.url("/api/v1/captures")).json(&cpu).send().await.unwrap();
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
-    let second = hub.get_json(&dev, "/api/v1/captures?service=projector").await[0]["id"].as_i64().unwrap();
+    let second = hub.get_json(&dev, "/api/v1/captures?service=orders-api").await[0]["id"].as_i64().unwrap();
     let res = viewer.post(hub.url(&format!("/api/v1/captures/{second}/cancel"))).send().await.unwrap();
     assert_eq!(res.status(), 403);
     let res = dev.post(hub.url(&format!("/api/v1/captures/{second}/cancel"))).send().await.unwrap();
@@ -217,5 +219,60 @@ async fn with_the_leak_on_its_function_tops_inuse_space() {
     // jemalloc's own frames are no part of the program's profile.
     let rows = top["rows"].as_array().unwrap();
     assert!(rows.iter().all(|r| r["function"] != "prof_backtrace_impl"));
+    hub.stop().await;
+}
+
+#[tokio::test]
+async fn a_trigger_captures_a_thread_dump_when_the_pool_passes_its_threshold_once_per_cooldown() {
+    let store = TestStore::new(Engine::Sqlite).await.unwrap();
+    let trigger = "[[services.capture_triggers]]\nmetric = \"pool_utilisation\"\nabove = 0.9\nkind = \"threads\"\ncooldown = \"10m\"\n";
+    // The trigger belongs to orders-api: put it right after that service's own keys.
+    let config = common::FLEET_CONFIG.replacen(
+        "metric_profiles = [\"http\", \"worker_pool\"]\n",
+        &format!("metric_profiles = [\"http\", \"worker_pool\"]\n{trigger}"),
+        1,
+    );
+    let (mut settings, path) = common::fleet_settings(&store);
+    let path = path.with_file_name("triggers.toml");
+    std::fs::write(&path, config).unwrap();
+    settings.config = Some(path);
+    let hub = TestHub::start_with(settings).await;
+    let admin = hub.session("admin", ADMIN_PASSWORD).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        hub.get_json(&admin, "/api/v1/captures?service=orders-api").await,
+        json!([]),
+        "an idle pool triggers nothing"
+    );
+
+    let exhaust =
+        json!({ "instance": "orders-api-1", "fault": { "fault": "pool_exhaustion", "seconds": 20 } });
+    let res = hub.call_json::<InjectDemoFault>(&admin, &exhaust).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let capture = loop {
+        let list = hub.get_json(&admin, "/api/v1/captures?service=orders-api").await;
+        if let Some(c) = list.as_array().unwrap().first() {
+            break c.clone();
+        }
+        assert!(Instant::now() < deadline, "no capture was triggered");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(
+        (capture["instance"].as_str(), capture["kind"].as_str()),
+        (Some("orders-api-1"), Some("threads"))
+    );
+    assert!(capture["requested_by"].as_str().unwrap().starts_with("trigger: pool_utilisation"), "{capture}");
+    let id = capture["id"].as_i64().unwrap();
+    assert_eq!(wait_state(&hub, &admin, id, &["done", "failed"]).await["state"], "done");
+    let analysis = hub.get_json(&admin, &format!("/api/v1/captures/{id}/threads")).await;
+    let pool =
+        analysis["pools"].as_array().unwrap().iter().find(|p| p["name"] == "orders-worker").unwrap().clone();
+    assert_eq!(pool["idle"], 0, "the dump shows the pool exhausted: {pool}");
+
+    // Scrapes go on every second with the pool still full: the cooldown holds.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let list = hub.get_json(&admin, "/api/v1/captures?service=orders-api").await;
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
     hub.stop().await;
 }

@@ -19,15 +19,23 @@ pub fn fuzz(seconds: u64) -> Result<()> {
     if !has_fuzz {
         run(cargo(&["install", "cargo-fuzz", "--locked"]), "installing cargo-fuzz")?;
     }
-    let mut fuzz = Command::new("cargo");
-    fuzz.current_dir(root().join("fuzz")).env("RUSTC_BOOTSTRAP", "1").args([
-        "fuzz",
-        "run",
-        "exposition",
-        "corpus/exposition",
-        "--",
-        &format!("-max_total_time={seconds}"),
-        "-timeout=10",
-    ]);
-    run(fuzz, &format!("fuzzing the exposition parser for {seconds} s"))
+    for target in FUZZ_TARGETS {
+        let corpus = root().join("fuzz/corpus").join(target);
+        std::fs::create_dir_all(&corpus).map_err(|e| format!("{}: {e}", corpus.display()))?;
+        let mut fuzz = Command::new("cargo");
+        fuzz.current_dir(root().join("fuzz")).env("RUSTC_BOOTSTRAP", "1").args([
+            "fuzz",
+            "run",
+            target,
+            &format!("corpus/{target}"),
+            "--",
+            &format!("-max_total_time={seconds}"),
+            "-timeout=10",
+        ]);
+        run(fuzz, &format!("fuzzing {target} for {seconds} s"))?;
+    }
+    Ok(())
 }
+
+/// Every parser of an outside format, each fuzzed in turn.
+const FUZZ_TARGETS: [&str; 3] = ["exposition", "threaddump", "pprof"];

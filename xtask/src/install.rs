@@ -31,6 +31,13 @@ pub fn prometheus() -> Result<String> {
     debian_package(&path, "prometheus", false)
 }
 
+/// Go, for the test that captures profiles and goroutine dumps of a real Go service and opens
+/// the hub's downloads with `go tool pprof`.
+pub fn go() -> Result<String> {
+    let path = std::env::var("SWITCHBOARD_TEST_GO").unwrap_or_else(|_| "/usr/bin/go".into());
+    debian_package(&path, "golang-go", false)
+}
+
 /// Installs a Debian package when the program it brings is missing.
 fn debian_package(path: &str, package: &str, recommends: bool) -> Result<String> {
     if Path::new(path).exists() {

@@ -21,7 +21,8 @@ const USAGE: &str = "usage: cargo xtask <command>
                       'N passed, N failed'
   e2e                 build, then only the Playwright suite
   bench               the benchmarks, in release mode, printing their figures
-  fuzz [SECONDS]      fuzz the exposition parser (default 600 s; installs cargo-fuzz)";
+  fuzz [SECONDS]      fuzz each outside format's parser (exposition, thread dumps,
+                      pprof) for SECONDS each (default 600; installs cargo-fuzz)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

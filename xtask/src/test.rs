@@ -71,6 +71,11 @@ fn cargo_tests(summary: &mut Summary) {
         eprintln!("xtask: {e}");
         summary.check("install Prometheus", false);
     }
+    // The Go-service test builds and profiles a real Go program.
+    if let Err(e) = install::go() {
+        eprintln!("xtask: {e}");
+        summary.check("install Go", false);
+    }
     // The hub's integration tests start the demo fleet's binary.
     if !cargo(&["build", "-p", "demo", "--bin", "switchboard-demo"]).status().is_ok_and(|s| s.success()) {
         summary.check("build the demo fleet", false);

@@ -54,7 +54,16 @@ pub struct Catalog {
     pub metrics: MetricsBoard,
     pub history: Arc<History>,
     changes: watch::Sender<u64>,
+    scrapes: tokio::sync::broadcast::Sender<ScrapeEvent>,
     audit: AuditLog,
+}
+
+/// An instance was scraped: what its body said at once.
+#[derive(Clone, Debug)]
+pub struct ScrapeEvent {
+    pub service: String,
+    pub instance: String,
+    pub gauges: crate::metrics::board::ScrapeGauges,
 }
 
 impl std::fmt::Debug for Catalog {
@@ -82,6 +91,7 @@ impl Catalog {
             metrics: MetricsBoard::default(),
             history: Arc::new(History::new(retention)),
             changes: watch::channel(0).0,
+            scrapes: tokio::sync::broadcast::channel(1024).0,
             audit,
         }
     }
@@ -159,6 +169,11 @@ impl Catalog {
     }
 
     /// Parses and checks a scrape's body; an error is why the scrape failed.
+    /// Every successful scrape, as it happens (a slow listener misses the oldest).
+    pub fn scrapes(&self) -> tokio::sync::broadcast::Receiver<ScrapeEvent> {
+        self.scrapes.subscribe()
+    }
+
     pub fn ingest(&self, target: &Target, scraped: &Scraped, duration_ms: i64) -> Result<(), String> {
         let catalog = self.loaded().metric_catalog.clone();
         let input = ScrapeInput {
@@ -170,7 +185,14 @@ impl Catalog {
             duration_ms,
             scraped_ms: now_ms(),
         };
-        self.metrics.ingest(&catalog, &self.history, &input)
+        let gauges = self.metrics.ingest(&catalog, &self.history, &input)?;
+        // Nobody listening is fine: the hub may run without capture triggers.
+        let _ = self.scrapes.send(ScrapeEvent {
+            service: target.service.clone(),
+            instance: target.instance.clone(),
+            gauges,
+        });
+        Ok(())
     }
 
     pub fn metric_catalog(&self) -> Arc<MetricCatalog> {

@@ -73,7 +73,7 @@ impl ProfilingPaths {
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct CaptureTrigger {
-    /// `pool_utilisation` (0 to 1) or `error_ratio` (0 to 1).
+    /// `pool_utilisation` (0 to 1: busy workers over the pool's size, at each scrape).
     pub metric: Spanned<String>,
     pub above: f64,
     /// `cpu`, `heap` or `threads`.
@@ -85,7 +85,7 @@ pub struct CaptureTrigger {
 }
 
 /// The metrics a trigger can watch.
-pub const TRIGGER_METRICS: &[&str] = &["pool_utilisation", "error_ratio"];
+pub const TRIGGER_METRICS: &[&str] = &["pool_utilisation"];
 
 impl CaptureTrigger {
     pub fn cooldown(&self) -> Duration {

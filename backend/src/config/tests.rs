@@ -84,3 +84,52 @@ fn durations() {
     assert_eq!(parse_duration("5"), None);
     assert_eq!(parse_duration("s"), None);
 }
+
+#[test]
+fn captures_policy_paths_and_triggers_are_checked() {
+    let c = HubConfig::parse(GOOD, "c.toml").expect("valid");
+    assert_eq!(c.captures.retention(), Duration::from_secs(14 * 86_400));
+    let s = &c.services[0];
+    assert_eq!(s.profiling.endpoint("cpu", 30).as_deref(), Some("/debug/pprof/profile?seconds=30"));
+    assert_eq!(s.profiling.endpoint("threads", 0).as_deref(), Some("/debug/threads"));
+
+    let profiling =
+        "[services.profiling]\nthreads = \"/debug/pprof/goroutine?debug=2\"\ncpu = \"/pprof/cpu?rate=100\"\n";
+    let go = GOOD.replacen("[services.links]", &format!("{profiling}[services.links]"), 1);
+    let c = HubConfig::parse(&go, "c.toml").expect("valid");
+    let p = &c.services[0].profiling;
+    assert_eq!(p.endpoint("threads", 0).as_deref(), Some("/debug/pprof/goroutine?debug=2"));
+    assert_eq!(p.endpoint("cpu", 10).as_deref(), Some("/pprof/cpu?rate=100&seconds=10"));
+
+    let trigger = |body: &str| {
+        GOOD.replacen(
+            "[services.links]",
+            &format!("[[services.capture_triggers]]\n{body}\n[services.links]"),
+            1,
+        )
+    };
+    let ok = trigger("metric = \"pool_utilisation\"\nabove = 0.9\nkind = \"threads\"");
+    let c = HubConfig::parse(&ok, "c.toml").expect("valid");
+    assert_eq!(c.services[0].capture_triggers[0].cooldown(), Duration::from_secs(600));
+    for (body, field) in [
+        ("metric = \"latency\"\nabove = 0.9\nkind = \"threads\"", "capture_triggers.metric"),
+        ("metric = \"pool_utilisation\"\nabove = 1.5\nkind = \"threads\"", "capture_triggers.above"),
+        ("metric = \"pool_utilisation\"\nabove = 0.9\nkind = \"core\"", "capture_triggers.kind"),
+        (
+            "metric = \"pool_utilisation\"\nabove = 0.9\nkind = \"cpu\"\nseconds = 500",
+            "capture_triggers.seconds",
+        ),
+        (
+            "metric = \"pool_utilisation\"\nabove = 0.9\nkind = \"threads\"\ncooldown = \"1s\"",
+            "capture_triggers.cooldown",
+        ),
+    ] {
+        let e = error_for(&trigger(body));
+        assert!(e.message.contains(field), "{body}: {e}");
+        assert_eq!(e.line, Some(10), "the trigger's line: {body}: {e}");
+    }
+    let e = error_for(&format!("{GOOD}\n[captures]\nretention = \"5m\"\n"));
+    assert!(e.message.contains("captures.retention"), "{e}");
+    let e = error_for(&format!("{GOOD}\n[captures]\nper_user_per_hour = 0\n"));
+    assert!(e.message.contains("per_user_per_hour"), "{e}");
+}

@@ -37,8 +37,9 @@ impl MetricsBoard {
         catalog: &MetricCatalog,
         history: &super::history::History,
         input: &ScrapeInput<'_>,
-    ) -> Result<(), String> {
+    ) -> Result<ScrapeGauges, String> {
         let format = exposition::format_of(input.content_type);
+        let mut gauges = ScrapeGauges::default();
         let mut scrape = ScrapeReport {
             ok: false,
             error: None,
@@ -56,6 +57,7 @@ impl MetricsBoard {
                         scrape.families = exp.families.len();
                         scrape.samples = exp.samples.len();
                         history.append(input.service, input.instance, &exp, input.scraped_ms);
+                        gauges = ScrapeGauges::of(&exp);
                         conformance::check(&exp, format, catalog, input.profiles)
                     })
                     .map_err(|e| format!("malformed exposition: {e}"))
@@ -63,7 +65,7 @@ impl MetricsBoard {
         let (result, rules) = match parsed {
             Ok(rules) => {
                 scrape.ok = true;
-                (Ok(()), rules)
+                (Ok(gauges), rules)
             }
             Err(e) => {
                 scrape.error = Some(e.clone());
@@ -100,5 +102,27 @@ impl MetricsBoard {
     pub fn retain(&self, keep: &[(String, String)]) {
         let mut map = self.reports.write().unwrap_or_else(PoisonError::into_inner);
         map.retain(|k, _| keep.contains(k));
+    }
+}
+
+/// What one scrape says at once, for what watches every scrape (capture triggers).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ScrapeGauges {
+    /// Busy workers over the pool's size (worker_pool_active_workers / worker_pool_max_workers,
+    /// summed over pools), when the instance has a pool.
+    pub pool_utilisation: Option<f64>,
+}
+
+impl ScrapeGauges {
+    fn of(exp: &exposition::Exposition<'_>) -> ScrapeGauges {
+        let sum = |name: &str| -> Option<f64> {
+            let values: Vec<f64> = exp.samples.iter().filter(|s| s.name == name).map(|s| s.value).collect();
+            (!values.is_empty()).then(|| values.iter().sum())
+        };
+        let pool_utilisation = match (sum("worker_pool_active_workers"), sum("worker_pool_max_workers")) {
+            (Some(active), Some(max)) if max > 0.0 => Some(active / max),
+            _ => None,
+        };
+        ScrapeGauges { pool_utilisation }
     }
 }

@@ -4,7 +4,10 @@
 
 mod retention;
 mod store;
+mod triggers;
 mod views;
+
+pub use triggers::TriggerState;
 
 use crate::audit::{AuditEvent, AuditLog, Outcome};
 use crate::catalog::Catalog;
@@ -39,6 +42,7 @@ pub struct Captures {
     shutdown: CancellationToken,
     /// Queued and running captures, to cancel them, with the reason once cancelled.
     running: Arc<Mutex<Running>>,
+    triggers: Arc<Mutex<TriggerState>>,
 }
 
 impl std::fmt::Debug for Captures {
@@ -92,6 +96,7 @@ impl Captures {
             tasks: TaskTracker::new(),
             shutdown: CancellationToken::new(),
             running: Arc::default(),
+            triggers: Arc::default(),
         }
     }
 
