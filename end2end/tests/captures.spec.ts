@@ -84,6 +84,10 @@ test('two heap profiles of one instance compare in a differential flamegraph', a
   await expect(page.getByTestId('flamegraph').locator('.frame').first()).toBeVisible();
   await expect(page.getByTestId('diff-table').locator('tbody tr').first()).toBeVisible();
   await snap(page, 'capture-diff');
+  // Opened directly (a shared link), the page hydrates and draws the same.
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByRole('heading', { name: 'Differential flamegraph' })).toBeVisible();
 });
 
 test('an uploaded jstack dump names both deadlocks and the exhausted pool', async ({ page }) => {

@@ -8,6 +8,10 @@ pub fn bench() -> Result<()> {
     run(
         Command::new(root().join("target/release/parse_throughput")),
         "benchmark: exposition parser throughput",
+    )?;
+    run(
+        Command::new(root().join("target/release/flamegraph")),
+        "benchmark: flamegraph data for a 1M-sample profile",
     )
 }
 

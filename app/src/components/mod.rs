@@ -1,4 +1,5 @@
 pub mod captures;
+pub mod client_only;
 pub mod errors;
 pub mod flame;
 pub mod guard;

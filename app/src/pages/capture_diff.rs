@@ -1,5 +1,6 @@
 use crate::api::captures::get_capture;
 use crate::components::captures::{family, kind_label};
+use crate::components::client_only::ClientOnly;
 use crate::components::errors::ErrorNote;
 use crate::components::guard::RequireRole;
 use crate::components::profile::ProfileDiffView;
@@ -17,7 +18,9 @@ pub fn CaptureDiffPage() -> impl IntoView {
     view! {
         <Title text="Compare captures"/>
         <RequireRole role=Role::Viewer>
-            {move || view! { <Diff before=number("before") after=number("after")/> }}
+            <ClientOnly>
+                {move || view! { <Diff before=number("before") after=number("after")/> }}
+            </ClientOnly>
         </RequireRole>
     }
 }
