@@ -11,17 +11,6 @@ use common::{Engine, TestHub, TestStore, ADMIN_PASSWORD};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
-async fn wait_state(hub: &TestHub, client: &reqwest::Client, id: i64, states: &[&str]) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let v = hub.get_json(client, &format!("/api/v1/captures/{id}")).await;
-        if states.iter().any(|s| v["state"] == *s) || Instant::now() > deadline {
-            return v;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
 fn fleet_with(store: &TestStore, extra: &str) -> server::config::Settings {
     let (mut settings, path) = common::fleet_settings(store);
     let config = format!("{extra}\n{}", common::FLEET_CONFIG);
@@ -46,14 +35,14 @@ async fn the_ui_requests_and_cancels_captures_and_viewers_are_refused() {
     let res = hub.call_json::<RequestCapture>(&viewer, &cpu).await;
     assert_eq!(res.status(), 403, "viewers do not capture");
     let id: i64 = hub.call_json::<RequestCapture>(&dev, &cpu).await.json().await.unwrap();
-    assert_eq!(wait_state(&hub, &dev, id, &["running"]).await["state"], "running");
+    assert_eq!(hub.wait_capture(&dev, id, &["running"]).await["state"], "running");
     let res = hub.call_json::<CancelCapture>(&viewer, &json!({ "id": id })).await;
     assert_eq!(res.status(), 403, "viewers do not cancel");
     assert_eq!(hub.get_json(&dev, &format!("/api/v1/captures/{id}")).await["state"], "running");
 
     let res = hub.call_json::<CancelCapture>(&dev, &json!({ "id": id })).await;
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
-    let v = wait_state(&hub, &dev, id, &["failed"]).await;
+    let v = hub.wait_capture(&dev, id, &["failed"]).await;
     assert_eq!(v["state"], "failed");
     assert_eq!(v["error"], "cancelled by dev1");
     let res = hub.call_json::<CancelCapture>(&dev, &json!({ "id": id })).await;
@@ -69,7 +58,7 @@ async fn the_ui_requests_and_cancels_captures_and_viewers_are_refused() {
     assert_eq!(res.status(), 403);
     let res = dev.post(hub.url(&format!("/api/v1/captures/{second}/cancel"))).send().await.unwrap();
     assert_eq!(res.status(), 204);
-    assert_eq!(wait_state(&hub, &dev, second, &["failed"]).await["error"], "cancelled by dev1");
+    assert_eq!(hub.wait_capture(&dev, second, &["failed"]).await["error"], "cancelled by dev1");
 
     let audit: Value = hub.call::<app::api::audit::ListAudit>(&admin, &[]).await.json().await.unwrap();
     let cancels: Vec<&Value> =
@@ -88,7 +77,7 @@ async fn captures_are_listed_per_service_and_instance() {
     for instance in ["orders-api-1", "orders-api-2"] {
         let body = json!({ "service": "orders-api", "instance": instance, "kind": "threads" });
         let id: i64 = hub.call_json::<RequestCapture>(&admin, &body).await.json().await.unwrap();
-        assert_eq!(wait_state(&hub, &admin, id, &["done", "failed"]).await["state"], "done");
+        assert_eq!(hub.capture_finished(&admin, id).await["state"], "done");
     }
     let all = hub.get_json(&admin, "/api/v1/captures?service=orders-api").await;
     assert_eq!(all.as_array().unwrap().len(), 2);
@@ -184,7 +173,7 @@ async fn with_the_hot_spot_on_its_function_tops_the_cpu_profile_and_is_widest_in
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
     let cpu = json!({ "service": "orders-api", "instance": "orders-api-1", "kind": "cpu", "seconds": 5 });
     let id: i64 = hub.call_json::<RequestCapture>(&admin, &cpu).await.json().await.unwrap();
-    let v = wait_state(&hub, &admin, id, &["done", "failed"]).await;
+    let v = hub.capture_finished(&admin, id).await;
     assert_eq!(v["state"], "done", "{v}");
     let top = hub.get_json(&admin, &format!("/api/v1/captures/{id}/top")).await;
     assert_eq!(top["rows"][0]["function"], "demo::chaos::hot_spot_spin", "{}", top["rows"][0]);
@@ -211,7 +200,7 @@ async fn with_the_leak_on_its_function_tops_inuse_space() {
     tokio::time::sleep(Duration::from_secs(4)).await;
     let heap = json!({ "service": "orders-api", "instance": "orders-api-2", "kind": "heap" });
     let id: i64 = hub.call_json::<RequestCapture>(&admin, &heap).await.json().await.unwrap();
-    assert_eq!(wait_state(&hub, &admin, id, &["done", "failed"]).await["state"], "done");
+    assert_eq!(hub.capture_finished(&admin, id).await["state"], "done");
     let top = hub.get_json(&admin, &format!("/api/v1/captures/{id}/top?sample=inuse_space")).await;
     assert_eq!(top["unit"], "bytes");
     assert_eq!(top["rows"][0]["function"], "demo::chaos::leak_memory", "{}", top["rows"][0]);
@@ -264,7 +253,7 @@ async fn a_trigger_captures_a_thread_dump_when_the_pool_passes_its_threshold_onc
     );
     assert!(capture["requested_by"].as_str().unwrap().starts_with("trigger: pool_utilisation"), "{capture}");
     let id = capture["id"].as_i64().unwrap();
-    assert_eq!(wait_state(&hub, &admin, id, &["done", "failed"]).await["state"], "done");
+    assert_eq!(hub.capture_finished(&admin, id).await["state"], "done");
     let analysis = hub.get_json(&admin, &format!("/api/v1/captures/{id}/threads")).await;
     let pool =
         analysis["pools"].as_array().unwrap().iter().find(|p| p["name"] == "orders-worker").unwrap().clone();

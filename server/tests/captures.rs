@@ -5,28 +5,10 @@
 mod common;
 
 use common::{Engine, TestHub, TestStore, ADMIN_PASSWORD};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 async fn request(hub: &TestHub, client: &reqwest::Client, body: serde_json::Value) -> reqwest::Response {
     client.post(hub.url("/api/v1/captures")).json(&body).send().await.unwrap()
-}
-
-async fn wait_done(hub: &TestHub, client: &reqwest::Client, id: i64) -> serde_json::Value {
-    let deadline = Instant::now() + Duration::from_secs(40);
-    loop {
-        let v: serde_json::Value = client
-            .get(hub.url(&format!("/api/v1/captures/{id}")))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if v["state"] == "done" || v["state"] == "failed" || Instant::now() > deadline {
-            return v;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
 }
 
 #[tokio::test]
@@ -51,7 +33,7 @@ async fn developers_capture_thread_dumps_and_profiles_of_registered_instances() 
 
     let id =
         request(&hub, &dev, threads).await.json::<serde_json::Value>().await.unwrap()["id"].as_i64().unwrap();
-    let done = wait_done(&hub, &dev, id).await;
+    let done = hub.capture_finished(&dev, id).await;
     assert_eq!(done["state"], "done", "{done}");
     assert_eq!(
         (done["service"].as_str(), done["instance"].as_str(), done["kind"].as_str()),
@@ -81,7 +63,7 @@ async fn developers_capture_thread_dumps_and_profiles_of_registered_instances() 
         dev.get(hub.url(&format!("/api/v1/captures/{id}"))).send().await.unwrap().json().await.unwrap();
     assert_eq!(running["state"], "running");
     assert!(running["progress"].as_f64().unwrap() > 0.2, "{running}");
-    assert_eq!(wait_done(&hub, &dev, id).await["state"], "done");
+    assert_eq!(hub.capture_finished(&dev, id).await["state"], "done");
     let raw = dev.get(hub.url(&format!("/api/v1/captures/{id}/raw"))).send().await.unwrap();
     assert!(raw.headers()["content-disposition"].to_str().unwrap().contains(".pb.gz"));
     assert!(raw.bytes().await.unwrap().starts_with(&[0x1f, 0x8b]), "gzipped pprof");

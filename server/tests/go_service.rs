@@ -12,7 +12,6 @@ use common::{Engine, TestHub, TestStore, ADMIN_PASSWORD};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::time::{Duration, Instant};
 use tokio::io::AsyncBufReadExt;
 
 fn go() -> Option<PathBuf> {
@@ -60,17 +59,6 @@ fn go_rows(text: &str) -> Vec<(String, f64, f64)> {
         .collect()
 }
 
-async fn wait_done(hub: &TestHub, client: &reqwest::Client, id: i64) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let v = hub.get_json(client, &format!("/api/v1/captures/{id}")).await;
-        if v["state"] == "done" || v["state"] == "failed" || Instant::now() > deadline {
-            return v;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
 #[tokio::test]
 async fn a_go_services_profiles_and_goroutine_dumps_are_captured_and_read_as_go_reads_them() {
     let Some(go) = go() else { return };
@@ -104,7 +92,7 @@ async fn a_go_services_profiles_and_goroutine_dumps_are_captured_and_read_as_go_
     let capture = |kind: &str, seconds: Option<i64>| json!({ "service": "go-ledger", "instance": "go-ledger-1", "kind": kind, "seconds": seconds });
     let id: i64 =
         hub.call_json::<RequestCapture>(&admin, &capture("cpu", Some(5))).await.json().await.unwrap();
-    assert_eq!(wait_done(&hub, &admin, id).await["state"], "done");
+    assert_eq!(hub.capture_finished(&admin, id).await["state"], "done");
     let top = hub.get_json(&admin, &format!("/api/v1/captures/{id}/top")).await;
     assert_eq!(top["rows"][0]["function"], "main.hotLoop", "{}", top["rows"][0]);
     let flame = hub.get_json(&admin, &format!("/api/v1/captures/{id}/flame")).await;
@@ -145,7 +133,7 @@ async fn a_go_services_profiles_and_goroutine_dumps_are_captured_and_read_as_go_
 
     let id: i64 =
         hub.call_json::<RequestCapture>(&admin, &capture("threads", None)).await.json().await.unwrap();
-    assert_eq!(wait_done(&hub, &admin, id).await["state"], "done");
+    assert_eq!(hub.capture_finished(&admin, id).await["state"], "done");
     let analysis = hub.get_json(&admin, &format!("/api/v1/captures/{id}/threads")).await;
     let blocked = analysis["groups"]
         .as_array()
@@ -157,7 +145,7 @@ async fn a_go_services_profiles_and_goroutine_dumps_are_captured_and_read_as_go_
     assert_eq!(blocked["state"], "BLOCKED");
 
     let id: i64 = hub.call_json::<RequestCapture>(&admin, &capture("heap", None)).await.json().await.unwrap();
-    assert_eq!(wait_done(&hub, &admin, id).await["state"], "done");
+    assert_eq!(hub.capture_finished(&admin, id).await["state"], "done");
     let heap = hub.get_json(&admin, &format!("/api/v1/captures/{id}/top?sample=inuse_space")).await;
     assert_eq!(heap["unit"], "bytes", "{heap}");
     hub.stop().await;

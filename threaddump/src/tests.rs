@@ -152,3 +152,60 @@ fn a_dump_diff_shows_what_got_stuck_since() {
     assert_eq!(d.gone, ["gone-thread"]);
     assert!(diff(&after, &after).newly_stuck.is_empty(), "nothing new against itself");
 }
+
+/// The header lines of JDK 8 (no cpu/elapsed, hex nid) and JDK 21 (`#1 [12345]`, decimal nid)
+/// around the same deadlock: both parse the same.
+#[test]
+fn jdk_8_and_jdk_21_headers_read_alike() {
+    let jdk8 = r#"Full thread dump OpenJDK 64-Bit Server VM (25.402-b06 mixed mode):
+
+"ledger-reader" #11 prio=5 os_prio=0 tid=0x00007f3c8c0f2000 nid=0x2e03 waiting for monitor entry [0x00007f3c5f7fe000]
+   java.lang.Thread.State: BLOCKED (on object monitor)
+	at Stuck.lambda$main$1(Stuck.java:12)
+	- waiting to lock <0x000000076ab62208> (a java.lang.Object)
+	- locked <0x000000076ab62218> (a java.lang.Object)
+	at Stuck$$Lambda$2/791452441.run(Unknown Source)
+	at java.lang.Thread.run(Thread.java:750)
+
+"ledger-writer" #10 prio=5 os_prio=0 tid=0x00007f3c8c0f0800 nid=0x2e02 waiting for monitor entry [0x00007f3c5f8ff000]
+   java.lang.Thread.State: BLOCKED (on object monitor)
+	at Stuck.lambda$main$0(Stuck.java:11)
+	- waiting to lock <0x000000076ab62218> (a java.lang.Object)
+	- locked <0x000000076ab62208> (a java.lang.Object)
+	at java.lang.Thread.run(Thread.java:750)
+
+"VM Thread" os_prio=0 tid=0x00007f3c8c074800 nid=0x2df7 runnable
+"#;
+    let jdk21 = r#"2026-11-25 11:00:00
+Full thread dump OpenJDK 64-Bit Server VM (21.0.5+11-Debian-1 mixed mode, sharing):
+
+"ledger-reader" #31 [11779] prio=5 os_prio=0 cpu=0.95ms elapsed=3.02s tid=0x00007f1b3c1a2b40 nid=11779 waiting for monitor entry  [0x00007f1b0f3fe000]
+   java.lang.Thread.State: BLOCKED (on object monitor)
+	at Stuck.lambda$main$1(Stuck.java:12)
+	- waiting to lock <0x000000062a81e4f0> (a java.lang.Object)
+	- locked <0x000000062a81e500> (a java.lang.Object)
+	at java.lang.Thread.runWith(java.base@21.0.5/Thread.java:1596)
+	at java.lang.Thread.run(java.base@21.0.5/Thread.java:1583)
+
+"ledger-writer" #30 [11778] prio=5 os_prio=0 cpu=1.02ms elapsed=3.02s tid=0x00007f1b3c1a1a90 nid=11778 waiting for monitor entry  [0x00007f1b0f4ff000]
+   java.lang.Thread.State: BLOCKED (on object monitor)
+	at Stuck.lambda$main$0(Stuck.java:11)
+	- waiting to lock <0x000000062a81e500> (a java.lang.Object)
+	- locked <0x000000062a81e4f0> (a java.lang.Object)
+	at java.lang.Thread.run(java.base@21.0.5/Thread.java:1583)
+
+"GC Thread#0" os_prio=0 cpu=0.31ms elapsed=3.05s tid=0x00007f1b3c02b2f0 nid=11750 runnable
+"#;
+    for dump in [jdk8, jdk21] {
+        let a = jvm(dump);
+        assert_eq!(a.threads, 3, "{dump}");
+        assert_eq!(a.states.get("BLOCKED"), Some(&2));
+        assert_eq!(a.deadlocks.len(), 1);
+        assert_eq!(a.deadlocks[0].threads, ["ledger-reader", "ledger-writer"]);
+        assert!(a.groups.iter().any(|g| g.frames[0] == "Stuck.lambda$main$1"));
+    }
+    assert!(
+        jvm(jdk21).groups.iter().all(|g| !g.frames.is_empty()),
+        "VM threads without frames form no group"
+    );
+}

@@ -214,6 +214,23 @@ impl TestHub {
         res.json().await.expect("a JSON answer")
     }
 
+    /// Polls a capture until it is in one of `states` (or a minute has passed) and returns it.
+    pub async fn wait_capture(&self, client: &Client, id: i64, states: &[&str]) -> serde_json::Value {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let v = self.get_json(client, &format!("/api/v1/captures/{id}")).await;
+            if states.iter().any(|s| v["state"] == *s) || std::time::Instant::now() > deadline {
+                return v;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+    }
+
+    /// A capture once it is done or failed.
+    pub async fn capture_finished(&self, client: &Client, id: i64) -> serde_json::Value {
+        self.wait_capture(client, id, &["done", "failed"]).await
+    }
+
     pub async fn create_user(&self, admin: &Client, name: &str, password: &str, role: &str) {
         let res = self
             .call::<app::api::users::CreateUser>(
