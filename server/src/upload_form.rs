@@ -33,11 +33,28 @@ struct Form {
     file: Option<Vec<u8>>,
 }
 
-async fn read(mut multipart: Multipart) -> Result<Form, String> {
+fn broke_off(e: &axum::extract::multipart::MultipartError) -> String {
+    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        format!("too large: the limit is {} MiB", backend::profiling::MAX_ARTIFACT / (1024 * 1024))
+    } else {
+        format!("the upload broke off: {e}")
+    }
+}
+
+/// The form's fields; on an error, what was read before it (the service comes first).
+async fn read(mut multipart: Multipart) -> (Form, Option<String>) {
     let mut form = Form::default();
-    while let Some(field) = multipart.next_field().await.map_err(|e| format!("the upload broke off: {e}"))? {
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => return (form, None),
+            Err(e) => return (form, Some(broke_off(&e))),
+        };
         let name = field.name().unwrap_or_default().to_string();
-        let bytes = field.bytes().await.map_err(|e| format!("the upload broke off: {e}"))?;
+        let bytes = match field.bytes().await {
+            Ok(bytes) => bytes,
+            Err(e) => return (form, Some(broke_off(&e))),
+        };
         match name.as_str() {
             "service" => form.service = String::from_utf8_lossy(&bytes).trim().to_string(),
             "kind" => form.kind = String::from_utf8_lossy(&bytes).trim().to_string(),
@@ -45,7 +62,6 @@ async fn read(mut multipart: Multipart) -> Result<Form, String> {
             _ => {}
         }
     }
-    Ok(form)
 }
 
 async fn upload(
@@ -56,10 +72,7 @@ async fn upload(
     let Ok(me) = caller.principal() else {
         return Redirect::to("/login?next=/services").into_response();
     };
-    let form = match read(multipart).await {
-        Ok(form) => form,
-        Err(e) => return Redirect::to(&format!("/services?upload_error={}", encode(&e))).into_response(),
-    };
+    let (form, failed) = read(multipart).await;
     let back = |message: &str| {
         tracing::info!(service = %form.service, kind = %form.kind, error = message, "upload refused");
         Redirect::to(&format!(
@@ -69,6 +82,9 @@ async fn upload(
         ))
         .into_response()
     };
+    if let Some(e) = failed {
+        return back(&e);
+    }
     let Some(file) = form.file.as_deref().filter(|f| !f.is_empty()) else {
         return back("Choose a file to upload.");
     };

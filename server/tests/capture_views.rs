@@ -175,6 +175,18 @@ async fn the_upload_form_opens_the_new_capture_or_says_why_not() {
     assert!(res.headers()["location"].to_str().unwrap().contains("upload_error="), "viewers are refused");
     let res = post(&anonymous, "orders-api", "jstack", JSTACK.as_bytes()).await.unwrap();
     assert!(res.headers()["location"].to_str().unwrap().starts_with("/login"));
+    // Past the artifact limit (64 MiB): the form says so, the API answers 413.
+    let huge = vec![b'x'; backend::profiling::MAX_ARTIFACT + 1024];
+    let res = post(&admin, "orders-api", "jstack", &huge).await.unwrap();
+    let location = res.headers()["location"].to_str().unwrap().to_string();
+    assert!(location.starts_with("/services/orders-api?upload_error=too%20large"), "{location}");
+    let res = admin
+        .post(hub.url("/api/v1/uploads?kind=jstack&service=orders-api"))
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 413);
     let listed = hub.get_json(&admin, "/api/v1/captures?service=orders-api").await;
     assert_eq!(listed.as_array().unwrap().len(), 1, "nothing stored for the refused uploads");
     hub.stop().await;

@@ -131,6 +131,7 @@ fn table(l: CaptureList, selected: RwSignal<Vec<(i64, String)>>) -> impl IntoVie
                         {c.error.clone().map(|e| view! { <div class="error-text">{e}</div> })}</td>
                     <td>{c.requested_by.clone()}</td>
                     <td>{age(now, Some(c.created_ms))}</td>
+                    <td>{took(&c)}</td>
                     <td>{size(c.bytes)}</td>
                     <td>{done.then(|| view! { <a href=format!("/api/v1/captures/{id}/raw") download="">"raw"</a> })}</td>
                 </tr>
@@ -139,9 +140,21 @@ fn table(l: CaptureList, selected: RwSignal<Vec<(i64, String)>>) -> impl IntoVie
         .collect_view();
     view! {
         <table class="grid" data-testid="captures">
-            <thead><tr><th></th><th>"#"</th><th>"Instance"</th><th>"Kind"</th><th>"State"</th><th>"By"</th><th>"When"</th><th>"Size"</th><th></th></tr></thead>
+            <thead><tr><th></th><th>"#"</th><th>"Instance"</th><th>"Kind"</th><th>"State"</th><th>"By"</th><th>"When"</th><th>"Took"</th><th>"Size"</th><th></th></tr></thead>
             <tbody>{rows}</tbody>
         </table>
+    }
+}
+
+/// How long the capture ran (from its start to its end), once it has ended.
+fn took(c: &CaptureView) -> String {
+    match (c.started_ms, c.finished_ms) {
+        (Some(start), Some(end)) => {
+            #[expect(clippy::cast_precision_loss, reason = "a display of seconds")]
+            let seconds = (end - start).max(0) as f64 / 1000.0;
+            format!("{seconds:.1} s")
+        }
+        _ => "–".to_string(),
     }
 }
 

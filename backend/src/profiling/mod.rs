@@ -43,6 +43,7 @@ pub struct Captures {
     /// Queued and running captures, to cancel them, with the reason once cancelled.
     running: Arc<Mutex<Running>>,
     triggers: Arc<Mutex<TriggerState>>,
+    profiles: Arc<Mutex<views::ProfileCache>>,
 }
 
 impl std::fmt::Debug for Captures {
@@ -97,6 +98,7 @@ impl Captures {
             shutdown: CancellationToken::new(),
             running: Arc::default(),
             triggers: Arc::default(),
+            profiles: Arc::default(),
         }
     }
 

@@ -24,6 +24,7 @@ impl Captures {
                 }
             }
             store::delete(&self.store, *id).await?;
+            self.profiles.lock().unwrap_or_else(std::sync::PoisonError::into_inner).forget(*id);
             deleted += 1;
         }
         if deleted > 0 {

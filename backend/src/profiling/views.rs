@@ -3,10 +3,41 @@
 
 use super::{store, Captures};
 use crate::{now_ms, BackendError, Principal};
+use std::sync::{Arc, PoisonError};
 use types::CaptureView;
 
 /// The most captures a list returns.
 const LIST_LIMIT: i64 = 200;
+/// Decoded profiles kept, and the largest artifact worth keeping decoded (a decoded profile
+/// takes several times its gzipped size).
+const CACHED_PROFILES: usize = 4;
+const CACHED_ARTIFACT_MAX: usize = 8 * 1024 * 1024;
+
+/// The most recently used decoded profiles, by capture id (artifacts never change).
+#[derive(Default)]
+pub struct ProfileCache {
+    entries: std::collections::VecDeque<(i64, Arc<pprofile::Profile>)>,
+}
+
+impl ProfileCache {
+    fn get(&mut self, id: i64) -> Option<Arc<pprofile::Profile>> {
+        let at = self.entries.iter().position(|(i, _)| *i == id)?;
+        let entry = self.entries.remove(at)?;
+        let hit = entry.1.clone();
+        self.entries.push_front(entry);
+        Some(hit)
+    }
+
+    fn put(&mut self, id: i64, profile: Arc<pprofile::Profile>) {
+        self.entries.retain(|(i, _)| *i != id);
+        self.entries.push_front((id, profile));
+        self.entries.truncate(CACHED_PROFILES);
+    }
+
+    pub fn forget(&mut self, id: i64) {
+        self.entries.retain(|(i, _)| *i != id);
+    }
+}
 
 impl Captures {
     pub async fn get(&self, _actor: &Principal, id: i64) -> Result<CaptureView, BackendError> {
@@ -72,13 +103,27 @@ impl Captures {
         Ok(threaddump::diff(&a, &b))
     }
 
-    async fn profile(&self, actor: &Principal, id: i64) -> Result<pprofile::Profile, BackendError> {
+    /// The decoded profile of a done capture; the last few stay decoded, as a page asks for
+    /// its flamegraph, top table and callers one after the other.
+    async fn profile(&self, actor: &Principal, id: i64) -> Result<Arc<pprofile::Profile>, BackendError> {
+        let (view, _) = store::get(&self.store, id).await?.ok_or_else(|| not_found(id))?;
+        if view.state == "done" {
+            if let Some(hit) = self.profiles.lock().unwrap_or_else(PoisonError::into_inner).get(id) {
+                return Ok(hit);
+            }
+        }
         let (bytes, _) = self.raw(actor, id).await?;
+        let size = bytes.len();
         // Decoding a large profile takes a while: off the async workers.
-        tokio::task::spawn_blocking(move || pprofile::parse(&bytes))
+        let profile = tokio::task::spawn_blocking(move || pprofile::parse(&bytes))
             .await
             .map_err(|e| BackendError::Internal(e.to_string()))?
-            .map_err(|e| BackendError::Invalid(format!("capture #{id}: {e}")))
+            .map_err(|e| BackendError::Invalid(format!("capture #{id}: {e}")))?;
+        let profile = Arc::new(profile);
+        if size <= CACHED_ARTIFACT_MAX {
+            self.profiles.lock().unwrap_or_else(PoisonError::into_inner).put(id, profile.clone());
+        }
+        Ok(profile)
     }
 
     /// The `go tool pprof -top` table of a CPU or heap capture (or a pprof upload).
@@ -155,5 +200,26 @@ fn progress(view: &CaptureView) -> f64 {
             ((now_ms() - started) as f64 / (view.seconds as f64 * 1000.0)).clamp(0.0, 0.99)
         }
         _ => 0.0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ProfileCache, CACHED_PROFILES};
+    use std::sync::Arc;
+
+    #[test]
+    fn the_cache_keeps_the_most_recently_used_profiles() {
+        let mut cache = ProfileCache::default();
+        for id in 0..5 {
+            cache.put(id, Arc::new(pprofile::Profile::default()));
+        }
+        assert!(cache.get(0).is_none(), "the oldest of {} went", CACHED_PROFILES + 1);
+        assert!(cache.get(1).is_some());
+        cache.put(5, Arc::new(pprofile::Profile::default()));
+        assert!(cache.get(1).is_some(), "a use keeps it");
+        assert!(cache.get(2).is_none());
+        cache.forget(1);
+        assert!(cache.get(1).is_none());
     }
 }
