@@ -59,6 +59,50 @@ fn go_rows(text: &str) -> Vec<(String, f64, f64)> {
         .collect()
 }
 
+/// Downloads a capture, runs `go tool pprof -top` on it for `sample`, and checks that every
+/// row go prints is a row of ours with the same flat% and cum%.
+async fn assert_go_reads_the_same(
+    go: &Path,
+    hub: &TestHub,
+    client: &reqwest::Client,
+    store: &TestStore,
+    id: i64,
+    sample: &str,
+) {
+    let raw = client
+        .get(hub.url(&format!("/api/v1/captures/{id}/raw")))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let file = store.data_dir().join(format!("go-{id}.pb.gz"));
+    std::fs::write(&file, &raw).unwrap();
+    let out = std::process::Command::new(go)
+        .args(["tool", "pprof", "-top", "-symbolize=none", &format!("-sample_index={sample}")])
+        .arg(&file)
+        .env("HOME", store.data_dir())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "go tool pprof: {}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let top = hub.get_json(client, &format!("/api/v1/captures/{id}/top?sample={sample}")).await;
+    let ours = top["rows"].as_array().unwrap();
+    let rows = go_rows(&text);
+    assert!(!rows.is_empty(), "{text}");
+    for (function, flat, cum) in rows {
+        let close = |a: &Value, b: f64| (a.as_f64().unwrap() - b).abs() < 0.006;
+        assert!(
+            ours.iter().any(|r| r["function"] == function.as_str()
+                && close(&r["flat_pct"], flat)
+                && close(&r["cum_pct"], cum)),
+            "{sample} {function}: go has flat {flat}% cum {cum}%; ours: {:?}",
+            ours.iter().filter(|r| r["function"] == function.as_str()).collect::<Vec<_>>()
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_go_services_profiles_and_goroutine_dumps_are_captured_and_read_as_go_reads_them() {
     let Some(go) = go() else { return };
@@ -99,37 +143,7 @@ async fn a_go_services_profiles_and_goroutine_dumps_are_captured_and_read_as_go_
     assert!(flame["names"].as_array().unwrap().iter().any(|n| n == "main.hotLoop"));
 
     // The raw download is what go tool pprof reads, and it reads the same table.
-    let raw = admin
-        .get(hub.url(&format!("/api/v1/captures/{id}/raw")))
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
-    let file = store.data_dir().join("go-cpu.pb.gz");
-    std::fs::write(&file, &raw).unwrap();
-    let out = std::process::Command::new(&go)
-        .args(["tool", "pprof", "-top", "-symbolize=none"])
-        .arg(&file)
-        .env("HOME", store.data_dir())
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "go tool pprof: {}", String::from_utf8_lossy(&out.stderr));
-    let text = String::from_utf8_lossy(&out.stdout);
-    let ours = top["rows"].as_array().unwrap();
-    let rows = go_rows(&text);
-    assert!(!rows.is_empty(), "{text}");
-    for (function, flat, cum) in rows {
-        let close = |a: &Value, b: f64| (a.as_f64().unwrap() - b).abs() < 0.006;
-        assert!(
-            ours.iter().any(|r| r["function"] == function.as_str()
-                && close(&r["flat_pct"], flat)
-                && close(&r["cum_pct"], cum)),
-            "{function}: go has flat {flat}% cum {cum}%; ours: {:?}",
-            ours.iter().filter(|r| r["function"] == function.as_str()).collect::<Vec<_>>()
-        );
-    }
+    assert_go_reads_the_same(&go, &hub, &admin, &store, id, "cpu").await;
 
     let id: i64 =
         hub.call_json::<RequestCapture>(&admin, &capture("threads", None)).await.json().await.unwrap();
@@ -148,6 +162,7 @@ async fn a_go_services_profiles_and_goroutine_dumps_are_captured_and_read_as_go_
     assert_eq!(hub.capture_finished(&admin, id).await["state"], "done");
     let heap = hub.get_json(&admin, &format!("/api/v1/captures/{id}/top?sample=inuse_space")).await;
     assert_eq!(heap["unit"], "bytes", "{heap}");
+    assert_go_reads_the_same(&go, &hub, &admin, &store, id, "alloc_space").await;
     hub.stop().await;
     service.kill().await.unwrap();
 }
