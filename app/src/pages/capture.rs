@@ -28,12 +28,20 @@ pub fn CapturePage() -> impl IntoView {
 fn Capture(id: i64) -> impl IntoView {
     let tick = ticker(Duration::from_secs(1));
     let cancel = ServerAction::<CancelCapture>::new();
-    let status = Resource::new(move || (tick.get(), cancel.version().get()), move |_| get_capture(id));
     // The analysis is drawn once the capture is done, in the browser (an effect sets the
     // kind after hydration, so server and browser agree), and not again on every poll.
     let done_kind = RwSignal::new(None::<String>);
+    // Polled every second until the capture has ended: a page left open costs nothing then.
+    let ended = RwSignal::new(false);
+    let status = Resource::new(
+        move || ((!ended.get()).then(|| tick.get()), cancel.version().get()),
+        move |_| get_capture(id),
+    );
     Effect::new(move |_| {
         if let Some(Ok(c)) = status.get() {
+            if matches!(c.capture.state.as_str(), "done" | "failed") && !ended.get_untracked() {
+                ended.set(true);
+            }
             if c.capture.state == "done" && done_kind.get_untracked().is_none() {
                 done_kind.set(Some(c.capture.kind));
             }
