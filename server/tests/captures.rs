@@ -53,6 +53,10 @@ async fn developers_capture_thread_dumps_and_profiles_of_registered_instances() 
     assert!(analysis["threads"].as_u64().unwrap() > 8 && analysis["states"].is_object());
 
     // A CPU profile: one capture per instance at a time, progress while it runs, raw pprof after.
+    // An idle instance may spend no CPU in five seconds (an empty profile): give it work.
+    let hot = serde_json::json!({ "instance": "orders-api-2", "fault": { "fault": "hot_spot" } });
+    let res = hub.call_json::<app::api::demo::InjectDemoFault>(&admin, &hot).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
     let cpu = serde_json::json!({ "service": "orders-api", "instance": "orders-api-2", "kind": "cpu", "seconds": 5 });
     let id = request(&hub, &dev, cpu.clone()).await.json::<serde_json::Value>().await.unwrap()["id"]
         .as_i64()
