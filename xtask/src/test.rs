@@ -80,7 +80,8 @@ fn cargo_tests(summary: &mut Summary) {
     if !cargo(&["build", "-p", "demo", "--bin", "switchboard-demo"]).status().is_ok_and(|s| s.success()) {
         summary.check("build the demo fleet", false);
     }
-    let mut args = vec!["test"];
+    // Every test binary runs even when one fails, so the summary counts them all.
+    let mut args = vec!["test", "--no-fail-fast"];
     args.extend_from_slice(HOST);
     let mut cmd = cargo(&args);
     cmd.stdout(Stdio::piped());
