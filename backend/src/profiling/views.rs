@@ -46,18 +46,16 @@ impl Captures {
         Ok(view)
     }
 
+    /// A capture's row and the path of its artifact, if it has one yet.
+    async fn row(&self, id: i64) -> Result<(CaptureView, Option<String>), BackendError> {
+        store::get(&self.store, id).await?.ok_or_else(|| not_found(id))
+    }
+
     /// The artifact as captured, and a file name for it.
     pub async fn raw(&self, _actor: &Principal, id: i64) -> Result<(Vec<u8>, String), BackendError> {
-        let (view, artifact) = store::get(&self.store, id).await?.ok_or_else(|| not_found(id))?;
-        let Some(path) = artifact.filter(|_| view.state == "done") else {
-            return Err(BackendError::Conflict(format!(
-                "capture #{id} is {}; it has no artifact",
-                view.state
-            )));
-        };
-        let bytes = tokio::fs::read(&path).await.map_err(|e| {
-            BackendError::Unavailable(format!("the artifact of capture #{id} cannot be read: {e}"))
-        })?;
+        let (view, artifact) = self.row(id).await?;
+        let path = artifact_path(id, &view, artifact)?;
+        let bytes = read_artifact(id, &path).await?;
         let name = std::path::Path::new(&path)
             .file_name()
             .map_or_else(|| format!("capture-{id}"), |n| n.to_string_lossy().to_string());
@@ -103,16 +101,25 @@ impl Captures {
         Ok(threaddump::diff(&a, &b))
     }
 
+    /// The decoded profile of a capture, by id.
+    async fn profile_of(&self, id: i64) -> Result<Arc<pprofile::Profile>, BackendError> {
+        let (view, artifact) = self.row(id).await?;
+        self.profile(id, &view, artifact).await
+    }
+
     /// The decoded profile of a done capture; the last few stay decoded, as a page asks for
     /// its flamegraph, top table and callers one after the other.
-    async fn profile(&self, actor: &Principal, id: i64) -> Result<Arc<pprofile::Profile>, BackendError> {
-        let (view, _) = store::get(&self.store, id).await?.ok_or_else(|| not_found(id))?;
-        if view.state == "done" {
-            if let Some(hit) = self.profiles.lock().unwrap_or_else(PoisonError::into_inner).get(id) {
-                return Ok(hit);
-            }
+    async fn profile(
+        &self,
+        id: i64,
+        view: &CaptureView,
+        artifact: Option<String>,
+    ) -> Result<Arc<pprofile::Profile>, BackendError> {
+        let path = artifact_path(id, view, artifact)?;
+        if let Some(hit) = self.profiles.lock().unwrap_or_else(PoisonError::into_inner).get(id) {
+            return Ok(hit);
         }
-        let (bytes, _) = self.raw(actor, id).await?;
+        let bytes = read_artifact(id, &path).await?;
         let size = bytes.len();
         // Decoding a large profile takes a while: off the async workers.
         let profile = tokio::task::spawn_blocking(move || pprofile::parse(&bytes))
@@ -129,58 +136,72 @@ impl Captures {
     /// The `go tool pprof -top` table of a CPU or heap capture (or a pprof upload).
     pub async fn top(
         &self,
-        actor: &Principal,
+        _actor: &Principal,
         id: i64,
         sample: Option<&str>,
     ) -> Result<pprofile::Top, BackendError> {
-        let profile = self.profile(actor, id).await?;
+        let profile = self.profile_of(id).await?;
         pprofile::top(&profile, sample).map_err(invalid)
     }
 
     /// Flamegraph data: rectangles laid out, narrow frames left out.
     pub async fn flame(
         &self,
-        actor: &Principal,
+        _actor: &Principal,
         id: i64,
         sample: Option<&str>,
     ) -> Result<pprofile::FlameGraph, BackendError> {
-        let profile = self.profile(actor, id).await?;
+        let profile = self.profile_of(id).await?;
         pprofile::flame(&profile, sample, pprofile::DEFAULT_MIN_FRACTION).map_err(invalid)
     }
 
     /// A function's callers and callees.
     pub async fn neighbours(
         &self,
-        actor: &Principal,
+        _actor: &Principal,
         id: i64,
         sample: Option<&str>,
         function: &str,
     ) -> Result<pprofile::Neighbours, BackendError> {
-        let profile = self.profile(actor, id).await?;
+        let profile = self.profile_of(id).await?;
         pprofile::neighbours(&profile, sample, function).map_err(invalid)
     }
 
     /// Two profiles of one service compared: per-function deltas and a differential flamegraph.
     pub async fn diff(
         &self,
-        actor: &Principal,
+        _actor: &Principal,
         before: i64,
         after: i64,
         sample: Option<&str>,
     ) -> Result<(pprofile::TopDiff, pprofile::FlameGraph), BackendError> {
-        let (a, _) = store::get(&self.store, before).await?.ok_or_else(|| not_found(before))?;
-        let (b, _) = store::get(&self.store, after).await?.ok_or_else(|| not_found(after))?;
+        let (a, a_artifact) = self.row(before).await?;
+        let (b, b_artifact) = self.row(after).await?;
         if a.service != b.service {
             return Err(BackendError::Invalid(format!(
                 "#{before} is of {} and #{after} of {}: a diff compares captures of one service",
                 a.service, b.service
             )));
         }
-        let (a, b) = (self.profile(actor, before).await?, self.profile(actor, after).await?);
+        let (a, b) =
+            (self.profile(before, &a, a_artifact).await?, self.profile(after, &b, b_artifact).await?);
         let table = pprofile::diff(&a, &b, sample).map_err(invalid)?;
         let flame = pprofile::diff_flame(&a, &b, sample, pprofile::DEFAULT_MIN_FRACTION).map_err(invalid)?;
         Ok((table, flame))
     }
+}
+
+/// Only a done capture has an artifact.
+fn artifact_path(id: i64, view: &CaptureView, artifact: Option<String>) -> Result<String, BackendError> {
+    artifact
+        .filter(|_| view.state == "done")
+        .ok_or_else(|| BackendError::Conflict(format!("capture #{id} is {}; it has no artifact", view.state)))
+}
+
+async fn read_artifact(id: i64, path: &str) -> Result<Vec<u8>, BackendError> {
+    tokio::fs::read(path)
+        .await
+        .map_err(|e| BackendError::Unavailable(format!("the artifact of capture #{id} cannot be read: {e}")))
 }
 
 fn invalid(e: pprofile::ProfileError) -> BackendError {
