@@ -95,9 +95,7 @@ async fn capture_triggers(hub: Hub, shutdown: CancellationToken) {
             event = scrapes.recv() => event,
         };
         match event {
-            Ok(event) => {
-                hub.captures.on_scrape(&event).await;
-            }
+            Ok(event) => hub.captures.on_scrape(&event).await,
             Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
                 tracing::warn!(missed, "capture triggers fell behind the scrapes; checking the newest");
             }

@@ -16,11 +16,10 @@ pub struct TriggerState {
 }
 
 impl Captures {
-    /// Checks the triggers of the scraped instance's service; returns the captures started.
-    pub async fn on_scrape(&self, event: &ScrapeEvent) -> Vec<i64> {
+    /// Checks the triggers of the scraped instance's service.
+    pub async fn on_scrape(&self, event: &ScrapeEvent) {
         let config = self.catalog.config();
-        let Some(service) = config.service(&event.service) else { return Vec::new() };
-        let mut started = Vec::new();
+        let Some(service) = config.service(&event.service) else { return };
         for (index, trigger) in service.capture_triggers.iter().enumerate() {
             let value = match trigger.metric.get_ref().as_str() {
                 "pool_utilisation" => event.gauges.pool_utilisation,
@@ -58,7 +57,6 @@ impl Captures {
                     if let Err(e) = self.audit.record(audit).await {
                         tracing::warn!(error = %e, "could not audit a triggered capture");
                     }
-                    started.push(id);
                 }
                 // Someone is already capturing this instance: that capture is the evidence.
                 Err(BackendError::Conflict(_)) => {}
@@ -67,6 +65,5 @@ impl Captures {
                 }
             }
         }
-        started
     }
 }
