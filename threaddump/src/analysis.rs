@@ -67,7 +67,7 @@ const IDLE_SIGNATURES: &[&str] = &[
 ];
 
 /// `http-nio-8080-exec-12` → `http-nio-8080-exec`; names without a numbered suffix are no pool.
-pub(crate) fn pool_name(thread: &str) -> Option<&str> {
+fn pool_name(thread: &str) -> Option<&str> {
     let trimmed = thread.trim_end_matches(|c: char| c.is_ascii_digit());
     if trimmed.len() == thread.len() {
         return None;
@@ -127,11 +127,30 @@ pub(crate) fn deadlocks(threads: &[Thread]) -> Vec<Deadlock> {
     found
 }
 
-pub fn analyse(threads: &[Thread]) -> Analysis {
-    let mut states: BTreeMap<String, usize> = BTreeMap::new();
+/// Threads per state.
+pub(crate) fn state_counts(threads: &[Thread]) -> BTreeMap<&str, usize> {
+    let mut states = BTreeMap::new();
     for t in threads {
-        *states.entry(t.state.clone()).or_default() += 1;
+        *states.entry(t.state.as_str()).or_default() += 1;
     }
+    states
+}
+
+/// Per pool (by thread-name prefix): its threads, and how many of them are idle.
+pub(crate) fn pool_counts(threads: &[Thread]) -> BTreeMap<&str, (usize, usize)> {
+    let mut pools: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for t in threads {
+        if let Some(p) = pool_name(&t.name) {
+            let e = pools.entry(p).or_default();
+            e.0 += 1;
+            e.1 += usize::from(is_idle(t));
+        }
+    }
+    pools
+}
+
+pub fn analyse(threads: &[Thread]) -> Analysis {
+    let states = state_counts(threads).into_iter().map(|(s, n)| (s.to_string(), n)).collect();
     let mut by_stack: BTreeMap<(&str, &[String]), Vec<String>> = BTreeMap::new();
     for t in threads.iter().filter(|t| !t.frames.is_empty()) {
         by_stack.entry((t.state.as_str(), t.frames.as_slice())).or_default().push(t.name.clone());
@@ -146,15 +165,7 @@ pub fn analyse(threads: &[Thread]) -> Analysis {
         })
         .collect();
     groups.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.frames.cmp(&b.frames)));
-    let mut pools: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-    for t in threads {
-        if let Some(p) = pool_name(&t.name) {
-            let e = pools.entry(p).or_default();
-            e.0 += 1;
-            e.1 += usize::from(is_idle(t));
-        }
-    }
-    let pools = pools
+    let pools = pool_counts(threads)
         .into_iter()
         .filter(|(_, (n, _))| *n >= 2)
         .map(|(name, (n, idle))| Pool {

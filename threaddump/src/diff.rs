@@ -1,6 +1,6 @@
 //! Two dumps of one process compared: what got stuck since the first.
 
-use crate::analysis::{deadlocks, is_idle, pool_name, Deadlock};
+use crate::analysis::{deadlocks, is_idle, pool_counts, state_counts, Deadlock};
 use crate::Thread;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -63,28 +63,8 @@ fn is_stuck(t: &Thread) -> bool {
     t.state == "BLOCKED" || (t.waiting_on.is_some() && !is_idle(t))
 }
 
-fn states(threads: &[Thread]) -> BTreeMap<&str, usize> {
-    let mut states = BTreeMap::new();
-    for t in threads {
-        *states.entry(t.state.as_str()).or_default() += 1;
-    }
-    states
-}
-
-fn pools(threads: &[Thread]) -> BTreeMap<&str, (usize, usize)> {
-    let mut pools: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-    for t in threads {
-        if let Some(p) = pool_name(&t.name) {
-            let e = pools.entry(p).or_default();
-            e.0 += 1;
-            e.1 += usize::from(!is_idle(t));
-        }
-    }
-    pools
-}
-
 pub fn diff(before: &[Thread], after: &[Thread]) -> DumpDiff {
-    let (sb, sa) = (states(before), states(after));
+    let (sb, sa) = (state_counts(before), state_counts(after));
     let names: BTreeSet<&str> = sb.keys().chain(sa.keys()).copied().collect();
     let states = names
         .into_iter()
@@ -138,15 +118,15 @@ pub fn diff(before: &[Thread], after: &[Thread]) -> DumpDiff {
     });
     grown.truncate(20);
 
-    let (pb, pa) = (pools(before), pools(after));
+    let (pb, pa) = (pool_counts(before), pool_counts(after));
     let pools = pa
         .iter()
         .filter(|(_, (n, _))| *n >= 2)
-        .map(|(name, (n, busy))| PoolChange {
+        .map(|(name, (n, idle))| PoolChange {
             name: (*name).to_string(),
             threads: *n,
-            busy_before: pb.get(name).map_or(0, |p| p.1),
-            busy_after: *busy,
+            busy_before: pb.get(name).map_or(0, |(n, idle)| n - idle),
+            busy_after: n - idle,
         })
         .collect();
 
