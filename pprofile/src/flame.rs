@@ -50,7 +50,7 @@ struct Stacks {
 }
 
 impl Stacks {
-    fn new(profiles: &[&Resolved<'_>], unknown: u32) -> Stacks {
+    fn new(profiles: &[&Resolved<'_>]) -> Stacks {
         let frames: usize = profiles.iter().map(|p| p.frame_count()).sum();
         let samples: usize = profiles.iter().map(|p| p.sample_count()).sum();
         let mut stacks = Stacks {
@@ -66,11 +66,9 @@ impl Stacks {
             for (stack, v) in profile.samples() {
                 let start = stacks.pool.len();
                 match &single {
-                    Some(table) => stacks.pool.extend(stack.iter().rev().map(|id| {
-                        match usize::try_from(*id).ok().and_then(|i| table.get(i)) {
-                            Some(&name) if name != NONE => name,
-                            _ => unknown,
-                        }
+                    // A location the profile does not define adds no frame, on either path.
+                    Some(table) => stacks.pool.extend(stack.iter().rev().filter_map(|id| {
+                        usize::try_from(*id).ok().and_then(|i| table.get(i)).copied().filter(|n| *n != NONE)
                     })),
                     None => profile.push_root_first(stack, &mut stacks.pool),
                 }
@@ -209,8 +207,7 @@ pub fn flame(p: &Profile, sample: Option<&str>, min_fraction: f64) -> Result<Fla
     let mut names = Names::default();
     let root = names.intern(ROOT_NAME);
     let resolved = Resolved::new(p, sample, &mut names)?;
-    let unknown = names.intern("?");
-    let stacks = Stacks::new(&[&resolved], unknown);
+    let stacks = Stacks::new(&[&resolved]);
     let total: i64 = stacks.values.iter().sum();
     let (names_out, nodes, dropped) =
         layout(&stacks, &names.names, root, threshold(total, min_fraction), false);
@@ -240,8 +237,7 @@ pub fn diff_flame(
     let after_resolved = Resolved::new(after, sample, &mut names)?;
     let kind = after_resolved.sample_type().kind.clone();
     let before_resolved = Resolved::new(before, Some(&kind), &mut names)?;
-    let unknown = names.intern("?");
-    let stacks = Stacks::new(&[&after_resolved, &before_resolved], unknown);
+    let stacks = Stacks::new(&[&after_resolved, &before_resolved]);
     let total = nodes_total(&stacks, 0);
     let (names_out, nodes, dropped) =
         layout(&stacks, &names.names, root, threshold(total, min_fraction), true);

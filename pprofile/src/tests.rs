@@ -207,3 +207,14 @@ fn inlined_frames_are_their_own_frames_in_call_order() {
     let n = neighbours(&p, None, "parse").expect("neighbours");
     assert_eq!((n.flat, n.callers[0].function.as_str()), (4, "serve"));
 }
+
+#[test]
+fn a_location_the_profile_does_not_define_adds_no_frame() {
+    let mut p = profile_of(&[(&["main", "serve"], 1)]);
+    let main = p.functions.iter().find(|f| f.name == "main").expect("main").id;
+    p.samples.push(Sample { location_ids: vec![999, main], values: vec![2] });
+    let g = flame(&p, None, 0.0).expect("flame");
+    let names: Vec<&str> = g.nodes.iter().map(|n| g.names[n.name as usize].as_str()).collect();
+    assert_eq!(names, ["root", "main", "serve"]);
+    assert_eq!((g.nodes[1].value, g.nodes[1].own), (3, 2), "main is the leaf of the second sample");
+}
