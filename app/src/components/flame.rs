@@ -2,7 +2,7 @@
 //! see its callers and callees), search to highlight, frames coloured by package — or, in
 //! a diff, red where the "after" profile spends a larger share and blue where smaller.
 
-use crate::components::units;
+use crate::components::units::{self, share};
 use leptos::prelude::*;
 use pprofile::{package_of, FlameGraph};
 use std::sync::Arc;
@@ -38,15 +38,6 @@ fn colour_of_package(package: &str) -> String {
 
 fn package_colour(function: &str) -> String {
     colour_of_package(package_of(function))
-}
-
-#[expect(clippy::cast_precision_loss, reason = "shares of a total")]
-fn share(v: i64, total: i64) -> f64 {
-    if total == 0 {
-        0.0
-    } else {
-        v as f64 / total as f64
-    }
 }
 
 /// Red where the share grew, blue where it shrank, by how much against the largest change.
@@ -135,14 +126,14 @@ pub fn Flamegraph(
                     "{name}\n{} of {} ({}), self {}",
                     units::value(n.value, &g.unit),
                     units::value(g.total, &g.unit),
-                    units::pct(share(n.value, g.total) * 100.0),
+                    units::share_pct(n.value, g.total),
                     units::value(n.own, &g.unit)
                 );
                 if let (Some(bt), Some(before)) = (g.before_total, n.before) {
                     title.push_str(&format!(
                         "\nbefore {} → after {}",
-                        units::pct(share(before, bt) * 100.0),
-                        units::pct(share(n.value, g.total) * 100.0)
+                        units::share_pct(before, bt),
+                        units::share_pct(n.value, g.total)
                     ));
                 }
                 let matched = !needle.is_empty() && name.to_lowercase().contains(&needle);

@@ -200,8 +200,6 @@ fn NeighboursCard(
 }
 
 fn neighbours_view(n: Neighbours, on_pick: Callback<String>) -> impl IntoView {
-    #[expect(clippy::cast_precision_loss, reason = "percentages")]
-    let pct = move |v: i64, of: i64| if of == 0 { 0.0 } else { 100.0 * v as f64 / of as f64 };
     let edges = |list: Vec<pprofile::Edge>, unit: String, cum: i64| {
         if list.is_empty() {
             return view! { <p class="muted">"none"</p> }.into_any();
@@ -213,7 +211,7 @@ fn neighbours_view(n: Neighbours, on_pick: Callback<String>) -> impl IntoView {
                 view! {
                     <tr>
                         <td class="num">{units::value(e.value, &unit)}</td>
-                        <td class="num">{units::pct(pct(e.value, cum))}</td>
+                        <td class="num">{units::share_pct(e.value, cum)}</td>
                         <td><button class="link fn" on:click=move |_| on_pick.run(f.clone())>{e.function.clone()}</button></td>
                     </tr>
                 }
@@ -227,8 +225,8 @@ fn neighbours_view(n: Neighbours, on_pick: Callback<String>) -> impl IntoView {
     };
     view! {
         <p>
-            "flat " <strong>{units::value(n.flat, &n.unit)}</strong> " (" {units::pct(pct(n.flat, n.total))} ") · "
-            "cum " <strong>{units::value(n.cum, &n.unit)}</strong> " (" {units::pct(pct(n.cum, n.total))} ")"
+            "flat " <strong>{units::value(n.flat, &n.unit)}</strong> " (" {units::share_pct(n.flat, n.total)} ") · "
+            "cum " <strong>{units::value(n.cum, &n.unit)}</strong> " (" {units::share_pct(n.cum, n.total)} ")"
         </p>
         <div class="two-columns">
             <div><h3>"Called by"</h3>{edges(n.callers, n.unit.clone(), n.cum)}</div>
@@ -286,8 +284,6 @@ fn delta(pp: f64) -> impl IntoView {
 }
 
 fn diff_table(t: TopDiff, search: RwSignal<String>) -> impl IntoView {
-    #[expect(clippy::cast_precision_loss, reason = "percentages")]
-    let pct = |v: i64, total: i64| if total == 0 { 0.0 } else { 100.0 * v as f64 / total as f64 };
     let summary = format!(
         "{} · before {} · after {} (shares of each total are compared)",
         t.sample,
@@ -304,11 +300,11 @@ fn diff_table(t: TopDiff, search: RwSignal<String>) -> impl IntoView {
             .map(|r| {
                 view! {
                     <tr>
-                        <td class="num">{units::pct(pct(r.before_flat, bt))}</td>
-                        <td class="num">{units::pct(pct(r.after_flat, at))}</td>
+                        <td class="num">{units::share_pct(r.before_flat, bt)}</td>
+                        <td class="num">{units::share_pct(r.after_flat, at)}</td>
                         {delta(r.flat_delta_pct)}
-                        <td class="num">{units::pct(pct(r.before_cum, bt))}</td>
-                        <td class="num">{units::pct(pct(r.after_cum, at))}</td>
+                        <td class="num">{units::share_pct(r.before_cum, bt)}</td>
+                        <td class="num">{units::share_pct(r.after_cum, at)}</td>
                         {delta(r.cum_delta_pct)}
                         <td>{r.function.clone()}</td>
                     </tr>

@@ -35,9 +35,24 @@ pub fn pct(p: f64) -> String {
     format!("{s}%")
 }
 
+/// `v` as a fraction of `total` (0 when the total is 0).
+#[expect(clippy::cast_precision_loss, reason = "shares of a total")]
+pub fn share(v: i64, total: i64) -> f64 {
+    if total == 0 {
+        0.0
+    } else {
+        v as f64 / total as f64
+    }
+}
+
+/// `v` as a percentage of `total`, printed as go prints percentages.
+pub fn share_pct(v: i64, total: i64) -> String {
+    pct(share(v, total) * 100.0)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{pct, value};
+    use super::{pct, share_pct, value};
 
     #[test]
     fn values_read_like_go_tool_pprof() {
@@ -49,5 +64,7 @@ mod tests {
         assert_eq!(pct(98.7654), "98.77%");
         assert_eq!(pct(100.0), "100%");
         assert_eq!(pct(0.5), "0.5%");
+        assert_eq!(share_pct(1, 3), "33.33%");
+        assert_eq!(share_pct(5, 0), "0%");
     }
 }
