@@ -26,10 +26,8 @@ async fn the_ui_requests_and_cancels_captures_and_viewers_are_refused() {
     let (settings, _) = common::fleet_settings(&store);
     let hub = TestHub::start_with(settings).await;
     let admin = hub.session("admin", ADMIN_PASSWORD).await;
-    hub.create_user(&admin, "dev1", "dev1-password", "developer").await;
-    hub.create_user(&admin, "view1", "view1-password", "viewer").await;
-    let dev = hub.session("dev1", "dev1-password").await;
-    let viewer = hub.session("view1", "view1-password").await;
+    let dev = hub.user_session(&admin, "dev1", "developer").await;
+    let viewer = hub.user_session(&admin, "view1", "viewer").await;
     let cpu = json!({ "service": "projector", "instance": "projector-1", "kind": "cpu", "seconds": 60 });
 
     let res = hub.call_json::<RequestCapture>(&viewer, &cpu).await;
@@ -100,8 +98,7 @@ async fn a_user_past_the_hourly_limit_is_refused_with_the_reason() {
     let store = TestStore::new(Engine::Sqlite).await.unwrap();
     let hub = TestHub::start_with(fleet_with(&store, "[captures]\nper_user_per_hour = 2\n")).await;
     let admin = hub.session("admin", ADMIN_PASSWORD).await;
-    hub.create_user(&admin, "dev1", "dev1-password", "developer").await;
-    let dev = hub.session("dev1", "dev1-password").await;
+    let dev = hub.user_session(&admin, "dev1", "developer").await;
     for instance in ["orders-api-1", "orders-api-2"] {
         let body = json!({ "service": "orders-api", "instance": instance, "kind": "threads" });
         assert_eq!(dev.post(hub.url("/api/v1/captures")).json(&body).send().await.unwrap().status(), 200);

@@ -17,10 +17,8 @@ async fn developers_capture_thread_dumps_and_profiles_of_registered_instances() 
     let (settings, _) = common::fleet_settings(&store);
     let hub = TestHub::start_with(settings).await;
     let admin = hub.session("admin", ADMIN_PASSWORD).await;
-    hub.create_user(&admin, "dev1", "dev1-password", "developer").await;
-    hub.create_user(&admin, "view1", "view1-password", "viewer").await;
-    let dev = hub.session("dev1", "dev1-password").await;
-    let viewer = hub.session("view1", "view1-password").await;
+    let dev = hub.user_session(&admin, "dev1", "developer").await;
+    let viewer = hub.user_session(&admin, "view1", "viewer").await;
     let threads =
         serde_json::json!({ "service": "orders-api", "instance": "orders-api-1", "kind": "threads" });
 
@@ -40,14 +38,7 @@ async fn developers_capture_thread_dumps_and_profiles_of_registered_instances() 
         (Some("orders-api"), Some("orders-api-1"), Some("threads"))
     );
     assert!(done["bytes"].as_i64().unwrap() > 0 && done["error"].is_null() && done["progress"] == 1.0);
-    let analysis: serde_json::Value = dev
-        .get(hub.url(&format!("/api/v1/captures/{id}/threads")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let analysis = hub.get_json(&dev, &format!("/api/v1/captures/{id}/threads")).await;
     let pool = analysis["pools"].as_array().unwrap().iter().find(|p| p["name"] == "orders-worker").unwrap();
     assert_eq!(pool["threads"], 8, "{analysis}");
     assert!(analysis["threads"].as_u64().unwrap() > 8 && analysis["states"].is_object());
@@ -63,16 +54,14 @@ async fn developers_capture_thread_dumps_and_profiles_of_registered_instances() 
         .unwrap();
     assert_eq!(request(&hub, &dev, cpu).await.status(), 409, "one capture per instance at a time");
     tokio::time::sleep(Duration::from_millis(2500)).await;
-    let running: serde_json::Value =
-        dev.get(hub.url(&format!("/api/v1/captures/{id}"))).send().await.unwrap().json().await.unwrap();
+    let running = hub.get_json(&dev, &format!("/api/v1/captures/{id}")).await;
     assert_eq!(running["state"], "running");
     assert!(running["progress"].as_f64().unwrap() > 0.2, "{running}");
     assert_eq!(hub.capture_finished(&dev, id).await["state"], "done");
     let raw = dev.get(hub.url(&format!("/api/v1/captures/{id}/raw"))).send().await.unwrap();
     assert!(raw.headers()["content-disposition"].to_str().unwrap().contains(".pb.gz"));
     assert!(raw.bytes().await.unwrap().starts_with(&[0x1f, 0x8b]), "gzipped pprof");
-    let top: serde_json::Value =
-        dev.get(hub.url(&format!("/api/v1/captures/{id}/top"))).send().await.unwrap().json().await.unwrap();
+    let top = hub.get_json(&dev, &format!("/api/v1/captures/{id}/top")).await;
     assert_eq!((top["sample"].as_str(), top["unit"].as_str()), (Some("cpu"), Some("nanoseconds")), "{top}");
     let rows = top["rows"].as_array().unwrap();
     assert!(
@@ -97,14 +86,7 @@ async fn uploads_are_validated_and_analysed(store: &TestStore) {
     let res = up("jstack", jstack.as_bytes().to_vec()).await.unwrap();
     assert_eq!(res.status(), 200);
     let id = res.json::<serde_json::Value>().await.unwrap()["id"].as_i64().unwrap();
-    let analysis: serde_json::Value = admin
-        .get(hub.url(&format!("/api/v1/captures/{id}/threads")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let analysis = hub.get_json(&admin, &format!("/api/v1/captures/{id}/threads")).await;
     assert_eq!(analysis["deadlocks"].as_array().unwrap().len(), 2, "{analysis}");
     let pools = analysis["pools"].as_array().unwrap();
     assert!(
@@ -137,8 +119,7 @@ async fn a_capture_cut_short_by_a_shutdown_says_so() {
     hub.stop().await;
     let hub = TestHub::start_with(settings).await;
     let admin = hub.session("admin", ADMIN_PASSWORD).await;
-    let v: serde_json::Value =
-        admin.get(hub.url(&format!("/api/v1/captures/{id}"))).send().await.unwrap().json().await.unwrap();
+    let v = hub.get_json(&admin, &format!("/api/v1/captures/{id}")).await;
     assert_eq!(v["state"], "failed");
     assert!(v["error"].as_str().unwrap().contains("shut down"), "{v}");
     let raw = admin.get(hub.url(&format!("/api/v1/captures/{id}/raw"))).send().await.unwrap();

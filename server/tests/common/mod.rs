@@ -231,6 +231,13 @@ impl TestHub {
         self.wait_capture(client, id, &["done", "failed"]).await
     }
 
+    /// A new user with `role`, created by `admin` (password `NAME-password`), logged in.
+    pub async fn user_session(&self, admin: &Client, name: &str, role: &str) -> Client {
+        let password = format!("{name}-password");
+        self.create_user(admin, name, &password, role).await;
+        self.session(name, &password).await
+    }
+
     pub async fn create_user(&self, admin: &Client, name: &str, password: &str, role: &str) {
         let res = self
             .call::<app::api::users::CreateUser>(
