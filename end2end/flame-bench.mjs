@@ -1,19 +1,11 @@
 // The flamegraph page with a 1,000,000-sample profile: how long until it is drawn, and how
 // quickly it answers a search and a zoom. Run by hand (docs/benchmarks.md):
 //   node flame-bench.mjs BASE_URL ADMIN_PASSWORD ../target/bench/profile-1m.pb.gz
-import { chromium } from '@playwright/test';
 import { readFileSync } from 'node:fs';
+import { adminPage } from './admin-page.mjs';
 
 const [base, password, file] = process.argv.slice(2);
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'] });
-const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-await page.goto(`${base}/login`);
-await page.waitForSelector('body[data-hydrated="true"]');
-await page.getByLabel('Username').fill('admin');
-await page.getByLabel('Password').fill(password);
-await page.getByRole('button', { name: 'Log in' }).click();
-await page.waitForSelector('[data-testid="current-user"]');
+const { browser, page } = await adminPage(base, password, { width: 1400, height: 900 });
 
 const body = readFileSync(file);
 const upload = await page.request.post(`${base}/api/v1/uploads?kind=pprof&service=orders-api`,
