@@ -115,14 +115,34 @@ pub struct ScrapeGauges {
 
 impl ScrapeGauges {
     fn of(exp: &exposition::Exposition<'_>) -> ScrapeGauges {
+        // By family: a scrape holds a few families and may hold thousands of samples.
         let sum = |name: &str| -> Option<f64> {
-            let values: Vec<f64> = exp.samples.iter().filter(|s| s.name == name).map(|s| s.value).collect();
-            (!values.is_empty()).then(|| values.iter().sum())
+            let samples = exp.samples_of(exp.families.iter().find(|f| f.name == name)?);
+            (!samples.is_empty()).then(|| samples.iter().map(|s| s.value).sum())
         };
         let pool_utilisation = match (sum("worker_pool_active_workers"), sum("worker_pool_max_workers")) {
             (Some(active), Some(max)) if max > 0.0 => Some(active / max),
             _ => None,
         };
         ScrapeGauges { pool_utilisation }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ScrapeGauges;
+    use exposition::{parse, Format, Limits};
+
+    #[test]
+    fn pool_utilisation_sums_every_pool_of_the_scrape() {
+        let body = "# TYPE worker_pool_active_workers gauge\n\
+                    worker_pool_active_workers{pool=\"a\"} 3\nworker_pool_active_workers{pool=\"b\"} 5\n\
+                    # TYPE worker_pool_max_workers gauge\n\
+                    worker_pool_max_workers{pool=\"a\"} 4\nworker_pool_max_workers{pool=\"b\"} 6\n\
+                    # TYPE http_requests_total counter\nhttp_requests_total 9\n";
+        let exp = parse(body, Format::Text, &Limits::default()).expect("parses");
+        assert_eq!(ScrapeGauges::of(&exp).pool_utilisation, Some(0.8));
+        let no_pool = parse("http_requests_total 9\n", Format::Text, &Limits::default()).expect("parses");
+        assert_eq!(ScrapeGauges::of(&no_pool).pool_utilisation, None);
     }
 }
