@@ -2,6 +2,7 @@
 //! request one, and the upload form.
 
 use crate::api::captures::{list_captures, CaptureList, RequestCapture};
+use crate::components::client_only::ClientOnly;
 use crate::components::errors::ErrorNote;
 use crate::components::poll::{age, size, ticker};
 use leptos::prelude::*;
@@ -48,13 +49,30 @@ pub fn state_view(c: &CaptureView, now_ms: i64) -> impl IntoView {
 }
 
 /// The newest captures of a service (or one instance), refreshed on their own; two of one
-/// family can be ticked and compared.
+/// family can be ticked and compared. Drawn in the browser only: captures move on between
+/// the server's render and hydration, and the two renders would then differ.
 #[component]
 pub fn CaptureTable(
     #[prop(into)] service: Signal<String>,
     #[prop(optional)] instance: Option<String>,
     /// Bumped when a capture is requested, to list it at once.
     #[prop(into, optional)]
+    version: Signal<usize>,
+) -> impl IntoView {
+    view! {
+        <ClientOnly>
+            {
+                let instance = instance.clone();
+                move || view! { <LiveCaptureTable service instance=instance.clone() version/> }
+            }
+        </ClientOnly>
+    }
+}
+
+#[component]
+fn LiveCaptureTable(
+    service: Signal<String>,
+    instance: Option<String>,
     version: Signal<usize>,
 ) -> impl IntoView {
     let tick = ticker(Duration::from_secs(2));

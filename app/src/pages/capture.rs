@@ -1,5 +1,6 @@
 use crate::api::captures::{get_capture, CancelCapture, CaptureNow};
 use crate::components::captures::{family, kind_label, state_view};
+use crate::components::client_only::ClientOnly;
 use crate::components::errors::ErrorNote;
 use crate::components::guard::RequireRole;
 use crate::components::poll::{age, size, ticker};
@@ -11,7 +12,9 @@ use leptos_router::hooks::use_params_map;
 use std::time::Duration;
 use types::Role;
 
-/// One capture: its progress while it runs, then its analysis.
+/// One capture: its progress while it runs, then its analysis. Drawn in the browser only:
+/// a capture can move on (queued → done) between the server's render and hydration, and
+/// the two renders would then differ.
 #[component]
 pub fn CapturePage() -> impl IntoView {
     let params = use_params_map();
@@ -19,7 +22,7 @@ pub fn CapturePage() -> impl IntoView {
     view! {
         <Title text=move || format!("Capture #{}", id())/>
         <RequireRole role=Role::Viewer>
-            {move || view! { <Capture id=id()/> }}
+            <ClientOnly>{move || view! { <Capture id=id()/> }}</ClientOnly>
         </RequireRole>
     }
 }
@@ -28,8 +31,7 @@ pub fn CapturePage() -> impl IntoView {
 fn Capture(id: i64) -> impl IntoView {
     let tick = ticker(Duration::from_secs(1));
     let cancel = ServerAction::<CancelCapture>::new();
-    // The analysis is drawn once the capture is done, in the browser (an effect sets the
-    // kind after hydration, so server and browser agree), and not again on every poll.
+    // The analysis is drawn once the capture is done, and not again on every poll.
     let done_kind = RwSignal::new(None::<String>);
     // Polled every second until the capture has ended: a page left open costs nothing then.
     let ended = RwSignal::new(false);
