@@ -1,3 +1,4 @@
+use std::time::Duration;
 use types::{AppError, ErrorKind};
 
 /// Everything the domain layer can refuse or fail with, in the user's terms.
@@ -15,12 +16,14 @@ pub enum BackendError {
     BadCredentials,
     #[error("please log in")]
     Unauthenticated,
-    #[error("too many failed logins; try again in {0} s")]
-    Throttled(u64),
-    #[error("{0}")]
-    RateLimited(String),
+    /// Too many of something; it ends by itself after `retry_after`.
+    #[error("{message}")]
+    RateLimited { message: String, retry_after: Duration },
     #[error("{0}")]
     Unavailable(String),
+    /// The hub's own store could not be reached (noticed before a query was made).
+    #[error("the hub's store is unavailable")]
+    StoreDown,
     #[error("the hub's store did not answer: {0}")]
     Store(#[from] sqlx::Error),
     #[error("{0}")]
@@ -32,14 +35,28 @@ impl BackendError {
     pub fn is_unavailable(&self) -> bool {
         matches!(
             self,
-            BackendError::Store(
-                sqlx::Error::PoolTimedOut
-                    | sqlx::Error::PoolClosed
-                    | sqlx::Error::Io(_)
-                    | sqlx::Error::WorkerCrashed
-            )
+            BackendError::StoreDown
+                | BackendError::Store(
+                    sqlx::Error::PoolTimedOut
+                        | sqlx::Error::PoolClosed
+                        | sqlx::Error::Io(_)
+                        | sqlx::Error::WorkerCrashed
+                )
         )
     }
+
+    /// A refusal of who is asking (role, limits), as opposed to a failure of what they asked.
+    pub fn is_refusal(&self) -> bool {
+        matches!(
+            self,
+            BackendError::Forbidden(_) | BackendError::Unauthenticated | BackendError::RateLimited { .. }
+        )
+    }
+}
+
+/// Whole seconds, never zero: a client told "retry in 0 s" would hammer.
+fn whole_seconds(d: Duration) -> u64 {
+    d.as_secs() + u64::from(d.subsec_nanos() > 0).max(u64::from(d.as_secs() == 0))
 }
 
 impl From<BackendError> for AppError {
@@ -54,19 +71,34 @@ impl From<BackendError> for AppError {
             }
             BackendError::Unauthenticated => AppError::unauthenticated(),
             BackendError::Unavailable(m) => AppError::unavailable(m),
-            BackendError::Throttled(s) => AppError::new(
-                ErrorKind::TooManyRequests,
-                format!("Too many failed logins; try again in {s} s."),
-            ),
-            BackendError::RateLimited(m) => AppError::new(ErrorKind::TooManyRequests, m),
+            BackendError::RateLimited { message, retry_after } => {
+                AppError::too_many_requests(message, whole_seconds(retry_after))
+            }
             e if e.is_unavailable() => {
                 tracing::error!(error = %e, "store unavailable");
-                AppError::unavailable("The hub's store is unavailable; retrying on its own.")
+                AppError::store_down()
             }
             e => {
                 tracing::error!(error = %e, "internal error");
                 AppError::internal()
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_retry_delay_travels_as_data() {
+        let e = BackendError::RateLimited {
+            message: "30 captures in the last hour".into(),
+            retry_after: Duration::from_millis(1_800_400),
+        };
+        let app = AppError::from(e);
+        assert_eq!((app.kind, app.retry_after_s), (ErrorKind::TooManyRequests, Some(1801)));
+        assert_eq!(whole_seconds(Duration::ZERO), 1);
+        assert_eq!(whole_seconds(Duration::from_secs(60)), 60);
     }
 }

@@ -1,12 +1,18 @@
-//! The services the adapters (server functions, JSON API, jobs) call, built once at start.
+//! The services the adapters (server functions, JSON API, jobs) call, built once at start,
+//! and the jobs that run beside them.
 
 use crate::audit::AuditLog;
 use crate::auth::Accounts;
-use crate::catalog::{Catalog, DemoControls};
+use crate::catalog::{Catalog, CatalogSetup, DemoControls};
 use crate::config::{ConfigFile, HubConfig};
+use crate::jobs::{Every, Job, Runner};
+use crate::metrics::scrape::Scraper;
+use crate::metrics::{MetricCatalog, Metrics};
+use crate::profiling::{CaptureRetention, CaptureTriggers, Captures, CapturesSetup};
 use crate::store::{Store, StoreSessions};
 use crate::{BackendError, Principal};
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 use types::HubStatus;
 
 #[derive(Clone, Debug)]
@@ -16,7 +22,10 @@ pub struct Hub {
     pub audit: AuditLog,
     pub sessions: StoreSessions,
     pub catalog: Arc<Catalog>,
-    pub captures: crate::profiling::Captures,
+    pub metrics: Arc<Metrics>,
+    pub captures: Captures,
+    /// Starts and stops every background job.
+    pub runner: Runner,
     /// Set once the demo fleet has started; absent without it.
     pub demo: Arc<OnceLock<DemoControls>>,
     pub started_ms: i64,
@@ -27,25 +36,39 @@ pub struct HubSetup {
     pub config_file: ConfigFile,
     pub config: HubConfig,
     pub config_text: String,
-    pub metric_catalog: crate::metrics::MetricCatalog,
+    pub metric_catalog: MetricCatalog,
     pub demo_enabled: bool,
     /// Where captured artifacts are kept.
     pub artifacts_dir: std::path::PathBuf,
+    /// This hub among those sharing the store (stable across its restarts).
+    pub hub_id: String,
 }
 
 impl Hub {
     pub fn new(store: Store, setup: HubSetup) -> Self {
         let audit = AuditLog::new(store.clone());
-        let artifacts = setup.artifacts_dir.clone();
-        let catalog = Arc::new(Catalog::new(setup, audit.clone()));
+        let catalog_setup = CatalogSetup {
+            file: setup.config_file,
+            config: setup.config,
+            text: setup.config_text,
+            metric_catalog: setup.metric_catalog,
+            demo_enabled: setup.demo_enabled,
+        };
+        let catalog = Arc::new(Catalog::new(catalog_setup, audit.clone()));
+        let runner = Runner::new();
+        let captures = Captures::new(CapturesSetup {
+            store: store.clone(),
+            catalog: catalog.clone(),
+            audit: audit.clone(),
+            runner: runner.clone(),
+            owner: setup.hub_id,
+            dir: setup.artifacts_dir,
+        });
         Self {
-            captures: crate::profiling::Captures::new(
-                store.clone(),
-                catalog.clone(),
-                audit.clone(),
-                artifacts,
-            ),
+            metrics: Arc::new(Metrics::new(catalog.clone())),
+            captures,
             catalog,
+            runner,
             demo: Arc::new(OnceLock::new()),
             accounts: Accounts::new(store.clone(), audit.clone()),
             sessions: StoreSessions::new(store.clone()),
@@ -53,6 +76,21 @@ impl Hub {
             store,
             started_ms: crate::now_ms(),
         }
+    }
+
+    /// Starts every background job of the hub on its runner.
+    pub fn start_jobs(&self) {
+        let scraper = Arc::new(Scraper::new(self.metrics.clone()));
+        self.runner.spawn("scrape", move |stop| scraper.run(stop));
+        let captures = self.captures.clone();
+        self.runner.spawn("capture worker", move |stop| async move { captures.work(stop).await });
+        self.runner.listen(Arc::new(CaptureTriggers::new(self.captures.clone())), self.metrics.scrapes());
+        let ten_minutes = Every { period: Duration::from_secs(600), at_shutdown: false };
+        self.runner.every(Arc::new(CaptureRetention(self.captures.clone())), ten_minutes);
+        self.runner.every(Arc::new(SessionCleanup(self.sessions.clone())), ten_minutes);
+        let history =
+            crate::metrics::history::HistoryKeeper::new(self.metrics.history().clone(), self.store.clone());
+        self.runner.every(Arc::new(history), Every { period: Duration::from_secs(60), at_shutdown: true });
     }
 
     pub async fn status(&self) -> HubStatus {
@@ -66,6 +104,24 @@ impl Hub {
     }
 }
 
+/// Removes expired login sessions.
+struct SessionCleanup(StoreSessions);
+
+#[async_trait::async_trait]
+impl Job for SessionCleanup {
+    fn name(&self) -> &'static str {
+        "session cleanup"
+    }
+
+    async fn run_once(&self) -> Result<(), BackendError> {
+        let n = self.0.delete_expired().await?;
+        if n > 0 {
+            tracing::info!(removed = n, "expired sessions removed");
+        }
+        Ok(())
+    }
+}
+
 /// Who is calling and from where; the server's auth middleware puts one in every request.
 #[derive(Clone, Debug)]
 pub struct Caller {
@@ -76,7 +132,16 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// Who is logged in, if anyone; an error when the store could not tell.
+    pub fn identity(&self) -> Result<Option<&Principal>, BackendError> {
+        if self.store_down {
+            return Err(BackendError::StoreDown);
+        }
+        Ok(self.principal.as_ref())
+    }
+
+    /// The logged-in principal, or Unauthenticated.
     pub fn principal(&self) -> Result<&Principal, BackendError> {
-        self.principal.as_ref().ok_or(BackendError::Unauthenticated)
+        self.identity()?.ok_or(BackendError::Unauthenticated)
     }
 }

@@ -1,5 +1,6 @@
 //! The hub's domain layer: everything the UI and the JSON API do, in plain Rust.
-//! One folder per capability; `store` holds the pool and the migrations.
+//! One folder per capability; `store` holds the pool and the migrations, `jobs` the runner
+//! every background job runs on. See docs/ARCHITECTURE.md.
 
 pub mod audit;
 pub mod auth;
@@ -7,6 +8,8 @@ pub mod catalog;
 mod clock;
 pub mod config;
 mod error;
+pub mod http;
+pub mod jobs;
 pub mod metrics;
 pub mod profiling;
 pub mod store;

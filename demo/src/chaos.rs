@@ -3,7 +3,7 @@
 //! CPU is burnt in a named function, memory is leaked, the projector really stops.
 
 use serde::{Deserialize, Serialize};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -14,7 +14,7 @@ pub enum Fault {
     Errors { ratio: f64, route: Option<String>, user_group: Option<String> },
     /// Add this much latency to every request.
     Latency { ms: u64 },
-    /// Hold every worker of the pool for this many seconds.
+    /// Hold every worker of the pool for this many seconds (until cleared).
     PoolExhaustion { seconds: u64 },
     /// Burn CPU in `demo::chaos::hot_spot_spin` on one thread until cleared.
     HotSpot,
@@ -76,6 +76,8 @@ pub struct ChaosView {
     pub paused: bool,
     pub slowdown_ms: u64,
     pub bad_metrics: Option<BadMetrics>,
+    /// Seconds the pool's workers are still held for (0: not exhausted).
+    pub pool_exhausted_s: u64,
 }
 
 #[derive(Default)]
@@ -84,12 +86,22 @@ pub struct Chaos {
     pub hot_spot: Arc<AtomicBool>,
     pub leak_mib_per_s: Arc<AtomicU64>,
     pub drift_requested: AtomicU64,
-    pub pool_hold_seconds: AtomicU64,
+    /// Until when (unix ms) pool exhaustion holds every worker; 0 releases them.
+    pub pool_held_until_ms: Arc<AtomicI64>,
+}
+
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 impl Chaos {
     pub fn view(&self) -> ChaosView {
-        self.view.lock().unwrap_or_else(PoisonError::into_inner).clone()
+        let mut view = self.view.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        let left_ms = self.pool_held_until_ms.load(Ordering::SeqCst) - now_ms();
+        view.pool_exhausted_s = u64::try_from(left_ms.max(0)).unwrap_or(0).div_ceil(1000);
+        view
     }
 
     pub fn apply(&self, fault: &Fault) {
@@ -102,7 +114,8 @@ impl Chaos {
             }
             Fault::Latency { ms } => v.latency_ms = (*ms).min(30_000),
             Fault::PoolExhaustion { seconds } => {
-                self.pool_hold_seconds.store((*seconds).min(600), Ordering::Relaxed)
+                let until = now_ms() + i64::try_from((*seconds).min(600) * 1000).unwrap_or(0);
+                self.pool_held_until_ms.store(until, Ordering::SeqCst);
             }
             Fault::HotSpot => {
                 v.hot_spot = true;
@@ -132,6 +145,8 @@ impl Chaos {
                 *v = ChaosView::default();
                 self.hot_spot.store(false, Ordering::SeqCst);
                 self.leak_mib_per_s.store(0, Ordering::SeqCst);
+                // The held workers see this within a tick and go back to work.
+                self.pool_held_until_ms.store(0, Ordering::SeqCst);
             }
         }
     }

@@ -120,8 +120,8 @@ async fn chaos(
     }
     tracing::info!(instance = %i.name, ?fault, "chaos");
     i.chaos.apply(&fault);
-    if let Fault::PoolExhaustion { seconds } = fault {
-        crate::orders_api::exhaust_pool(&i.pool, seconds);
+    if let Fault::PoolExhaustion { .. } = fault {
+        crate::orders_api::exhaust_pool(&i.pool, &i.chaos.pool_held_until_ms);
     }
     Json(i.chaos.view()).into_response()
 }

@@ -3,6 +3,7 @@
 //! chaos. See README "Demo fleet".
 
 pub mod chaos;
+mod control;
 pub mod db;
 pub mod instance;
 pub mod metrics;

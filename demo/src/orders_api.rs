@@ -11,6 +11,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Json, Router};
 use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 #[derive(Serialize)]
@@ -207,9 +209,11 @@ async fn list_orders(
     .await
 }
 
-/// Holds every worker (and as many queued tasks) for `seconds`: requests queue, then fail.
-pub fn exhaust_pool(pool: &WorkerPool, seconds: u64) {
+/// Holds every worker (and as many queued tasks) until `until_ms` passes or is cleared:
+/// requests queue, then fail.
+pub fn exhaust_pool(pool: &WorkerPool, until_ms: &Arc<AtomicI64>) {
     for _ in 0..pool.max() * 2 {
+        let until = until_ms.clone();
         pool.occupy(Box::new(move || {
             threads::record(Activity {
                 state: ThreadState::TimedWaiting,
@@ -217,7 +221,9 @@ pub fn exhaust_pool(pool: &WorkerPool, seconds: u64) {
                 waiting_on: None,
                 holding: vec![],
             });
-            std::thread::sleep(Duration::from_secs(seconds));
+            while crate::chaos::now_ms() < until.load(Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_millis(50));
+            }
         }));
     }
 }

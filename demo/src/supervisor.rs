@@ -5,11 +5,8 @@
 use crate::db::Db;
 use crate::run::ServiceKind;
 use crate::{LISTENING_PREFIX, MANIFEST_PREFIX};
-use axum::extract::{ConnectInfo, State};
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Router;
 use serde::Serialize;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -37,20 +34,20 @@ const MEMBERS: [(ServiceKind, &str); 4] = [
     (ServiceKind::Projector, "projector-1"),
 ];
 
-struct Member {
-    kind: ServiceKind,
-    name: &'static str,
-    port: u16,
-    process: Option<(Child, ChildStdin)>,
+pub(crate) struct Member {
+    pub(crate) kind: ServiceKind,
+    pub(crate) name: &'static str,
+    pub(crate) port: u16,
+    pub(crate) process: Option<(Child, ChildStdin)>,
 }
 
-struct Fleet {
-    members: Mutex<Vec<Member>>,
-    token: String,
+pub(crate) struct Fleet {
+    pub(crate) members: Mutex<Vec<Member>>,
+    pub(crate) token: String,
     source_url: String,
     read_url: String,
     rate: u32,
-    client: reqwest::Client,
+    pub(crate) client: reqwest::Client,
 }
 
 #[derive(Serialize)]
@@ -103,8 +100,8 @@ pub async fn fleet(args: FleetArgs) -> Result<(), String> {
     tokio::spawn(drive_traffic(fleet.clone(), source, args.traffic_per_second, stop.clone()));
     tokio::spawn(parent_watch(stop.clone()));
     let app = Router::new()
-        .route("/fleet", get(fleet_view))
-        .route("/chaos", post(chaos))
+        .route("/fleet", get(crate::control::fleet_view))
+        .route("/chaos", post(crate::control::chaos))
         .with_state(fleet.clone())
         .into_make_service_with_connect_info::<SocketAddr>();
     let stopped = stop.clone();
@@ -139,7 +136,7 @@ async fn print_manifest(fleet: &Fleet, control: SocketAddr) {
 
 impl Fleet {
     /// Starts a member's process (on its old port when it had one) and waits for it to listen.
-    async fn start(&self, m: &mut Member) -> Result<(), String> {
+    pub(crate) async fn start(&self, m: &mut Member) -> Result<(), String> {
         if m.process.is_some() {
             return Ok(());
         }
@@ -185,7 +182,7 @@ impl Fleet {
         Ok(())
     }
 
-    async fn stop(m: &mut Member) {
+    pub(crate) async fn stop(m: &mut Member) {
         if let Some((mut child, stdin)) = m.process.take() {
             drop(stdin);
             let _ = child.start_kill();
@@ -198,94 +195,6 @@ impl Fleet {
         let mut members = self.members.lock().await;
         for m in members.iter_mut() {
             Self::stop(m).await;
-        }
-    }
-}
-
-#[derive(Serialize)]
-struct MemberView {
-    service: &'static str,
-    name: &'static str,
-    base_url: String,
-    running: bool,
-    chaos: Option<serde_json::Value>,
-}
-
-async fn fleet_view(State(fleet): State<Arc<Fleet>>) -> Json<serde_json::Value> {
-    let mut members = fleet.members.lock().await;
-    let mut out = Vec::new();
-    for m in members.iter_mut() {
-        let running = match &mut m.process {
-            Some((child, _)) => matches!(child.try_wait(), Ok(None)),
-            None => false,
-        };
-        let base_url = format!("http://127.0.0.1:{}", m.port);
-        let chaos = if running {
-            let res = fleet.client.get(format!("{base_url}/chaos")).bearer_auth(&fleet.token).send().await;
-            match res {
-                Ok(r) => r.json().await.ok(),
-                Err(_) => None,
-            }
-        } else {
-            None
-        };
-        out.push(MemberView { service: m.kind.service(), name: m.name, base_url, running, chaos });
-    }
-    Json(serde_json::json!({ "instances": out }))
-}
-
-fn refuse(status: StatusCode, message: &str) -> Response {
-    (status, Json(serde_json::json!({ "error": message }))).into_response()
-}
-
-/// `POST /chaos {"instance": NAME, "fault": …}`: `stop` and `start` are the fleet's own;
-/// every other fault is passed to the instance.
-async fn chaos(
-    State(fleet): State<Arc<Fleet>>,
-    ConnectInfo(from): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    Json(mut body): Json<serde_json::Value>,
-) -> Response {
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    if !from.ip().is_loopback() || bearer != Some(fleet.token.as_str()) {
-        return refuse(StatusCode::FORBIDDEN, "chaos needs loopback and the fleet's token");
-    }
-    let Some(name) = body.get("instance").and_then(|v| v.as_str()).map(str::to_string) else {
-        return refuse(StatusCode::BAD_REQUEST, "name the instance");
-    };
-    let fault = body.get("fault").and_then(|v| v.as_str()).unwrap_or("").to_string();
-    let mut members = fleet.members.lock().await;
-    let Some(member) = members.iter_mut().find(|m| m.name == name) else {
-        return refuse(StatusCode::NOT_FOUND, "no such instance in the fleet");
-    };
-    match fault.as_str() {
-        "stop" => {
-            Fleet::stop(member).await;
-            Json(serde_json::json!({ "instance": name, "running": false })).into_response()
-        }
-        "start" => match fleet.start(member).await {
-            Ok(()) => Json(serde_json::json!({ "instance": name, "running": true })).into_response(),
-            Err(e) => refuse(StatusCode::INTERNAL_SERVER_ERROR, &e),
-        },
-        _ => {
-            if member.process.is_none() {
-                return refuse(StatusCode::CONFLICT, "the instance is stopped");
-            }
-            if let Some(obj) = body.as_object_mut() {
-                obj.remove("instance");
-            }
-            let url = format!("http://127.0.0.1:{}/chaos", member.port);
-            match fleet.client.post(url).bearer_auth(&fleet.token).json(&body).send().await {
-                Ok(r) => {
-                    let status = StatusCode::from_u16(r.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
-                    let text = r.text().await.unwrap_or_default();
-                    (status, [(header::CONTENT_TYPE, "application/json")], text).into_response()
-                }
-                Err(e) => refuse(StatusCode::BAD_GATEWAY, &format!("the instance did not answer: {e}")),
-            }
         }
     }
 }

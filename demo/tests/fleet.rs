@@ -151,6 +151,21 @@ fn errors_and_pool_exhaustion_are_real() {
     assert_eq!(dump.matches("at demo::chaos::hold_worker").count(), 8, "every worker is held: {dump}");
     let metrics = client().get(format!("{api}/metrics")).send().unwrap().text().unwrap();
     assert!(metrics.contains("worker_pool_active_workers{pool=\"orders-api-workers\"} 8.0"), "{metrics}");
+    // The fleet's view says so while the workers are held (the Demo page shows it)…
+    let view: serde_json::Value =
+        client().get(format!("{}/fleet", fleet.control)).send().unwrap().json().unwrap();
+    let me = view["instances"].as_array().unwrap().iter().find(|i| i["name"] == "orders-api-1").unwrap();
+    let left = me["chaos"]["pool_exhausted_s"].as_u64().unwrap();
+    assert!((15..=20).contains(&left), "{me}");
+    // …and clearing the faults gives the workers back at once.
+    chaos(&fleet, serde_json::json!({ "instance": "orders-api-1", "fault": "clear" }));
+    std::thread::sleep(Duration::from_millis(500));
+    let metrics = client().get(format!("{api}/metrics")).send().unwrap().text().unwrap();
+    assert!(!metrics.contains("worker_pool_active_workers{pool=\"orders-api-workers\"} 8.0"), "{metrics}");
+    let view: serde_json::Value =
+        client().get(format!("{}/fleet", fleet.control)).send().unwrap().json().unwrap();
+    let me = view["instances"].as_array().unwrap().iter().find(|i| i["name"] == "orders-api-1").unwrap();
+    assert_eq!(me["chaos"]["pool_exhausted_s"], 0, "{me}");
 }
 
 #[test]

@@ -130,3 +130,13 @@ test('a long CPU capture is cancelled from its page', async ({ page }) => {
   await expect(page.getByTestId('capture-status').getByTestId('state')).toHaveText('failed');
   await expect(page.getByTestId('capture-error')).toHaveText('cancelled by admin');
 });
+
+test('pool exhaustion shows as an active fault while it holds the workers, and clears', async ({ page }) => {
+  await logIn(page, 'admin', adminPassword);
+  await demoFault(page, 'orders-api-2', 'pool exhaustion 60 s', 'pool exhausted');
+  const row = page.locator('[data-testid="demo-fleet"] tr[data-instance="orders-api-2"]');
+  await expect(row.locator('td').nth(2)).toContainText(/pool exhausted \(\d+ s left\)/);
+  await snap(page, 'demo-pool-exhausted');
+  await row.getByRole('button', { name: 'clear faults' }).click();
+  await expect(row.locator('td').nth(2)).toHaveText('none');
+});

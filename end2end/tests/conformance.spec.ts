@@ -16,6 +16,8 @@ test.describe.serial('shared metric format', () => {
     await hydrated(page);
     const orders = page.locator('tr[data-service="orders-api"]');
     await expect(orders.getByTestId('fail-count')).toHaveText('0', { timeout: 20_000 });
+    // The page says what each rule checks, from the rules themselves.
+    await expect(page.getByTestId('rule-legend')).toContainText('Every series of a catalog family carries the labels');
     await snap(page, 'conformance-green');
 
     await page.goto('/admin/demo');

@@ -2,30 +2,8 @@
 //! deploy). Profiles of different lengths compare by share of their totals.
 
 use crate::{top, Profile, ProfileError};
-use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct DiffRow {
-    pub function: String,
-    pub before_flat: i64,
-    pub after_flat: i64,
-    pub before_cum: i64,
-    pub after_cum: i64,
-    /// after flat % − before flat %, in percentage points.
-    pub flat_delta_pct: f64,
-    pub cum_delta_pct: f64,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct TopDiff {
-    pub sample: String,
-    pub unit: String,
-    pub before_total: i64,
-    pub after_total: i64,
-    /// Largest change of flat share first.
-    pub rows: Vec<DiffRow>,
-}
+use types::profiles::{DiffRow, TopDiff};
 
 #[derive(Default)]
 struct Pair {

@@ -3,41 +3,10 @@
 
 use crate::stacks::{Names, Resolved};
 use crate::{Profile, ProfileError};
-use serde::{Deserialize, Serialize};
+use types::profiles::{FlameGraph, FlameNode};
 
 /// Frames narrower than this share of the total are left out (and counted in `dropped`).
 pub const DEFAULT_MIN_FRACTION: f64 = 0.0005;
-
-/// One rectangle: `names[name]` at `depth` (0 = the root), from `x` to `x + value`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FlameNode {
-    pub name: u32,
-    pub depth: u32,
-    pub x: i64,
-    pub value: i64,
-    /// The part of `value` spent in this frame itself (it was the leaf).
-    pub own: i64,
-    /// In a diff: the same call path's value in the "before" profile.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub before: Option<i64>,
-}
-
-/// Nodes in pre-order (a node's subtree follows it), children widest first.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct FlameGraph {
-    pub sample: String,
-    pub unit: String,
-    pub total: i64,
-    /// In a diff: the "before" profile's total; widths are the "after" profile's.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub before_total: Option<i64>,
-    /// Every sample type of the profile, for a picker.
-    pub sample_types: Vec<String>,
-    pub names: Vec<String>,
-    pub nodes: Vec<FlameNode>,
-    /// Frames left out for being narrower than the threshold.
-    pub dropped: usize,
-}
 
 /// Every sample's frames, root first, expanded once into one pool: the layout then reads
 /// memory in order, which matters more than anything else with a million stacks.

@@ -7,16 +7,17 @@ mod decode;
 mod diff;
 mod flame;
 mod neighbours;
-mod package;
 mod stacks;
 mod top;
 
 pub use decode::{parse, Function, Line, Location, Profile, Sample, ValueType};
-pub use diff::{diff, DiffRow, TopDiff};
-pub use flame::{diff_flame, flame, FlameGraph, FlameNode, DEFAULT_MIN_FRACTION};
-pub use neighbours::{neighbours, Edge, Neighbours};
-pub use package::package_of;
-pub use top::{top, Top, TopRow};
+pub use diff::diff;
+pub use flame::{diff_flame, flame, DEFAULT_MIN_FRACTION};
+pub use neighbours::neighbours;
+pub use top::top;
+pub use types::profiles::{
+    package_of, DiffRow, Edge, FlameGraph, FlameNode, Neighbours, Top, TopDiff, TopRow,
+};
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ProfileError {

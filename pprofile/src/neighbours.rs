@@ -3,27 +3,8 @@
 
 use crate::stacks::{Names, Resolved};
 use crate::{Profile, ProfileError};
-use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Edge {
-    pub function: String,
-    pub value: i64,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Neighbours {
-    pub function: String,
-    pub sample: String,
-    pub unit: String,
-    pub total: i64,
-    pub flat: i64,
-    pub cum: i64,
-    /// Largest first.
-    pub callers: Vec<Edge>,
-    pub callees: Vec<Edge>,
-}
+use types::profiles::{Edge, Neighbours};
 
 fn edges(map: HashMap<u32, i64>, names: &Names<'_>) -> Vec<Edge> {
     let mut edges: Vec<Edge> = map

@@ -1,24 +1,6 @@
 use crate::{Profile, ProfileError};
-use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct TopRow {
-    pub function: String,
-    pub flat: i64,
-    pub flat_pct: f64,
-    pub cum: i64,
-    pub cum_pct: f64,
-}
-
-/// `GET /api/v1/captures/{id}/top`: `{"sample", "unit", "total", "rows": [...]}`, sorted by flat.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Top {
-    pub sample: String,
-    pub unit: String,
-    pub total: i64,
-    pub rows: Vec<TopRow>,
-}
+use types::profiles::{Top, TopRow};
 
 /// The sample type `name`, or the profile's default (the last, as go tool pprof picks).
 pub fn sample_index(p: &Profile, name: Option<&str>) -> Result<usize, ProfileError> {

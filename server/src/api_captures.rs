@@ -9,6 +9,9 @@ use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use backend::Caller;
 use serde::Deserialize;
+use types::profiles::{FlameGraph, Neighbours, Top};
+use types::threads::{Analysis, DumpDiff};
+use types::CaptureKind;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -52,7 +55,7 @@ async fn cancel(
 struct CaptureBody {
     service: String,
     instance: String,
-    kind: String,
+    kind: CaptureKind,
     seconds: Option<i64>,
 }
 
@@ -64,7 +67,7 @@ async fn request_capture(
     let me = signed_in(&caller)?;
     let captures = &state.hub.captures;
     let id =
-        captures.request(me, &caller.source, &body.service, &body.instance, &body.kind, body.seconds).await?;
+        captures.request(me, &caller.source, &body.service, &body.instance, body.kind, body.seconds).await?;
     Ok(Json(serde_json::json!({ "id": id })))
 }
 
@@ -98,13 +101,13 @@ async fn capture_threads(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<i64>,
-) -> Result<Json<threaddump::Analysis>, ApiError> {
+) -> Result<Json<Analysis>, ApiError> {
     Ok(Json(state.hub.captures.threads(signed_in(&caller)?, id).await?))
 }
 
 #[derive(Deserialize)]
 struct UploadQuery {
-    kind: String,
+    kind: CaptureKind,
     service: String,
 }
 
@@ -115,7 +118,7 @@ async fn upload(
     body: axum::body::Bytes,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let me = signed_in(&caller)?;
-    let id = state.hub.captures.upload(me, &caller.source, &q.service, &q.kind, &body).await?;
+    let id = state.hub.captures.upload(me, &caller.source, &q.service, q.kind, &body).await?;
     Ok(Json(serde_json::json!({ "id": id })))
 }
 
@@ -129,7 +132,7 @@ async fn capture_top(
     Extension(caller): Extension<Caller>,
     Path(id): Path<i64>,
     Query(q): Query<SampleQuery>,
-) -> Result<Json<pprofile::Top>, ApiError> {
+) -> Result<Json<Top>, ApiError> {
     Ok(Json(state.hub.captures.top(signed_in(&caller)?, id, q.sample.as_deref()).await?))
 }
 
@@ -138,7 +141,7 @@ async fn capture_flame(
     Extension(caller): Extension<Caller>,
     Path(id): Path<i64>,
     Query(q): Query<SampleQuery>,
-) -> Result<Json<pprofile::FlameGraph>, ApiError> {
+) -> Result<Json<FlameGraph>, ApiError> {
     Ok(Json(state.hub.captures.flame(signed_in(&caller)?, id, q.sample.as_deref()).await?))
 }
 
@@ -153,7 +156,7 @@ async fn capture_peek(
     Extension(caller): Extension<Caller>,
     Path(id): Path<i64>,
     Query(q): Query<PeekQuery>,
-) -> Result<Json<pprofile::Neighbours>, ApiError> {
+) -> Result<Json<Neighbours>, ApiError> {
     let me = signed_in(&caller)?;
     Ok(Json(state.hub.captures.neighbours(me, id, q.sample.as_deref(), &q.function).await?))
 }
@@ -173,6 +176,6 @@ async fn threads_diff(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path((before, after)): Path<(i64, i64)>,
-) -> Result<Json<threaddump::DumpDiff>, ApiError> {
+) -> Result<Json<DumpDiff>, ApiError> {
     Ok(Json(state.hub.captures.threads_diff(signed_in(&caller)?, before, after).await?))
 }

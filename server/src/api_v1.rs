@@ -1,18 +1,18 @@
 //! The versioned JSON API for scripts, CI and services: another thin adapter over the
-//! same backend services as the server functions.
+//! same backend services as the server functions. Every error it answers, its extractors'
+//! rejections included, is `{"error", "message"}` (see error.rs).
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use app::api::auth::SESSION_USER_KEY;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{middleware, Extension, Json, Router};
 use backend::auth::LoginAttempt;
-use backend::Caller;
+use backend::{Caller, Principal};
 use serde::Deserialize;
 use tower_sessions::Session;
-use types::{AppError, ConformanceMatrix, Me, ServiceConformance, ServiceView};
+use types::{ConformanceMatrix, Me, ServiceConformance, ServiceView};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -23,7 +23,10 @@ pub fn router() -> Router<AppState> {
         .route("/services/{name}", get(service))
         .route("/services/{name}/conformance", get(service_conformance))
         .route("/conformance", get(conformance))
+        .merge(crate::api_audit::router())
         .merge(crate::api_captures::router())
+        .fallback(|| async { StatusCode::NOT_FOUND })
+        .layer(middleware::from_fn(crate::error::json_errors))
 }
 
 #[derive(Deserialize)]
@@ -39,34 +42,26 @@ async fn login(
     Json(body): Json<LoginBody>,
 ) -> Result<Json<Me>, ApiError> {
     let attempt = LoginAttempt { username: &body.username, password: body.password, source: &caller.source };
-    let user = state.hub.accounts.login(attempt).await?;
-    session.cycle_id().await.map_err(session_error)?;
-    session.insert(SESSION_USER_KEY, user.id).await.map_err(session_error)?;
+    let user = state.hub.accounts.log_in(&session, attempt).await?;
     Ok(Json(Me { username: user.username, role: user.role }))
 }
 
-async fn logout(session: Session) -> Result<StatusCode, ApiError> {
-    session.flush().await.map_err(session_error)?;
+async fn logout(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    session: Session,
+) -> Result<StatusCode, ApiError> {
+    state.hub.accounts.log_out(&session, caller.identity()?, &caller.source).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 async fn me(Extension(caller): Extension<Caller>) -> Result<Json<Me>, ApiError> {
-    if caller.store_down {
-        return Err(AppError::unavailable("The hub's store is unavailable; retrying on its own.").into());
-    }
     let p = caller.principal()?;
     Ok(Json(Me { username: p.username.clone(), role: p.role }))
 }
 
-fn session_error(e: tower_sessions::session::Error) -> ApiError {
-    tracing::error!(error = %e, "session store failed");
-    ApiError(AppError::unavailable("The session could not be stored; try again."))
-}
-
-pub(crate) fn signed_in(caller: &Caller) -> Result<&backend::Principal, ApiError> {
-    if caller.store_down {
-        return Err(AppError::unavailable("The hub's store is unavailable; retrying on its own.").into());
-    }
+/// The logged-in principal, or the reason there is none.
+pub(crate) fn signed_in(caller: &Caller) -> Result<&Principal, ApiError> {
     Ok(caller.principal()?)
 }
 
@@ -89,7 +84,7 @@ async fn conformance(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
 ) -> Result<Json<ConformanceMatrix>, ApiError> {
-    Ok(Json(state.hub.catalog.conformance_matrix(signed_in(&caller)?)))
+    Ok(Json(state.hub.metrics.conformance_matrix(signed_in(&caller)?)))
 }
 
 async fn service_conformance(
@@ -97,5 +92,5 @@ async fn service_conformance(
     Extension(caller): Extension<Caller>,
     Path(name): Path<String>,
 ) -> Result<Json<ServiceConformance>, ApiError> {
-    Ok(Json(state.hub.catalog.service_conformance(signed_in(&caller)?, &name)?))
+    Ok(Json(state.hub.metrics.service_conformance(signed_in(&caller)?, &name)?))
 }

@@ -2,7 +2,6 @@
 //! request, and leaves a `Caller` in the request for handlers and server functions.
 
 use crate::state::AppState;
-use app::api::auth::SESSION_USER_KEY;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header::AUTHORIZATION;
 use axum::middleware::Next;
@@ -40,11 +39,7 @@ pub async fn identify(State(state): State<AppState>, mut req: Request, next: Nex
 }
 
 async fn from_session(state: &AppState, session: &Session) -> Result<Option<Principal>, BackendError> {
-    let user_id: Option<i64> = session
-        .get(SESSION_USER_KEY)
-        .await
-        .map_err(|e| BackendError::Internal(format!("session store: {e}")))?;
-    let Some(user_id) = user_id else {
+    let Some(user_id) = backend::auth::session_user(session).await? else {
         return Ok(None);
     };
     let principal = state.hub.accounts.principal_for_user(user_id).await?;

@@ -1,6 +1,7 @@
 //! The hub's process: wires config, store, services, router and jobs, and shuts them down
 //! in order. `main.rs` only parses flags and calls `serve`.
 
+mod api_audit;
 pub mod api_captures;
 pub mod api_v1;
 pub mod config;
@@ -28,7 +29,6 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -42,6 +42,28 @@ pub enum StartError {
     Listen(SocketAddr, std::io::Error),
     #[error("could not create the initial admin: {0}")]
     Admin(backend::BackendError),
+    #[error("could not read or write the hub's id {0}: {1}")]
+    HubId(String, std::io::Error),
+}
+
+/// This hub's id among hubs sharing a store: kept in the data directory, so that the hub
+/// knows its own unfinished captures again after a restart.
+fn hub_id(data_dir: &std::path::Path) -> Result<String, StartError> {
+    let path = data_dir.join("hub-id");
+    let fail = |e| StartError::HubId(path.display().to_string(), e);
+    match std::fs::read_to_string(&path) {
+        Ok(id) if !id.trim().is_empty() => Ok(id.trim().to_string()),
+        // Missing, or left empty by a crash while it was written: a new id.
+        Ok(_) => new_hub_id(&path).map_err(fail),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => new_hub_id(&path).map_err(fail),
+        Err(e) => Err(fail(e)),
+    }
+}
+
+fn new_hub_id(path: &std::path::Path) -> Result<String, std::io::Error> {
+    let id = format!("hub-{:016x}", rand::random::<u64>());
+    std::fs::write(path, &id)?;
+    Ok(id)
 }
 
 /// A hub that is serving; cancel `shutdown` and await `finished` to stop it.
@@ -68,6 +90,7 @@ pub async fn start(settings: &Settings) -> Result<RunningHub, StartError> {
         metric_catalog,
         demo_enabled: settings.demo_enabled(),
         artifacts_dir: settings.data_dir.join("artifacts"),
+        hub_id: hub_id(&settings.data_dir)?,
     };
     let hub = Hub::new(store.clone(), setup);
     match hub.captures.recover().await {
@@ -77,7 +100,7 @@ pub async fn start(settings: &Settings) -> Result<RunningHub, StartError> {
         Ok(_) => {}
         Err(e) => tracing::warn!(error = %e, "could not check for interrupted captures"),
     }
-    match backend::metrics::history::restore(&hub.catalog.history, &store, backend::now_ms()).await {
+    match backend::metrics::history::restore(hub.metrics.history(), &store, backend::now_ms()).await {
         Ok(n) => tracing::info!(series = n, "metric history restored"),
         Err(e) => tracing::warn!(error = %e, "could not restore metric history; starting empty"),
     }
@@ -96,10 +119,9 @@ pub async fn start(settings: &Settings) -> Result<RunningHub, StartError> {
 
     let fleet = if settings.demo_enabled() { start_demo(settings, &hub).await } else { None };
     let shutdown = CancellationToken::new();
-    let tracker = TaskTracker::new();
-    jobs::start(&hub, &tracker, &shutdown);
+    jobs::start(&hub);
     let stop = shutdown.clone();
-    let captures = hub.captures.clone();
+    let runner = hub.runner.clone();
     let finished = tokio::spawn(async move {
         let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async move { stop.cancelled().await })
@@ -107,9 +129,8 @@ pub async fn start(settings: &Settings) -> Result<RunningHub, StartError> {
         if let Err(e) = served {
             tracing::error!(error = %e, "the server stopped with an error");
         }
-        tracker.close();
-        tracker.wait().await;
-        captures.shut_down().await;
+        // Every job stops (running captures fail with the reason), the history is saved.
+        runner.shut_down().await;
         if let Some(fleet) = fleet {
             fleet.stop().await;
         }

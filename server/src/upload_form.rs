@@ -16,16 +16,6 @@ pub fn router() -> Router<AppState> {
         .layer(DefaultBodyLimit::max(backend::profiling::MAX_ARTIFACT + 64 * 1024))
 }
 
-/// Query-string encoding of a message (everything but unreserved characters escaped).
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 #[derive(Default)]
 struct Form {
     service: String,
@@ -77,8 +67,8 @@ async fn upload(
         tracing::info!(service = %form.service, kind = %form.kind, error = message, "upload refused");
         Redirect::to(&format!(
             "/services/{}?upload_error={}#captures",
-            encode(&form.service),
-            encode(message)
+            types::url::encode(&form.service),
+            types::url::encode(message)
         ))
         .into_response()
     };
@@ -88,18 +78,12 @@ async fn upload(
     let Some(file) = form.file.as_deref().filter(|f| !f.is_empty()) else {
         return back("Choose a file to upload.");
     };
-    match state.hub.captures.upload(me, &caller.source, &form.service, &form.kind, file).await {
+    let kind = match form.kind.parse::<types::CaptureKind>() {
+        Ok(kind) => kind,
+        Err(why) => return back(&why),
+    };
+    match state.hub.captures.upload(me, &caller.source, &form.service, kind, file).await {
         Ok(id) => Redirect::to(&format!("/captures/{id}")).into_response(),
         Err(e) => back(&AppError::from(e).message),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::encode;
-
-    #[test]
-    fn messages_are_escaped_for_a_query_string() {
-        assert_eq!(encode("not a profile: a&b=c #1"), "not%20a%20profile%3A%20a%26b%3Dc%20%231");
     }
 }

@@ -7,7 +7,7 @@ mod common;
 
 use app::api::captures::{CancelCapture, RequestCapture};
 use app::api::demo::InjectDemoFault;
-use common::{Engine, TestHub, TestStore, ADMIN_PASSWORD};
+use common::{Engine, FleetHub, TestHub, TestStore, ADMIN_PASSWORD};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
@@ -23,11 +23,7 @@ fn fleet_with(store: &TestStore, extra: &str) -> server::config::Settings {
 #[tokio::test]
 async fn the_ui_requests_and_cancels_captures_and_viewers_are_refused() {
     let store = TestStore::new(Engine::Sqlite).await.unwrap();
-    let (settings, _) = common::fleet_settings(&store);
-    let hub = TestHub::start_with(settings).await;
-    let admin = hub.session("admin", ADMIN_PASSWORD).await;
-    let dev = hub.user_session(&admin, "dev1", "developer").await;
-    let viewer = hub.user_session(&admin, "view1", "viewer").await;
+    let FleetHub { hub, admin, dev, viewer } = FleetHub::start(&store).await;
     let cpu = json!({ "service": "projector", "instance": "projector-1", "kind": "cpu", "seconds": 60 });
 
     let res = hub.call_json::<RequestCapture>(&viewer, &cpu).await;
@@ -69,9 +65,7 @@ async fn the_ui_requests_and_cancels_captures_and_viewers_are_refused() {
 #[tokio::test]
 async fn captures_are_listed_per_service_and_instance() {
     let store = TestStore::new(Engine::Sqlite).await.unwrap();
-    let (settings, _) = common::fleet_settings(&store);
-    let hub = TestHub::start_with(settings).await;
-    let admin = hub.session("admin", ADMIN_PASSWORD).await;
+    let FleetHub { hub, admin, .. } = FleetHub::start(&store).await;
     for instance in ["orders-api-1", "orders-api-2"] {
         let body = json!({ "service": "orders-api", "instance": instance, "kind": "threads" });
         let id: i64 = hub.call_json::<RequestCapture>(&admin, &body).await.json().await.unwrap();
@@ -158,9 +152,7 @@ both_engines!(retention, the_retention_policy_keeps_the_newest_per_service_and_d
 #[tokio::test]
 async fn with_the_hot_spot_on_its_function_tops_the_cpu_profile_and_is_widest_in_the_flamegraph() {
     let store = TestStore::new(Engine::Sqlite).await.unwrap();
-    let (settings, _) = common::fleet_settings(&store);
-    let hub = TestHub::start_with(settings).await;
-    let admin = hub.session("admin", ADMIN_PASSWORD).await;
+    let FleetHub { hub, admin, .. } = FleetHub::start(&store).await;
     let res = hub
         .call_json::<InjectDemoFault>(
             &admin,
@@ -188,9 +180,7 @@ async fn with_the_hot_spot_on_its_function_tops_the_cpu_profile_and_is_widest_in
 #[tokio::test]
 async fn with_the_leak_on_its_function_tops_inuse_space() {
     let store = TestStore::new(Engine::Sqlite).await.unwrap();
-    let (settings, _) = common::fleet_settings(&store);
-    let hub = TestHub::start_with(settings).await;
-    let admin = hub.session("admin", ADMIN_PASSWORD).await;
+    let FleetHub { hub, admin, .. } = FleetHub::start(&store).await;
     let leak = json!({ "instance": "orders-api-2", "fault": { "fault": "leak", "mib_per_s": 16 } });
     let res = hub.call_json::<InjectDemoFault>(&admin, &leak).await;
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());

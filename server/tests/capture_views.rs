@@ -101,27 +101,6 @@ async fn two_dumps_compare_and_a_profile_does_not_diff_as_a_dump() {
 }
 
 /// A browser's multipart form, by hand.
-fn form(service: &str, kind: &str, file: &[u8]) -> (String, Vec<u8>) {
-    let boundary = "----switchboard-test-boundary";
-    let mut body = Vec::new();
-    for (name, value) in [("service", service), ("kind", kind)] {
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
-                .as_bytes(),
-        );
-    }
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"dump.txt\"\r\n\
-             Content-Type: application/octet-stream\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(file);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
-
 #[tokio::test]
 async fn the_upload_form_opens_the_new_capture_or_says_why_not() {
     let store = TestStore::new(common::Engine::Sqlite).await.unwrap();
@@ -149,7 +128,7 @@ async fn the_upload_form_opens_the_new_capture_or_says_why_not() {
         session("", "").await,
     );
     let post = |client: &reqwest::Client, service: &str, kind: &str, file: &[u8]| {
-        let (content_type, body) = form(service, kind, file);
+        let (content_type, body) = common::upload_form(service, kind, file);
         client
             .post(hub.url("/captures/upload"))
             .header("content-type", content_type)

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Engine, TestHub, TestStore, ADMIN_PASSWORD};
+use common::{Engine, FleetHub, TestHub, TestStore, ADMIN_PASSWORD};
 use std::time::Duration;
 
 async fn request(hub: &TestHub, client: &reqwest::Client, body: serde_json::Value) -> reqwest::Response {
@@ -14,11 +14,7 @@ async fn request(hub: &TestHub, client: &reqwest::Client, body: serde_json::Valu
 #[tokio::test]
 async fn developers_capture_thread_dumps_and_profiles_of_registered_instances() {
     let store = TestStore::new(Engine::Sqlite).await.unwrap();
-    let (settings, _) = common::fleet_settings(&store);
-    let hub = TestHub::start_with(settings).await;
-    let admin = hub.session("admin", ADMIN_PASSWORD).await;
-    let dev = hub.user_session(&admin, "dev1", "developer").await;
-    let viewer = hub.user_session(&admin, "view1", "viewer").await;
+    let FleetHub { hub, admin, dev, viewer } = FleetHub::start(&store).await;
     let threads =
         serde_json::json!({ "service": "orders-api", "instance": "orders-api-1", "kind": "threads" });
 

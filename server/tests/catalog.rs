@@ -7,7 +7,7 @@ mod common;
 use app::api::catalog::ReloadConfig;
 use app::api::demo::InjectDemoFault;
 use axum::routing::get;
-use common::{Engine, TestHub, TestStore, ADMIN_PASSWORD};
+use common::{Engine, FleetHub, TestHub, TestStore, ADMIN_PASSWORD};
 use leptos::server_fn::ServerFn;
 use std::time::{Duration, Instant};
 
@@ -40,9 +40,7 @@ async fn within(limit: Duration, mut check: impl AsyncFnMut() -> bool) -> Option
 #[tokio::test]
 async fn the_fleet_comes_up_and_a_stopped_instance_goes_down_and_back() {
     let store = TestStore::new(Engine::Sqlite).await.unwrap();
-    let (settings, _) = common::fleet_settings(&store);
-    let hub = TestHub::start_with(settings).await;
-    let admin = hub.session("admin", ADMIN_PASSWORD).await;
+    let FleetHub { hub, admin, dev, .. } = FleetHub::start(&store).await;
 
     let all_up = within(Duration::from_secs(30), async || {
         let s = services(&hub, &admin).await;
@@ -76,8 +74,6 @@ async fn the_fleet_comes_up_and_a_stopped_instance_goes_down_and_back() {
     assert!(up.is_some(), "up again after it returns");
 
     // Only admins drive the fleet, and it is audited.
-    hub.create_user(&admin, "dev1", "dev1-password", "developer").await;
-    let dev = hub.session("dev1", "dev1-password").await;
     let res = dev.post(hub.url(InjectDemoFault::PATH)).json(&stop).send().await.unwrap();
     assert_eq!(res.status(), 403);
     let audit: serde_json::Value = hub

@@ -7,7 +7,7 @@ mod common;
 
 use app::api::demo::InjectDemoFault;
 use backend::metrics::{catalog::SHIPPED, conformance, MetricCatalog};
-use common::{Engine, TestHub, TestStore, ADMIN_PASSWORD};
+use common::{Engine, FleetHub, TestHub, TestStore};
 use leptos::server_fn::ServerFn;
 use std::time::{Duration, Instant};
 
@@ -22,9 +22,7 @@ fn rule<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Value 
 #[tokio::test]
 async fn the_fleet_conforms_until_an_instance_breaks_the_format() {
     let store = TestStore::new(Engine::Sqlite).await.unwrap();
-    let (settings, _) = common::fleet_settings(&store);
-    let hub = TestHub::start_with(settings).await;
-    let admin = hub.session("admin", ADMIN_PASSWORD).await;
+    let FleetHub { hub, admin, .. } = FleetHub::start(&store).await;
 
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut matrix = serde_json::Value::Null;

@@ -1,57 +1,8 @@
 //! What a dump says at a glance: states, identical stacks, pools, deadlocks.
 
 use crate::Thread;
-use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Group {
-    pub count: usize,
-    pub state: String,
-    pub frames: Vec<String>,
-    pub threads: Vec<String>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Pool {
-    pub name: String,
-    pub threads: usize,
-    /// Running a task, even when blocked inside it.
-    pub busy: usize,
-    /// Waiting for work in the pool's own queue.
-    pub idle: usize,
-    pub exhausted: bool,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Deadlock {
-    /// In cycle order: each waits for a lock the next one holds.
-    pub threads: Vec<String>,
-    /// The lock each thread of `threads` waits for.
-    pub locks: Vec<String>,
-}
-
-/// A lock several threads wait for: a hot spot, whether or not it is a deadlock.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HotLock {
-    pub lock: String,
-    /// The thread holding it, when the dump says.
-    pub holder: Option<String>,
-    pub waiters: Vec<String>,
-}
-
-/// The API's shape: `{"threads", "states", "groups", "pools", "deadlocks"}`, and the hot locks.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Analysis {
-    pub threads: usize,
-    pub states: BTreeMap<String, usize>,
-    pub groups: Vec<Group>,
-    pub pools: Vec<Pool>,
-    pub deadlocks: Vec<Deadlock>,
-    /// Locks two or more threads wait for, most waiters first.
-    #[serde(default)]
-    pub hot_locks: Vec<HotLock>,
-}
+use types::threads::{Analysis, Deadlock, Group, HotLock, Pool};
 
 /// Frames of a pool thread waiting for its next task.
 const IDLE_SIGNATURES: &[&str] = &[

@@ -1,63 +1,9 @@
 //! Two dumps of one process compared: what got stuck since the first.
 
-use crate::analysis::{deadlocks, is_idle, pool_counts, state_counts, Deadlock};
+use crate::analysis::{deadlocks, is_idle, pool_counts, state_counts};
 use crate::Thread;
-use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StateChange {
-    pub state: String,
-    pub before: usize,
-    pub after: usize,
-}
-
-/// A thread blocked on a lock (or waiting on one outside its pool's queue).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StuckThread {
-    pub name: String,
-    pub state: String,
-    pub frame: Option<String>,
-    pub waiting_on: Option<String>,
-    /// Its state in the first dump; `None`: it did not exist then.
-    pub was: Option<String>,
-}
-
-/// A stack whose thread count grew.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GroupChange {
-    pub state: String,
-    pub frames: Vec<String>,
-    pub before: usize,
-    pub after: usize,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PoolChange {
-    pub name: String,
-    pub threads: usize,
-    pub busy_before: usize,
-    pub busy_after: usize,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DumpDiff {
-    pub threads_before: usize,
-    pub threads_after: usize,
-    /// Every state of either dump.
-    pub states: Vec<StateChange>,
-    /// Stuck now, and not (or not on that lock) before.
-    pub newly_stuck: Vec<StuckThread>,
-    /// Stuck in both dumps on the same lock.
-    pub still_stuck: Vec<StuckThread>,
-    /// Stacks with more threads than before, largest growth first.
-    pub grown: Vec<GroupChange>,
-    pub pools: Vec<PoolChange>,
-    /// Deadlocks of the second dump that the first did not have.
-    pub new_deadlocks: Vec<Deadlock>,
-    /// Threads of the first dump gone from the second.
-    pub gone: Vec<String>,
-}
+use types::threads::{DumpDiff, GroupChange, PoolChange, StateChange, StuckThread};
 
 fn is_stuck(t: &Thread) -> bool {
     t.state == "BLOCKED" || (t.waiting_on.is_some() && !is_idle(t))

@@ -9,8 +9,11 @@ mod fleet;
 mod go;
 mod jvm;
 
-pub use analysis::{analyse, Analysis, Deadlock, Group, HotLock, Pool};
-pub use diff::{diff, DumpDiff, GroupChange, PoolChange, StateChange, StuckThread};
+pub use analysis::analyse;
+pub use diff::diff;
+pub use types::threads::{
+    Analysis, Deadlock, DumpDiff, Group, GroupChange, HotLock, Pool, PoolChange, StateChange, StuckThread,
+};
 
 use serde::{Deserialize, Serialize};
 

@@ -144,6 +144,9 @@ pub struct DemoChaos {
     pub paused: bool,
     pub slowdown_ms: u64,
     pub bad_metrics: Option<String>,
+    /// Seconds the pool's workers are still held by pool exhaustion (0: not exhausted).
+    #[serde(default)]
+    pub pool_exhausted_s: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

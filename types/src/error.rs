@@ -50,6 +50,9 @@ impl ErrorKind {
 pub struct AppError {
     pub kind: ErrorKind,
     pub message: String,
+    /// For TooManyRequests: how long to wait before trying again (the `Retry-After` header).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_s: Option<u64>,
 }
 
 impl fmt::Display for AppError {
@@ -60,7 +63,15 @@ impl fmt::Display for AppError {
 
 impl AppError {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Self { kind, message: message.into() }
+        Self { kind, message: message.into(), retry_after_s: None }
+    }
+    /// A refusal that ends by itself after `retry_after_s` seconds.
+    pub fn too_many_requests(message: impl Into<String>, retry_after_s: u64) -> Self {
+        Self { retry_after_s: Some(retry_after_s), ..Self::new(ErrorKind::TooManyRequests, message) }
+    }
+    /// The one answer for "the hub's own store does not answer", wherever it is noticed.
+    pub fn store_down() -> Self {
+        Self::unavailable("The hub's store is unavailable; retrying on its own.")
     }
     pub fn unauthenticated() -> Self {
         Self::new(ErrorKind::Unauthenticated, "Please log in.")
@@ -108,5 +119,8 @@ mod tests {
         let s = serde_json::to_string(&e).unwrap();
         assert_eq!(serde_json::from_str::<AppError>(&s).unwrap(), e);
         assert_eq!(e.kind.status(), 403);
+        let wait = AppError::too_many_requests("later", 3600);
+        let s = serde_json::to_string(&wait).unwrap();
+        assert_eq!(serde_json::from_str::<AppError>(&s).unwrap().retry_after_s, Some(3600));
     }
 }

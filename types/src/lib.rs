@@ -1,19 +1,25 @@
-//! Types that cross between the hub's server and the browser: no I/O here.
+//! Types that cross between the hub's server and the browser: no I/O here, and no parser
+//! (the browser bundle must stay small).
 
+mod captures;
 mod catalog;
 mod error;
 mod metrics;
+pub mod profiles;
 mod role;
+pub mod threads;
+pub mod url;
 mod users;
 
+pub use captures::{ArtifactKind, CaptureKind, CaptureState, CaptureView};
 pub use catalog::{
     ConfigView, DemoChaos, DemoFault, DemoInstanceView, DiffLine, DiffOp, FleetInstance, FleetManifest,
     InstanceView, LinksView, ReloadOutcome, ServiceDetail, ServiceView,
 };
 pub use error::{AppError, ErrorKind};
 pub use metrics::{
-    CaptureView, CatalogFamilyView, ConformanceMatrix, ExploreRow, ExploreView, InstanceScrape, MatrixRow,
-    PanelView, RuleResult, RuleStatus, ScrapeReport, ServiceConformance, TimeRange,
+    CatalogFamilyView, ConformanceMatrix, ExploreRow, ExploreView, InstanceScrape, MatrixRow, PanelView,
+    RuleResult, RuleStatus, ScrapeReport, ServiceConformance, TimeRange,
 };
 pub use role::Role;
 pub use users::{ApiTokenView, AuditEntryView, AuditFilter, CreatedToken, HubStatus, Me, UserView};

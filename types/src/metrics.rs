@@ -71,6 +71,9 @@ pub struct MatrixRow {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConformanceMatrix {
     pub rules: Vec<String>,
+    /// What each rule of `rules` checks, in the same order.
+    #[serde(default)]
+    pub checks: Vec<String>,
     pub services: Vec<MatrixRow>,
 }
 
@@ -144,25 +147,4 @@ pub struct ExploreView {
     pub rows: Vec<ExploreRow>,
     /// More series matched than the chart and table show.
     pub truncated: bool,
-}
-
-/// A profiling capture or an uploaded artifact, as `GET /api/v1/captures/{id}` reports it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct CaptureView {
-    pub id: i64,
-    pub service: String,
-    pub instance: String,
-    /// `cpu`, `heap`, `threads`; uploads: `pprof`, `jstack`, `goroutine`.
-    pub kind: String,
-    /// `queued`, `running`, `done`, `failed`.
-    pub state: String,
-    /// 0 to 1.
-    pub progress: f64,
-    pub error: Option<String>,
-    pub bytes: Option<i64>,
-    pub seconds: i64,
-    pub requested_by: String,
-    pub created_ms: i64,
-    pub started_ms: Option<i64>,
-    pub finished_ms: Option<i64>,
 }

@@ -52,7 +52,11 @@ pub struct AuditFilter {
     pub actor: Option<String>,
     pub action: Option<String>,
     pub outcome: Option<String>,
+    /// Entries older than this id (the next page).
     pub before_id: Option<i64>,
+    /// Entries at or after this time (unix ms).
+    #[serde(default)]
+    pub since_ms: Option<i64>,
 }
 
 /// The hub's own health, shown on the home page and in the store banner.

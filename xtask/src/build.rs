@@ -100,13 +100,30 @@ fn precompress(pkg: &Path) -> Result<()> {
         let data = fs::read(&path).map_err(|e| e.to_string())?;
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
         gz.write_all(&data).map_err(|e| e.to_string())?;
-        write_beside(&path, "gz", &gz.finish().map_err(|e| e.to_string())?)?;
+        let gz = gz.finish().map_err(|e| e.to_string())?;
+        write_beside(&path, "gz", &gz)?;
         let mut br = Vec::new();
         let params = brotli::enc::BrotliEncoderParams { quality: 11, ..Default::default() };
         brotli::BrotliCompress(&mut data.as_slice(), &mut br, &params).map_err(|e| e.to_string())?;
         write_beside(&path, "br", &br)?;
+        let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        report_size(&name, data.len(), gz.len(), br.len());
     }
     Ok(())
+}
+
+/// The browser bundle's budget (issue 10): at most this many bytes gzipped.
+const WASM_BUDGET_GZ: usize = 350 * 1024;
+
+fn report_size(name: &str, raw: usize, gz: usize, br: usize) {
+    let kib = |n: usize| n.div_ceil(1024);
+    let budget = if name.ends_with(".wasm") {
+        let verdict = if gz <= WASM_BUDGET_GZ { "within" } else { "OVER" };
+        format!(" ({verdict} the {} KiB gzip budget)", kib(WASM_BUDGET_GZ))
+    } else {
+        String::new()
+    };
+    eprintln!("xtask: {name}: {} KiB, {} KiB gzip, {} KiB brotli{budget}", kib(raw), kib(gz), kib(br));
 }
 
 fn remove_precompressed(pkg: &Path) {

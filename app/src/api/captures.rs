@@ -2,9 +2,9 @@
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
-use pprofile::{FlameGraph, Neighbours, Top, TopDiff};
-use threaddump::{Analysis, DumpDiff};
-use types::{AppError, CaptureView};
+use types::profiles::{FlameGraph, Neighbours, Top, TopDiff};
+use types::threads::{Analysis, DumpDiff};
+use types::{AppError, CaptureKind, CaptureView};
 
 /// Captures with the server's clock, so ages read the same in every browser.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
@@ -39,14 +39,11 @@ pub async fn list_captures(service: String, instance: Option<String>) -> Result<
 pub async fn request_capture(
     service: String,
     instance: String,
-    kind: String,
+    kind: CaptureKind,
     seconds: Option<i64>,
 ) -> Result<i64, AppError> {
     let (hub, me, source) = super::context::signed_in()?;
-    hub.captures
-        .request(&me, &source, &service, &instance, &kind, seconds)
-        .await
-        .or_else(super::context::fail)
+    hub.captures.request(&me, &source, &service, &instance, kind, seconds).await.or_else(super::context::fail)
 }
 
 #[server(input = Json)]

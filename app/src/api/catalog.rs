@@ -34,5 +34,5 @@ pub async fn running_config() -> Result<ConfigView, AppError> {
 #[server]
 pub async fn reload_config() -> Result<ReloadOutcome, AppError> {
     let (hub, me, source) = super::context::signed_in()?;
-    hub.catalog.reload(Some(&me), &source).await.or_else(super::context::fail)
+    hub.catalog.reload(&me, &source).await.or_else(super::context::fail)
 }

@@ -22,9 +22,6 @@ pub fn caller() -> Result<Caller, AppError> {
 /// The logged-in principal and the request's source address, or Unauthenticated.
 pub fn signed_in() -> Result<(Hub, Principal, String), AppError> {
     let caller = caller()?;
-    if caller.store_down {
-        return fail(AppError::unavailable("The hub's store is unavailable; retrying on its own."));
-    }
     match caller.principal() {
         Ok(principal) => Ok((hub()?, principal.clone(), caller.source)),
         Err(e) => fail(e),
@@ -40,12 +37,16 @@ pub fn session() -> Result<tower_sessions::Session, AppError> {
         })
 }
 
-/// Sets the response status from the error, so scripts and logs see the real outcome.
+/// Sets the response status (and `Retry-After`) from the error, so scripts and logs see
+/// the real outcome.
 pub fn fail<T>(e: impl Into<AppError>) -> Result<T, AppError> {
     let e = e.into();
     if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
         if let Ok(status) = http::StatusCode::from_u16(e.kind.status()) {
             res.set_status(status);
+        }
+        if let Some(wait) = e.retry_after_s {
+            res.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(wait));
         }
     }
     Err(e)

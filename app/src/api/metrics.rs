@@ -4,19 +4,19 @@ use types::{AppError, CatalogFamilyView};
 #[server]
 pub async fn matrix() -> Result<types::ConformanceMatrix, AppError> {
     let (hub, me, _) = super::context::signed_in()?;
-    Ok(hub.catalog.conformance_matrix(&me))
+    Ok(hub.metrics.conformance_matrix(&me))
 }
 
 #[server]
 pub async fn service_rules(name: String) -> Result<types::ServiceConformance, AppError> {
     let (hub, me, _) = super::context::signed_in()?;
-    hub.catalog.service_conformance(&me, &name).or_else(super::context::fail)
+    hub.metrics.service_conformance(&me, &name).or_else(super::context::fail)
 }
 
 #[server]
 pub async fn metric_families() -> Result<Vec<CatalogFamilyView>, AppError> {
     let (hub, me, _) = super::context::signed_in()?;
-    Ok(hub.catalog.metric_families(&me))
+    Ok(hub.metrics.metric_families(&me))
 }
 
 #[server]
@@ -25,7 +25,7 @@ pub async fn service_panels(
     range: types::TimeRange,
 ) -> Result<Vec<types::PanelView>, AppError> {
     let (hub, me, _) = super::context::signed_in()?;
-    hub.catalog.panels(&me, &name, &range).await.or_else(super::context::fail)
+    hub.metrics.panels(&me, &name, &range).await.or_else(super::context::fail)
 }
 
 #[server]
@@ -36,5 +36,5 @@ pub async fn explore_metrics(
     range: types::TimeRange,
 ) -> Result<types::ExploreView, AppError> {
     let (hub, me, _) = super::context::signed_in()?;
-    hub.catalog.explore(&me, &service, &metric, &labels, &range).or_else(super::context::fail)
+    hub.metrics.explore(&me, &service, &metric, &labels, &range).or_else(super::context::fail)
 }

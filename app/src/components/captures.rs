@@ -7,42 +7,22 @@ use crate::components::errors::ErrorNote;
 use crate::components::poll::{age, size, ticker};
 use leptos::prelude::*;
 use std::time::Duration;
-use types::CaptureView;
-
-/// Profiles compare with profiles, dumps with dumps.
-pub fn family(kind: &str) -> &'static str {
-    match kind {
-        "cpu" | "heap" | "pprof" => "profile",
-        _ => "dump",
-    }
-}
-
-pub fn kind_label(kind: &str, seconds: i64) -> String {
-    match kind {
-        "cpu" => format!("CPU profile ({seconds} s)"),
-        "heap" => "heap profile".into(),
-        "threads" => "thread dump".into(),
-        "pprof" => "pprof upload".into(),
-        "jstack" => "jstack upload".into(),
-        "goroutine" => "goroutine dump upload".into(),
-        other => other.into(),
-    }
-}
+use types::{CaptureKind, CaptureState, CaptureView};
 
 /// The state as a pill; a running capture with its progress.
 pub fn state_view(c: &CaptureView, now_ms: i64) -> impl IntoView {
-    let class = match c.state.as_str() {
-        "done" => "pill ok",
-        "failed" => "pill bad",
-        _ => "pill warn",
+    let class = match c.state {
+        CaptureState::Done => "pill ok",
+        CaptureState::Failed => "pill bad",
+        CaptureState::Queued | CaptureState::Running => "pill warn",
     };
-    let left = c.started_ms.filter(|_| c.state == "running" && c.seconds > 0).map(|started| {
+    let left = c.started_ms.filter(|_| c.state == CaptureState::Running && c.seconds > 0).map(|started| {
         let left = (started + c.seconds * 1000 - now_ms).max(0) / 1000;
         format!("{left} s left")
     });
-    let running = c.state == "running" || c.state == "queued";
+    let running = !c.state.is_finished();
     view! {
-        <span class=class data-testid="state">{c.state.clone()}</span>
+        <span class=class data-testid="state">{c.state.as_str()}</span>
         {running.then(|| view! { " " <progress max="1" value=c.progress></progress> })}
         {left.map(|l| view! { " " <span class="muted">{l}</span> })}
     }
@@ -80,7 +60,7 @@ fn LiveCaptureTable(
         move || (service.get(), instance.clone(), tick.get(), version.get()),
         |(s, i, _, _)| list_captures(s, i),
     );
-    let selected = RwSignal::new(Vec::<(i64, String)>::new());
+    let selected = RwSignal::new(Vec::<(i64, CaptureKind)>::new());
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -95,13 +75,13 @@ fn LiveCaptureTable(
     }
 }
 
-fn compare_link(selected: &[(i64, String)]) -> impl IntoView {
+fn compare_link(selected: &[(i64, CaptureKind)]) -> impl IntoView {
     match selected {
         [] => None,
         [_] => Some(
             view! { <p class="muted">"Tick one more capture of the same kind to compare."</p> }.into_any(),
         ),
-        [(a, ka), (b, kb)] if family(ka) == family(kb) => {
+        [(a, ka), (b, kb)] if ka.artifact() == kb.artifact() => {
             let (before, after) = ((*a).min(*b), (*a).max(*b));
             Some(view! {
                 <p><a class="button-link" data-testid="compare" href=format!("/captures/{before}/diff/{after}")>
@@ -116,20 +96,20 @@ fn compare_link(selected: &[(i64, String)]) -> impl IntoView {
     }
 }
 
-fn table(l: CaptureList, selected: RwSignal<Vec<(i64, String)>>) -> impl IntoView {
+fn table(l: CaptureList, selected: RwSignal<Vec<(i64, CaptureKind)>>) -> impl IntoView {
     let now = l.now_ms;
     let rows = l
         .captures
         .into_iter()
         .map(|c| {
-            let (id, kind) = (c.id, c.kind.clone());
-            let done = c.state == "done";
+            let (id, kind) = (c.id, c.kind);
+            let done = c.state == CaptureState::Done;
             let toggle = move |ev| {
                 let on = event_target_checked(&ev);
                 selected.update(|s| {
                     s.retain(|(i, _)| *i != id);
                     if on {
-                        s.push((id, kind.clone()));
+                        s.push((id, kind));
                         if s.len() > 2 {
                             s.remove(0);
                         }
@@ -143,8 +123,8 @@ fn table(l: CaptureList, selected: RwSignal<Vec<(i64, String)>>) -> impl IntoVie
                             prop:checked=move || selected.get().iter().any(|(i, _)| *i == id) on:change=toggle/>
                     })}</td>
                     <td><a href=format!("/captures/{id}")>{format!("#{id}")}</a></td>
-                    <td>{c.instance.clone()}</td>
-                    <td>{kind_label(&c.kind, c.seconds)}</td>
+                    <td>{c.instance.clone().unwrap_or_else(|| "upload".into())}</td>
+                    <td>{c.kind.label(c.seconds)}</td>
                     <td>{state_view(&c, now)}
                         {c.error.clone().map(|e| view! { <div class="error-text">{e}</div> })}</td>
                     <td>{c.requested_by.clone()}</td>
@@ -197,15 +177,15 @@ pub fn CaptureButtons(service: String, instance: String) -> impl IntoView {
                     on:input=move |ev| seconds.set(event_target_value(&ev).parse().unwrap_or(30))/>
             </label>
             <button data-testid="capture-cpu" disabled=move || request.pending().get()
-                on:click=move |_| { request.dispatch(RequestCapture { service: s1.clone(), instance: i1.clone(), kind: "cpu".into(), seconds: Some(seconds.get_untracked()) }); }>
+                on:click=move |_| { request.dispatch(RequestCapture { service: s1.clone(), instance: i1.clone(), kind: CaptureKind::Cpu, seconds: Some(seconds.get_untracked()) }); }>
                 {move || format!("Capture CPU profile ({} s)", seconds.get())}
             </button>
             <button data-testid="capture-heap" disabled=move || request.pending().get()
-                on:click=move |_| { request.dispatch(RequestCapture { service: s2.clone(), instance: i2.clone(), kind: "heap".into(), seconds: None }); }>
+                on:click=move |_| { request.dispatch(RequestCapture { service: s2.clone(), instance: i2.clone(), kind: CaptureKind::Heap, seconds: None }); }>
                 "Capture heap profile"
             </button>
             <button data-testid="capture-threads" disabled=move || request.pending().get()
-                on:click=move |_| { request.dispatch(RequestCapture { service: s3.clone(), instance: i3.clone(), kind: "threads".into(), seconds: None }); }>
+                on:click=move |_| { request.dispatch(RequestCapture { service: s3.clone(), instance: i3.clone(), kind: CaptureKind::Threads, seconds: None }); }>
                 "Take thread dump"
             </button>
         </div>
@@ -222,13 +202,21 @@ pub fn UploadForm(#[prop(into)] service: Signal<String>) -> impl IntoView {
             <input type="hidden" name="service" value=move || service.get()/>
             <label>"Kind"
                 <select name="kind">
-                    <option value="pprof">"pprof profile (.pb.gz)"</option>
-                    <option value="jstack">"JVM thread dump (jstack, jcmd Thread.print)"</option>
-                    <option value="goroutine">"Go goroutine dump (debug=1 or 2)"</option>
+                    {CaptureKind::UPLOADED.map(|k| view! { <option value=k.as_str()>{upload_label(k)}</option> })}
                 </select>
             </label>
             <label>"File" <input type="file" name="file" required/></label>
             <button type="submit">"Upload and analyse"</button>
         </form>
+    }
+}
+
+/// What the upload form offers for each uploaded kind.
+fn upload_label(kind: CaptureKind) -> &'static str {
+    match kind {
+        CaptureKind::Pprof => "pprof profile (.pb.gz)",
+        CaptureKind::Jstack => "JVM thread dump (jstack, jcmd Thread.print)",
+        CaptureKind::Goroutine => "Go goroutine dump (debug=1 or 2)",
+        CaptureKind::Cpu | CaptureKind::Heap | CaptureKind::Threads => "",
     }
 }

@@ -4,8 +4,8 @@
 
 use crate::components::units::{self, share};
 use leptos::prelude::*;
-use pprofile::{package_of, FlameGraph};
 use std::sync::Arc;
+use types::profiles::{package_of, FlameGraph};
 
 const ROW_PX: u32 = 18;
 /// Narrower frames (in % of the zoomed width) are not drawn.

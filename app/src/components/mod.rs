@@ -7,6 +7,7 @@ pub mod layout;
 pub mod panels;
 pub mod poll;
 pub mod profile;
+pub mod profile_diff;
 pub mod threads;
 pub mod time;
 pub mod units;

@@ -1,15 +1,16 @@
 //! A profile's views: the sample-type picker, the flamegraph, the top table (sortable,
-//! like `go tool pprof -top`), a function's callers and callees, and the diff of two.
+//! like `go tool pprof -top`), a function's callers and callees. The diff of two is in
+//! profile_diff.rs.
 
-use crate::api::captures::{capture_flame, capture_neighbours, capture_top, profile_diff};
+use crate::api::captures::{capture_flame, capture_neighbours, capture_top};
 use crate::components::errors::ErrorNote;
 use crate::components::flame::Flamegraph;
 use crate::components::units;
 use leptos::prelude::*;
-use pprofile::{Neighbours, Top, TopDiff};
+use types::profiles::{Edge, Neighbours, Top, TopRow};
 
 /// Rows drawn at once; the search narrows the rest.
-const MAX_ROWS: usize = 300;
+pub(crate) const MAX_ROWS: usize = 300;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Tab {
@@ -24,11 +25,15 @@ enum SortBy {
     Name,
 }
 
-fn loading() -> impl IntoView {
+pub(crate) fn loading() -> impl IntoView {
     view! { <p class="muted">"Loading…"</p> }
 }
 
-fn sample_picker(sample: RwSignal<Option<String>>, current: String, types: Vec<String>) -> impl IntoView {
+pub(crate) fn sample_picker(
+    sample: RwSignal<Option<String>>,
+    current: String,
+    types: Vec<String>,
+) -> impl IntoView {
     let options = types
         .into_iter()
         .map(|t| {
@@ -115,7 +120,7 @@ fn top_table(
     let unit = t.unit.clone();
     // sum% runs down the table in go's own (flat) order, whatever the sorting shown.
     let mut running = 0.0;
-    let rows: Vec<(pprofile::TopRow, f64)> = t
+    let rows: Vec<(TopRow, f64)> = t
         .rows
         .into_iter()
         .map(|r| {
@@ -130,7 +135,7 @@ fn top_table(
     };
     let body = move || {
         let needle = search.get().to_lowercase();
-        let mut shown: Vec<&(pprofile::TopRow, f64)> = rows
+        let mut shown: Vec<&(TopRow, f64)> = rows
             .iter()
             .filter(|(r, _)| needle.is_empty() || r.function.to_lowercase().contains(&needle))
             .collect();
@@ -200,7 +205,7 @@ fn NeighboursCard(
 }
 
 fn neighbours_view(n: Neighbours, on_pick: Callback<String>) -> impl IntoView {
-    let edges = |list: Vec<pprofile::Edge>, unit: String, cum: i64| {
+    let edges = |list: Vec<Edge>, unit: String, cum: i64| {
         if list.is_empty() {
             return view! { <p class="muted">"none"</p> }.into_any();
         }
@@ -232,94 +237,5 @@ fn neighbours_view(n: Neighbours, on_pick: Callback<String>) -> impl IntoView {
             <div><h3>"Called by"</h3>{edges(n.callers, n.unit.clone(), n.cum)}</div>
             <div><h3>"Calls"</h3>{edges(n.callees, n.unit.clone(), n.cum)}</div>
         </div>
-    }
-}
-
-/// Two profiles of one service compared: the differential flamegraph and per-function deltas.
-#[component]
-pub fn ProfileDiffView(before: i64, after: i64) -> impl IntoView {
-    let sample = RwSignal::new(None::<String>);
-    let search = RwSignal::new(String::new());
-    let diff = Resource::new(move || sample.get(), move |s| profile_diff(before, after, s));
-    let ignore = Callback::new(|_: String| {});
-    view! {
-        <Transition fallback=loading>
-            {move || Suspend::new(async move {
-                match diff.await {
-                    Ok(d) => {
-                        let picker = sample_picker(sample, d.flame.sample.clone(), d.flame.sample_types.clone());
-                        view! {
-                            <div class="profile-tools">
-                                {picker}
-                                <input type="search" placeholder="Search functions" data-testid="search"
-                                    prop:value=move || search.get() on:input=move |ev| search.set(event_target_value(&ev))/>
-                            </div>
-                            <section class="card">
-                                <h2>"Differential flamegraph"</h2>
-                                <Flamegraph graph=d.flame search=search on_pick=ignore/>
-                            </section>
-                            <section class="card">
-                                <h2>"Per function"</h2>
-                                {diff_table(d.table, search)}
-                            </section>
-                        }
-                        .into_any()
-                    }
-                    Err(error) => view! { <ErrorNote error/> }.into_any(),
-                }
-            })}
-        </Transition>
-    }
-}
-
-fn delta(pp: f64) -> impl IntoView {
-    let class = if pp > 0.005 {
-        "num bad"
-    } else if pp < -0.005 {
-        "num ok"
-    } else {
-        "num muted"
-    };
-    view! { <td class=class>{format!("{pp:+.2} pp")}</td> }
-}
-
-fn diff_table(t: TopDiff, search: RwSignal<String>) -> impl IntoView {
-    let summary = format!(
-        "{} · before {} · after {} (shares of each total are compared)",
-        t.sample,
-        units::value(t.before_total, &t.unit),
-        units::value(t.after_total, &t.unit)
-    );
-    let (bt, at) = (t.before_total, t.after_total);
-    let rows = t.rows;
-    let body = move || {
-        let needle = search.get().to_lowercase();
-        rows.iter()
-            .filter(|r| needle.is_empty() || r.function.to_lowercase().contains(&needle))
-            .take(MAX_ROWS)
-            .map(|r| {
-                view! {
-                    <tr>
-                        <td class="num">{units::share_pct(r.before_flat, bt)}</td>
-                        <td class="num">{units::share_pct(r.after_flat, at)}</td>
-                        {delta(r.flat_delta_pct)}
-                        <td class="num">{units::share_pct(r.before_cum, bt)}</td>
-                        <td class="num">{units::share_pct(r.after_cum, at)}</td>
-                        {delta(r.cum_delta_pct)}
-                        <td>{r.function.clone()}</td>
-                    </tr>
-                }
-            })
-            .collect_view()
-    };
-    view! {
-        <p class="muted">{summary}</p>
-        <table class="grid top" data-testid="diff-table">
-            <thead><tr>
-                <th>"flat% before"</th><th>"flat% after"</th><th>"Δ flat"</th>
-                <th>"cum% before"</th><th>"cum% after"</th><th>"Δ cum"</th><th>"function"</th>
-            </tr></thead>
-            <tbody>{body}</tbody>
-        </table>
     }
 }

@@ -4,7 +4,7 @@
 use crate::api::captures::{capture_threads, threads_diff};
 use crate::components::errors::ErrorNote;
 use leptos::prelude::*;
-use threaddump::{Analysis, Deadlock, DumpDiff, Group};
+use types::threads::{Analysis, Deadlock, DumpDiff, Group, StuckThread};
 
 /// Frames shown of a group's stack before "more".
 const FRAMES_SHOWN: usize = 14;
@@ -187,7 +187,7 @@ fn dump_diff_view(d: DumpDiff) -> impl IntoView {
             }
         })
         .collect_view();
-    let stuck = |list: &[threaddump::StuckThread]| {
+    let stuck = |list: &[StuckThread]| {
         list.iter()
             .map(|t| {
                 view! {

@@ -32,6 +32,7 @@ fn Audit() -> impl IntoView {
             action: non_empty(q.get("action")),
             outcome: non_empty(q.get("outcome")),
             before_id: q.get("before").and_then(|b| b.parse().ok()),
+            since_ms: None,
         }
     };
     let entries = Resource::new(filter, list_audit);
@@ -71,7 +72,7 @@ fn audit_table(list: Vec<AuditEntryView>, filter: AuditFilter) -> impl IntoView 
         let mut q = vec![format!("before={last}")];
         for (k, v) in [("actor", &filter.actor), ("action", &filter.action), ("outcome", &filter.outcome)] {
             if let Some(v) = v {
-                q.push(format!("{k}={}", url_escape(v)));
+                q.push(format!("{k}={}", types::url::encode(v)));
             }
         }
         format!("/audit?{}", q.join("&"))
@@ -99,13 +100,4 @@ fn audit_table(list: Vec<AuditEntryView>, filter: AuditFilter) -> impl IntoView 
         </table>
         {older.map(|href| view! { <p><a href=href>"Older entries →"</a></p> })}
     }
-}
-
-fn url_escape(v: &str) -> String {
-    v.bytes()
-        .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

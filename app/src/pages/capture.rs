@@ -1,5 +1,5 @@
 use crate::api::captures::{get_capture, CancelCapture, CaptureNow};
-use crate::components::captures::{family, kind_label, state_view};
+use crate::components::captures::state_view;
 use crate::components::client_only::ClientOnly;
 use crate::components::errors::ErrorNote;
 use crate::components::guard::RequireRole;
@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use std::time::Duration;
-use types::Role;
+use types::{ArtifactKind, CaptureState, Role};
 
 /// One capture: its progress while it runs, then its analysis. Drawn in the browser only:
 /// a capture can move on (queued → done) between the server's render and hydration, and
@@ -32,7 +32,7 @@ fn Capture(id: i64) -> impl IntoView {
     let tick = ticker(Duration::from_secs(1));
     let cancel = ServerAction::<CancelCapture>::new();
     // The analysis is drawn once the capture is done, and not again on every poll.
-    let done_kind = RwSignal::new(None::<String>);
+    let done_kind = RwSignal::new(None::<ArtifactKind>);
     // Polled every second until the capture has ended: a page left open costs nothing then.
     let ended = RwSignal::new(false);
     let status = Resource::new(
@@ -41,11 +41,11 @@ fn Capture(id: i64) -> impl IntoView {
     );
     Effect::new(move |_| {
         if let Some(Ok(c)) = status.get() {
-            if matches!(c.capture.state.as_str(), "done" | "failed") && !ended.get_untracked() {
+            if c.capture.state.is_finished() && !ended.get_untracked() {
                 ended.set(true);
             }
-            if c.capture.state == "done" && done_kind.get_untracked().is_none() {
-                done_kind.set(Some(c.capture.kind));
+            if c.capture.state == CaptureState::Done && done_kind.get_untracked().is_none() {
+                done_kind.set(Some(c.capture.kind.artifact()));
             }
         }
     });
@@ -59,9 +59,9 @@ fn Capture(id: i64) -> impl IntoView {
             })}
         </Transition>
         {move || cancel.value().get().and_then(Result::err).map(|error| view! { <ErrorNote error/> })}
-        {move || done_kind.get().map(|kind| match family(&kind) {
-            "profile" => view! { <ProfileView id/> }.into_any(),
-            _ => view! { <ThreadsView id/> }.into_any(),
+        {move || done_kind.get().map(|kind| match kind {
+            ArtifactKind::Profile => view! { <ProfileView id/> }.into_any(),
+            ArtifactKind::ThreadDump => view! { <ThreadsView id/> }.into_any(),
         })}
     }
 }
@@ -69,19 +69,19 @@ fn Capture(id: i64) -> impl IntoView {
 fn header(now: CaptureNow, cancel: ServerAction<CancelCapture>) -> impl IntoView {
     let c = now.capture;
     let id = c.id;
-    let active = c.state == "queued" || c.state == "running";
-    let instance_link = if c.instance == "upload" {
-        view! { <a href=format!("/services/{}", c.service)>{c.service.clone()}</a> " / upload" }.into_any()
-    } else {
-        view! {
+    let active = !c.state.is_finished();
+    let instance_link = match &c.instance {
+        None => view! { <a href=format!("/services/{}", c.service)>{c.service.clone()}</a> " / upload" }
+            .into_any(),
+        Some(instance) => view! {
             <a href=format!("/services/{}", c.service)>{c.service.clone()}</a> " / "
-            <a href=format!("/services/{}/instances/{}", c.service, c.instance)>{c.instance.clone()}</a>
+            <a href=format!("/services/{}/instances/{instance}", c.service)>{instance.clone()}</a>
         }
-        .into_any()
+        .into_any(),
     };
     view! {
         <p class="crumbs"><a href="/services">"Services"</a> " / " {instance_link} " / " {format!("#{id}")}</p>
-        <h1>{format!("#{id}: {}", kind_label(&c.kind, c.seconds))}</h1>
+        <h1>{format!("#{id}: {}", c.kind.label(c.seconds))}</h1>
         <section class="card" data-testid="capture-status">
             <dl class="facts">
                 <dt>"State"</dt><dd>{state_view(&c, now.now_ms)}</dd>

@@ -65,10 +65,18 @@ fn Matrix() -> impl IntoView {
 }
 
 fn matrix_table(m: ConformanceMatrix, sort: &str) -> impl IntoView {
+    let checks = |i: usize| m.checks.get(i).cloned().unwrap_or_default();
     let header = m
         .rules
         .iter()
-        .map(|r| view! { <th class="rule"><span>{r.replace('_', " ")}</span></th> })
+        .enumerate()
+        .map(|(i, r)| view! { <th class="rule" title=checks(i)><span>{r.replace('_', " ")}</span></th> })
+        .collect_view();
+    let legend = m
+        .rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| view! { <dt><code>{r.clone()}</code></dt><dd>{checks(i)}</dd> })
         .collect_view();
     let rows = sorted(m.services, sort)
         .into_iter()
@@ -97,5 +105,9 @@ fn matrix_table(m: ConformanceMatrix, sort: &str) -> impl IntoView {
             <thead><tr><th>"Service"</th><th>"Team"</th><th>"Fail"</th><th>"Warn"</th>{header}</tr></thead>
             <tbody>{rows}</tbody>
         </table>
+        <section class="card">
+            <h2>"What each rule checks"</h2>
+            <dl class="facts" data-testid="rule-legend">{legend}</dl>
+        </section>
     }
 }

@@ -124,5 +124,8 @@ fn active_faults(c: &types::DemoChaos) -> Vec<String> {
     if c.slowdown_ms > 0 {
         out.push(format!("slowdown {} ms", c.slowdown_ms));
     }
+    if c.pool_exhausted_s > 0 {
+        out.push(format!("pool exhausted ({} s left)", c.pool_exhausted_s));
+    }
     out
 }

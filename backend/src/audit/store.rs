@@ -28,12 +28,13 @@ pub(super) async fn list(
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT id, at_ms, actor, action, target, outcome, source FROM audit_log \
          WHERE ($1 = '' OR actor = $1) AND ($2 = '' OR action LIKE $2) AND ($3 = '' OR outcome = $3) \
-         AND id < $4 ORDER BY id DESC LIMIT $5",
+         AND id < $4 AND at_ms >= $5 ORDER BY id DESC LIMIT $6",
     )
     .bind(f.actor.clone().unwrap_or_default())
     .bind(f.action.as_ref().map(|a| format!("{a}%")).unwrap_or_default())
     .bind(f.outcome.clone().unwrap_or_default())
     .bind(f.before_id.unwrap_or(i64::MAX))
+    .bind(f.since_ms.unwrap_or(0))
     .bind(limit)
     .fetch_all(store.pool())
     .await?;

@@ -1,7 +1,7 @@
 //! The hub's side of the demo fleet's controls: fault injection and stop/start, through
 //! the fleet's control endpoint (loopback, with the fleet's token), admins only, audited.
 
-use crate::audit::{AuditEvent, AuditLog, Outcome};
+use crate::audit::{Attempt, AuditLog};
 use crate::{BackendError, Principal};
 use std::time::Duration;
 use types::{DemoFault, DemoInstanceView, Role};
@@ -28,11 +28,7 @@ struct FleetView {
 
 impl DemoControls {
     pub fn new(control_url: String, token: String, audit: AuditLog) -> DemoControls {
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(40))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap_or_default();
+        let client = crate::http::client(Some(Duration::from_secs(40)));
         DemoControls { control_url, token, client, audit }
     }
 
@@ -42,8 +38,12 @@ impl DemoControls {
 
     pub async fn fleet(&self, actor: &Principal) -> Result<Vec<DemoInstanceView>, BackendError> {
         actor.require(Role::Admin)?;
-        let res =
-            self.client.get(format!("{}/fleet", self.control_url)).send().await.map_err(Self::unavailable)?;
+        let res = self
+            .client
+            .get(format!("{}/fleet", self.control_url))
+            .send()
+            .await
+            .map_err(|e| Self::unavailable(crate::http::describe(&e)))?;
         let view: FleetView = res.json().await.map_err(Self::unavailable)?;
         Ok(view.instances)
     }
@@ -56,39 +56,31 @@ impl DemoControls {
         fault: &DemoFault,
     ) -> Result<(), BackendError> {
         let target = format!("{instance}: {}", fault.label());
-        let event = |outcome| AuditEvent {
-            actor: &actor.username,
-            action: "demo.fault",
-            target: &target,
-            outcome,
-            source,
+        let result = match actor.require(Role::Admin) {
+            Ok(()) => self.send(instance, fault, &target).await,
+            Err(refusal) => Err(refusal),
         };
-        if let Err(refusal) = actor.require(Role::Admin) {
-            self.audit.record(event(Outcome::Denied)).await?;
-            return Err(refusal);
-        }
+        self.audit.settle(Attempt::by(actor, "demo.fault", target, source), result).await
+    }
+
+    async fn send(&self, instance: &str, fault: &DemoFault, target: &str) -> Result<(), BackendError> {
         let mut body = serde_json::to_value(fault).map_err(|e| BackendError::Internal(e.to_string()))?;
         if let Some(obj) = body.as_object_mut() {
             obj.insert("instance".into(), instance.into());
         }
-        let sent = self
+        let res = self
             .client
             .post(format!("{}/chaos", self.control_url))
             .bearer_auth(&self.token)
             .json(&body)
             .send()
-            .await;
-        let result = match sent {
-            Ok(res) if res.status().is_success() => Ok(()),
-            Ok(res) => {
-                let status = res.status();
-                let text = res.text().await.unwrap_or_default();
-                Err(BackendError::Invalid(format!("the demo fleet refused {target}: HTTP {status} {text}")))
-            }
-            Err(e) => Err(Self::unavailable(e)),
-        };
-        let outcome = if result.is_ok() { Outcome::Ok } else { Outcome::Failed };
-        self.audit.record(event(outcome)).await?;
-        result
+            .await
+            .map_err(|e| Self::unavailable(crate::http::describe(&e)))?;
+        if res.status().is_success() {
+            return Ok(());
+        }
+        let status = res.status();
+        let text = crate::http::error_text(res).await;
+        Err(BackendError::Invalid(format!("the demo fleet refused {target}: HTTP {status} {text}")))
     }
 }

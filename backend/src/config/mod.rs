@@ -2,10 +2,10 @@
 //! used, with errors that name the file, the line and the field.
 
 mod services;
+mod triggers;
 
-pub use services::{
-    parse_duration, CaptureTrigger, InstanceDef, Links, ProfilingPaths, ServiceDef, TRIGGER_METRICS,
-};
+pub use services::{parse_duration, CaptureTrigger, InstanceDef, Links, ProfilingPaths, ServiceDef};
+pub use triggers::TriggerMetric;
 
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;

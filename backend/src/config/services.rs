@@ -1,10 +1,12 @@
 //! `[[services]]` of the config: the service catalog as code.
 
+use super::triggers::{taken_kind, TriggerMetric};
 use super::Invalid;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::time::Duration;
 use toml::Spanned;
+use types::CaptureKind;
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -54,16 +56,16 @@ impl Default for ProfilingPaths {
 }
 
 impl ProfilingPaths {
-    /// The path and query a capture of `kind` calls.
-    pub fn endpoint(&self, kind: &str, seconds: i64) -> Option<String> {
+    /// The path and query a capture of `kind` calls; None for the kinds that are uploaded.
+    pub fn endpoint(&self, kind: CaptureKind, seconds: i64) -> Option<String> {
         match kind {
-            "cpu" => {
+            CaptureKind::Cpu => {
                 let sep = if self.cpu.contains('?') { '&' } else { '?' };
                 Some(format!("{}{sep}seconds={seconds}", self.cpu))
             }
-            "heap" => Some(self.heap.clone()),
-            "threads" => Some(self.threads.clone()),
-            _ => None,
+            CaptureKind::Heap => Some(self.heap.clone()),
+            CaptureKind::Threads => Some(self.threads.clone()),
+            CaptureKind::Pprof | CaptureKind::Jstack | CaptureKind::Goroutine => None,
         }
     }
 }
@@ -73,19 +75,16 @@ impl ProfilingPaths {
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct CaptureTrigger {
-    /// `pool_utilisation` (0 to 1: busy workers over the pool's size, at each scrape).
-    pub metric: Spanned<String>,
+    pub metric: Spanned<TriggerMetric>,
     pub above: f64,
     /// `cpu`, `heap` or `threads`.
-    pub kind: String,
+    #[serde(deserialize_with = "taken_kind")]
+    pub kind: CaptureKind,
     /// For `cpu`: 5 to 120; default 30.
     pub seconds: Option<i64>,
     /// The least time between two captures it triggers on one instance; default 10m.
     pub cooldown: Option<String>,
 }
-
-/// The metrics a trigger can watch.
-pub const TRIGGER_METRICS: &[&str] = &["pool_utilisation"];
 
 impl CaptureTrigger {
     pub fn cooldown(&self) -> Duration {
@@ -154,7 +153,7 @@ fn invalid<T>(span: &Spanned<T>, message: String) -> Invalid {
 
 pub(super) fn validate(services: &[ServiceDef]) -> Result<(), Invalid> {
     let mut service_names = HashSet::new();
-    let mut urls = HashSet::new();
+    let mut targets = HashSet::new();
     for s in services {
         let name = s.name.get_ref();
         if !is_name(name) {
@@ -197,10 +196,15 @@ pub(super) fn validate(services: &[ServiceDef]) -> Result<(), Invalid> {
             check_url(url).map_err(|why| {
                 invalid(&i.base_url, format!("services.instances.base_url: {url:?}: {why}"))
             })?;
-            if !urls.insert(url.trim_end_matches('/').to_string()) {
+            // One port may serve several targets (kubelet: /metrics and /metrics/cadvisor).
+            let target = format!("{}{}", url.trim_end_matches('/'), i.metrics_path);
+            if !targets.insert(target.clone()) {
                 return Err(invalid(
                     &i.base_url,
-                    format!("services.instances.base_url: {url} is registered twice (the same instance)"),
+                    format!(
+                        "services.instances.base_url: {url} with metrics_path {} is registered twice (the same target {target})",
+                        i.metrics_path
+                    ),
                 ));
             }
             if !i.metrics_path.starts_with('/') {
@@ -227,25 +231,6 @@ fn validate_profiling(s: &ServiceDef) -> Result<(), Invalid> {
         }
     }
     for t in &s.capture_triggers {
-        let metric = t.metric.get_ref();
-        if !TRIGGER_METRICS.contains(&metric.as_str()) {
-            return Err(invalid(
-                &t.metric,
-                format!(
-                    "services.capture_triggers.metric: {metric:?} in {name} must be one of {}",
-                    TRIGGER_METRICS.join(", ")
-                ),
-            ));
-        }
-        if !matches!(t.kind.as_str(), "cpu" | "heap" | "threads") {
-            return Err(invalid(
-                &t.metric,
-                format!(
-                    "services.capture_triggers.kind: {:?} in {name} must be cpu, heap or threads",
-                    t.kind
-                ),
-            ));
-        }
         if !(0.0..=1.0).contains(&t.above) {
             return Err(invalid(
                 &t.metric,

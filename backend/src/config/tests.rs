@@ -53,6 +53,24 @@ fn duplicate_instance_is_refused_with_its_line() {
 }
 
 #[test]
+fn one_port_may_serve_several_targets_by_metrics_path() {
+    // kubelet serves /metrics and /metrics/cadvisor on one port.
+    let kubelet = "[[services]]\nname = \"kubelet\"\nteam = \"platform\"\n\
+        [[services.instances]]\nname = \"node-1\"\nbase_url = \"http://10.0.0.1:10250\"\n\
+        [[services]]\nname = \"cadvisor\"\nteam = \"platform\"\n\
+        [[services.instances]]\nname = \"node-1\"\nbase_url = \"http://10.0.0.1:10250\"\nmetrics_path = \"/metrics/cadvisor\"\n";
+    let c = HubConfig::parse(kubelet, "k.toml").expect("two targets on one port");
+    assert_eq!(c.services[1].instances[0].metrics_path, "/metrics/cadvisor");
+    let twice = kubelet.replace("metrics_path = \"/metrics/cadvisor\"\n", "");
+    let e = HubConfig::parse(&twice, "k.toml").expect_err("the same target twice");
+    assert_eq!(e.line, Some(12), "{e}");
+    assert!(
+        e.message.contains("services.instances.base_url") && e.message.contains("registered twice"),
+        "{e}"
+    );
+}
+
+#[test]
 fn invalid_urls_and_intervals_are_refused() {
     for (bad, field) in [
         ("ftp://127.0.0.1:9001", "base_url"),
@@ -90,16 +108,19 @@ fn captures_policy_paths_and_triggers_are_checked() {
     let c = HubConfig::parse(GOOD, "c.toml").expect("valid");
     assert_eq!(c.captures.retention(), Duration::from_secs(14 * 86_400));
     let s = &c.services[0];
-    assert_eq!(s.profiling.endpoint("cpu", 30).as_deref(), Some("/debug/pprof/profile?seconds=30"));
-    assert_eq!(s.profiling.endpoint("threads", 0).as_deref(), Some("/debug/threads"));
+    assert_eq!(
+        s.profiling.endpoint(types::CaptureKind::Cpu, 30).as_deref(),
+        Some("/debug/pprof/profile?seconds=30")
+    );
+    assert_eq!(s.profiling.endpoint(types::CaptureKind::Threads, 0).as_deref(), Some("/debug/threads"));
 
     let profiling =
         "[services.profiling]\nthreads = \"/debug/pprof/goroutine?debug=2\"\ncpu = \"/pprof/cpu?rate=100\"\n";
     let go = GOOD.replacen("[services.links]", &format!("{profiling}[services.links]"), 1);
     let c = HubConfig::parse(&go, "c.toml").expect("valid");
     let p = &c.services[0].profiling;
-    assert_eq!(p.endpoint("threads", 0).as_deref(), Some("/debug/pprof/goroutine?debug=2"));
-    assert_eq!(p.endpoint("cpu", 10).as_deref(), Some("/pprof/cpu?rate=100&seconds=10"));
+    assert_eq!(p.endpoint(types::CaptureKind::Threads, 0).as_deref(), Some("/debug/pprof/goroutine?debug=2"));
+    assert_eq!(p.endpoint(types::CaptureKind::Cpu, 10).as_deref(), Some("/pprof/cpu?rate=100&seconds=10"));
 
     let trigger = |body: &str| {
         GOOD.replacen(
@@ -126,7 +147,9 @@ fn captures_policy_paths_and_triggers_are_checked() {
     ] {
         let e = error_for(&trigger(body));
         assert!(e.message.contains(field), "{body}: {e}");
-        assert_eq!(e.line, Some(10), "the trigger's line: {body}: {e}");
+        // A bad kind is pointed at on its own line; the other checks name the trigger's.
+        let line = if field.ends_with("kind") { 12 } else { 10 };
+        assert_eq!(e.line, Some(line), "the line: {body}: {e}");
     }
     let e = error_for(&format!("{GOOD}\n[captures]\nretention = \"5m\"\n"));
     assert!(e.message.contains("captures.retention"), "{e}");

@@ -1,6 +1,7 @@
 //! The shared metric format's catalog file: which families exist, their type, unit, labels
 //! and limits, and which profile (kind of service) needs them.
 
+use super::signals::Signals;
 use crate::config::ConfigError;
 use exposition::MetricType;
 use serde::Deserialize;
@@ -12,6 +13,9 @@ pub struct MetricCatalog {
     #[serde(default = "default_max_series")]
     pub default_max_series: usize,
     pub families: Vec<CatalogFamily>,
+    /// What each standard signal reads, resolved from `families` when the file is parsed.
+    #[serde(skip)]
+    signals: Signals,
 }
 
 fn default_max_series() -> usize {
@@ -95,7 +99,7 @@ impl MetricCatalog {
     pub fn parse(text: &str, file: &str) -> Result<MetricCatalog, ConfigError> {
         let err =
             |line: Option<usize>, message: String| ConfigError { file: file.to_string(), line, message };
-        let catalog: MetricCatalog = toml::from_str(text).map_err(|e| {
+        let mut catalog: MetricCatalog = toml::from_str(text).map_err(|e| {
             let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
             err(line, e.message().trim().to_string())
         })?;
@@ -120,12 +124,13 @@ impl MetricCatalog {
                 ));
             }
         }
+        catalog.signals = Signals::resolve(&catalog.families).map_err(|m| err(None, m))?;
         Ok(catalog)
     }
 
-    /// The family that feeds `panel` in `role` ("" for a panel's only family).
-    pub fn feeding(&self, panel: &str, role: &str) -> Option<&CatalogFamily> {
-        self.families.iter().find(|f| f.panel == panel && f.panel_role == role)
+    /// The families of the standard signals.
+    pub fn signals(&self) -> &Signals {
+        &self.signals
     }
 
     pub fn family(&self, name: &str) -> Option<&CatalogFamily> {

@@ -1,8 +1,8 @@
 //! A service's verdict per rule, from its instances' verdicts: the worst status wins, and
 //! the examples say which instance they come from.
 
-use super::board::InstanceReport;
 use super::conformance::RULES;
+use super::ingest::InstanceReport;
 use types::{RuleResult, RuleStatus};
 
 pub fn service_rules(instances: &[(String, InstanceReport)]) -> Vec<RuleResult> {
@@ -16,7 +16,7 @@ pub fn service_rules(instances: &[(String, InstanceReport)]) -> Vec<RuleResult> 
             let mut examples = Vec::new();
             let mut details = Vec::new();
             for (name, report) in &checked {
-                let Some(r) = report.rules.iter().find(|r| r.rule == *rule) else { continue };
+                let Some(r) = report.rules.iter().find(|r| r.rule == rule.name) else { continue };
                 status = status.max(r.status);
                 if r.status != RuleStatus::Pass {
                     details.push(format!("{name}: {}", r.detail));
@@ -29,7 +29,7 @@ pub fn service_rules(instances: &[(String, InstanceReport)]) -> Vec<RuleResult> 
             } else {
                 details.join("; ")
             };
-            RuleResult { rule: (*rule).to_string(), status, detail, examples }
+            RuleResult { rule: rule.name.to_string(), status, detail, examples }
         })
         .collect()
 }

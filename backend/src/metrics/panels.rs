@@ -2,7 +2,9 @@
 //! ratio, p95 latency from the histogram, worker-pool utilisation (exhaustion marked) and
 //! consumer lag. One line per instance.
 
+use super::histogram::latency;
 use super::history::{History, SeriesKey};
+use super::signals::{Feed, Signals};
 use std::collections::BTreeMap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,12 +45,25 @@ impl PanelKind {
         }
     }
 
-    /// The metric profile whose families feed this panel.
-    pub fn profiles(self) -> &'static [&'static str] {
+    /// The feeds a panel reads; the first decides whether a service has the panel.
+    pub fn feeds(self) -> &'static [Feed] {
         match self {
-            PanelKind::RequestRate | PanelKind::ErrorRatio | PanelKind::LatencyP95 => &["http"],
-            PanelKind::PoolUtilisation => &["worker_pool"],
-            PanelKind::ConsumerLag => &["consumer", "read_model"],
+            PanelKind::RequestRate => &[Feed::Requests],
+            PanelKind::ErrorRatio => &[Feed::Requests, Feed::Errors],
+            PanelKind::LatencyP95 => &[Feed::Latency],
+            PanelKind::PoolUtilisation => &[Feed::PoolActive, Feed::PoolMax, Feed::PoolQueued],
+            PanelKind::ConsumerLag => &[Feed::ConsumerLagSeconds],
+        }
+    }
+
+    /// Whether a service implementing `profiles` gets this panel.
+    pub fn shown_for(self, signals: &Signals, profiles: &[String]) -> bool {
+        match self {
+            // The lag panel is for consumers and for read models alike.
+            PanelKind::ConsumerLag => {
+                signals.provided(&[Feed::ConsumerLagSeconds, Feed::ReadModelLag], profiles)
+            }
+            _ => signals.provided(&self.feeds()[..1], profiles),
         }
     }
 
@@ -114,161 +129,154 @@ fn by_instance(found: Vec<(SeriesKey, Points)>) -> BTreeMap<String, Vec<(SeriesK
     map
 }
 
-/// Quantile `q` of a histogram from cumulative bucket counts `(le, count)`, sorted by le,
-/// interpolating linearly inside the bucket as Prometheus's histogram_quantile does.
-pub fn histogram_quantile(q: f64, buckets: &[(f64, f64)]) -> Option<f64> {
-    let total = buckets.last()?.1;
-    if total <= 0.0 {
-        return None;
-    }
-    let rank = q * total;
-    let mut prev = (0.0, 0.0);
-    for &(le, count) in buckets {
-        if count >= rank {
-            if le.is_infinite() {
-                return Some(prev.0);
-            }
-            let in_bucket = count - prev.1;
-            let fraction = if in_bucket > 0.0 { (rank - prev.1) / in_bucket } else { 1.0 };
-            return Some(prev.0 + (le - prev.0) * fraction);
-        }
-        prev = (le, count);
-    }
-    None
+type ByInstance = BTreeMap<String, Vec<(SeriesKey, Points)>>;
+
+/// The series of one feed over the range (and a minute before it, so the first rate in
+/// range can be computed), by instance; none when the catalog has no family for it.
+struct Source<'a> {
+    history: &'a History,
+    signals: &'a Signals,
+    service: &'a str,
+    from: i64,
+    to: i64,
 }
 
-fn latency(series: &[(SeriesKey, Points)]) -> Points {
-    // Cumulative count per (time, le), summed over routes.
-    let mut at: BTreeMap<i64, BTreeMap<u64, (f64, f64)>> = BTreeMap::new();
-    for (k, points) in series {
-        let Some(le) = k.label("le").and_then(|l| l.parse::<f64>().ok()) else { continue };
-        for (t, v) in points {
-            at.entry(*t).or_default().entry(le.to_bits()).or_insert((le, 0.0)).1 += v;
-        }
+impl Source<'_> {
+    fn series(&self, feed: Feed, suffix: &str) -> ByInstance {
+        let Some(family) = self.signals.family(feed) else { return ByInstance::new() };
+        by_instance(self.history.query(
+            self.service,
+            None,
+            &format!("{family}{suffix}"),
+            self.from - 60_000,
+            self.to,
+        ))
     }
-    let snapshots: Vec<(i64, Vec<(f64, f64)>)> = at
+}
+
+/// The series of one instance summed by time, looked up by time.
+fn summed(map: &ByInstance, instance: &str) -> BTreeMap<i64, f64> {
+    map.get(instance).map(|s| sum_by_time(s.iter().map(|x| &x.1)).into_iter().collect()).unwrap_or_default()
+}
+
+fn request_rate(src: &Source<'_>) -> Vec<Line> {
+    src.series(Feed::Requests, "")
         .into_iter()
-        .map(|(t, m)| {
-            let mut b: Vec<(f64, f64)> = m.into_values().collect();
-            b.sort_by(|x, y| x.0.total_cmp(&y.0));
-            (t, b)
-        })
-        .collect();
-    snapshots
-        .windows(2)
-        .filter_map(|w| {
-            let (prev, now) = (&w[0].1, &w[1].1);
-            if prev.len() != now.len() {
-                return None;
-            }
-            let delta: Vec<(f64, f64)> =
-                now.iter().zip(prev).map(|(n, p)| (n.0, (n.1 - p.1).max(0.0))).collect();
-            histogram_quantile(0.95, &delta).map(|s| (w[1].0, s * 1000.0))
+        .map(|(i, s)| Line { label: i, points: rate(&sum_by_time(s.iter().map(|x| &x.1))) })
+        .collect()
+}
+
+fn error_ratio(src: &Source<'_>) -> Vec<Line> {
+    let errors = src.series(Feed::Errors, "");
+    src.series(Feed::Requests, "")
+        .into_iter()
+        .map(|(i, s)| {
+            let requests = rate(&sum_by_time(s.iter().map(|x| &x.1)));
+            let failed: BTreeMap<i64, f64> = errors
+                .get(&i)
+                .map(|e| rate(&sum_by_time(e.iter().map(|x| &x.1))).into_iter().collect())
+                .unwrap_or_default();
+            let points = requests
+                .into_iter()
+                .map(|(t, r)| {
+                    (t, if r > 0.0 { 100.0 * failed.get(&t).copied().unwrap_or(0.0) / r } else { 0.0 })
+                })
+                .collect();
+            Line { label: i, points }
         })
         .collect()
 }
 
-pub fn compute(history: &History, service: &str, kind: PanelKind, from: i64, to: i64) -> Panel {
-    // One point before the range, so the first rate in range can be computed.
-    let q = |name: &str| by_instance(history.query(service, None, name, from - 60_000, to));
+/// Utilisation per instance, and the spans where the pool was exhausted (every worker busy
+/// and tasks queued).
+fn pool_utilisation(src: &Source<'_>) -> (Vec<Line>, Vec<(i64, i64)>) {
+    let (max, queued) = (src.series(Feed::PoolMax, ""), src.series(Feed::PoolQueued, ""));
+    let mut alarms = Vec::new();
+    let lines = src
+        .series(Feed::PoolActive, "")
+        .into_iter()
+        .map(|(i, s)| {
+            let active = sum_by_time(s.iter().map(|x| &x.1));
+            let (cap, waiting) = (summed(&max, &i), summed(&queued, &i));
+            let mut points = Vec::new();
+            let mut open: Option<i64> = None;
+            for (t, a) in active {
+                let Some(c) = cap.get(&t).filter(|c| **c > 0.0) else { continue };
+                points.push((t, 100.0 * a / c));
+                let exhausted = a >= *c && waiting.get(&t).copied().unwrap_or(0.0) > 0.0;
+                match (exhausted, open) {
+                    (true, None) => open = Some(t),
+                    (false, Some(start)) => {
+                        alarms.push((start, t));
+                        open = None;
+                    }
+                    _ => {}
+                }
+            }
+            if let (Some(start), Some(last)) = (open, points.last()) {
+                alarms.push((start, last.0));
+            }
+            Line { label: i, points }
+        })
+        .collect();
+    (lines, alarms)
+}
+
+/// The worst lag of each instance's consumers, in ms.
+fn consumer_lag(src: &Source<'_>) -> Vec<Line> {
+    src.series(Feed::ConsumerLagSeconds, "")
+        .into_iter()
+        .map(|(i, s)| {
+            let mut worst: BTreeMap<i64, f64> = BTreeMap::new();
+            for (_, points) in &s {
+                for (t, v) in points {
+                    let e = worst.entry(*t).or_insert(0.0);
+                    *e = e.max(v * 1000.0);
+                }
+            }
+            Line { label: i, points: worst.into_iter().collect() }
+        })
+        .collect()
+}
+
+/// The 10 ms read-model SLO, drawn on the lag panel.
+pub const LAG_SLO_MS: f64 = 10.0;
+
+pub struct PanelQuery<'a> {
+    pub service: &'a str,
+    pub kind: PanelKind,
+    pub from: i64,
+    pub to: i64,
+}
+
+pub fn compute(history: &History, signals: &Signals, q: &PanelQuery<'_>) -> Panel {
+    let src = Source { history, signals, service: q.service, from: q.from, to: q.to };
     let mut alarms = Vec::new();
     let mut threshold = None;
-    let lines: Vec<Line> = match kind {
-        PanelKind::RequestRate => q("http_requests_total")
-            .into_iter()
-            .map(|(i, s)| Line { label: i, points: rate(&sum_by_time(s.iter().map(|x| &x.1))) })
-            .collect(),
-        PanelKind::ErrorRatio => {
-            let errors = q("http_request_errors_total");
-            q("http_requests_total")
-                .into_iter()
-                .map(|(i, s)| {
-                    let requests = rate(&sum_by_time(s.iter().map(|x| &x.1)));
-                    let failed: BTreeMap<i64, f64> = errors
-                        .get(&i)
-                        .map(|e| rate(&sum_by_time(e.iter().map(|x| &x.1))).into_iter().collect())
-                        .unwrap_or_default();
-                    let points = requests
-                        .into_iter()
-                        .map(|(t, r)| {
-                            (
-                                t,
-                                if r > 0.0 {
-                                    100.0 * failed.get(&t).copied().unwrap_or(0.0) / r
-                                } else {
-                                    0.0
-                                },
-                            )
-                        })
-                        .collect();
-                    Line { label: i, points }
-                })
-                .collect()
-        }
-        PanelKind::LatencyP95 => q("http_request_duration_seconds_bucket")
+    let lines = match q.kind {
+        PanelKind::RequestRate => request_rate(&src),
+        PanelKind::ErrorRatio => error_ratio(&src),
+        PanelKind::LatencyP95 => src
+            .series(Feed::Latency, "_bucket")
             .into_iter()
             .map(|(i, s)| Line { label: i, points: latency(&s) })
             .collect(),
         PanelKind::PoolUtilisation => {
-            let max = q("worker_pool_max_workers");
-            let queued = q("worker_pool_queued_tasks");
-            q("worker_pool_active_workers")
-                .into_iter()
-                .map(|(i, s)| {
-                    let active = sum_by_time(s.iter().map(|x| &x.1));
-                    let cap: BTreeMap<i64, f64> = max
-                        .get(&i)
-                        .map(|m| sum_by_time(m.iter().map(|x| &x.1)).into_iter().collect())
-                        .unwrap_or_default();
-                    let waiting: BTreeMap<i64, f64> = queued
-                        .get(&i)
-                        .map(|m| sum_by_time(m.iter().map(|x| &x.1)).into_iter().collect())
-                        .unwrap_or_default();
-                    let mut points = Vec::new();
-                    let mut open: Option<i64> = None;
-                    for (t, a) in active {
-                        let Some(c) = cap.get(&t).filter(|c| **c > 0.0) else { continue };
-                        points.push((t, 100.0 * a / c));
-                        let exhausted = a >= *c && waiting.get(&t).copied().unwrap_or(0.0) > 0.0;
-                        match (exhausted, open) {
-                            (true, None) => open = Some(t),
-                            (false, Some(start)) => {
-                                alarms.push((start, t));
-                                open = None;
-                            }
-                            _ => {}
-                        }
-                    }
-                    if let (Some(start), Some(last)) = (open, points.last()) {
-                        alarms.push((start, last.0));
-                    }
-                    Line { label: i, points }
-                })
-                .collect()
+            let (lines, spans) = pool_utilisation(&src);
+            alarms = spans;
+            lines
         }
         PanelKind::ConsumerLag => {
-            threshold = Some(10.0);
-            q("consumer_lag_seconds")
-                .into_iter()
-                .map(|(i, s)| {
-                    let mut worst: BTreeMap<i64, f64> = BTreeMap::new();
-                    for (_, points) in &s {
-                        for (t, v) in points {
-                            let e = worst.entry(*t).or_insert(0.0);
-                            *e = e.max(v * 1000.0);
-                        }
-                    }
-                    Line { label: i, points: worst.into_iter().collect() }
-                })
-                .collect()
+            threshold = Some(LAG_SLO_MS);
+            consumer_lag(&src)
         }
     };
     let lines = lines
         .into_iter()
-        .map(|l| Line { points: l.points.into_iter().filter(|(t, _)| *t >= from).collect(), ..l })
+        .map(|l| Line { points: l.points.into_iter().filter(|(t, _)| *t >= q.from).collect(), ..l })
         .filter(|l| !l.points.is_empty())
         .collect();
-    Panel { kind, lines, alarms, threshold, from, to }
+    Panel { kind: q.kind, lines, alarms, threshold, from: q.from, to: q.to }
 }
 
 #[cfg(test)]

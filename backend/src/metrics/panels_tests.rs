@@ -1,6 +1,13 @@
 use super::*;
+use crate::metrics::catalog::{MetricCatalog, SHIPPED};
+use crate::metrics::histogram::histogram_quantile;
 use exposition::{parse, Format, Limits};
 use std::time::Duration;
+
+fn panel(h: &History, kind: PanelKind, from: i64, to: i64) -> Panel {
+    let catalog = MetricCatalog::parse(SHIPPED, "shipped").expect("valid");
+    compute(h, catalog.signals(), &PanelQuery { service: "svc", kind, from, to })
+}
 
 fn feed(h: &History, t: i64, body: &str) {
     let exp = parse(body, Format::Text, &Limits::default()).expect("parses");
@@ -33,12 +40,12 @@ fn request_rate_error_ratio_and_latency_from_counters() {
         feed(&h, 1_000_000 + i * 10_000, &body);
     }
     let (from, to) = (1_000_000, 1_100_000);
-    let rate = compute(&h, "svc", PanelKind::RequestRate, from, to);
+    let rate = panel(&h, PanelKind::RequestRate, from, to);
     assert_eq!(rate.lines.len(), 1);
     assert!(rate.lines[0].points.iter().all(|(_, v)| (*v - 20.0).abs() < 1e-9), "{:?}", rate.lines);
-    let ratio = compute(&h, "svc", PanelKind::ErrorRatio, from, to);
+    let ratio = panel(&h, PanelKind::ErrorRatio, from, to);
     assert!(ratio.lines[0].points.iter().all(|(_, v)| (*v - 5.0).abs() < 1e-9), "{:?}", ratio.lines);
-    let p95 = compute(&h, "svc", PanelKind::LatencyP95, from, to);
+    let p95 = panel(&h, PanelKind::LatencyP95, from, to);
     // 90 of 100 under 10 ms, the rest under 100 ms: p95 halfway through the second bucket.
     assert!(p95.lines[0].points.iter().all(|(_, v)| (*v - 55.0).abs() < 1e-6), "{:?}", p95.lines);
 }
@@ -54,9 +61,9 @@ fn pool_exhaustion_is_marked_and_empty_ranges_are_empty() {
             &format!("worker_pool_active_workers{{pool=\"p\"}} {active}\nworker_pool_max_workers{{pool=\"p\"}} 8\nworker_pool_queued_tasks{{pool=\"p\"}} {queued}\n"),
         );
     }
-    let pool = compute(&h, "svc", PanelKind::PoolUtilisation, 0, 10_000);
+    let pool = panel(&h, PanelKind::PoolUtilisation, 0, 10_000);
     assert_eq!(pool.lines[0].points[2], (2000, 100.0));
     assert_eq!(pool.alarms, [(2000, 4000)]);
-    assert!(compute(&h, "svc", PanelKind::ConsumerLag, 0, 10_000).lines.is_empty());
-    assert!(compute(&h, "svc", PanelKind::PoolUtilisation, 50_000, 60_000).lines.is_empty());
+    assert!(panel(&h, PanelKind::ConsumerLag, 0, 10_000).lines.is_empty());
+    assert!(panel(&h, PanelKind::PoolUtilisation, 50_000, 60_000).lines.is_empty());
 }

@@ -2,48 +2,53 @@
 //! instance as a job (queued → running → done / failed), or an artifact uploaded by a
 //! developer; stored in the data directory, analysed on request.
 
+mod artifact;
+mod cache;
+mod job;
+mod queue;
 mod retention;
+mod running;
 mod store;
 mod triggers;
 mod views;
 
-pub use triggers::TriggerState;
+pub use artifact::{ArtifactError, MAX_ARTIFACT};
+pub use job::CaptureError;
+pub use retention::CaptureRetention;
+pub use triggers::CaptureTriggers;
 
-use crate::audit::{AuditEvent, AuditLog, Outcome};
+use crate::audit::{Attempt, AuditLog};
 use crate::catalog::Catalog;
+use crate::jobs::Runner;
 use crate::store::Store;
 use crate::{now_ms, BackendError, Principal};
-use std::collections::HashMap;
-use std::io::Read;
+use running::RunningCaptures;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::Semaphore;
-use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
-use types::Role;
+use tokio::sync::{Notify, Semaphore};
+use types::{CaptureKind, CaptureState, Role};
 
-/// Artifacts larger than this are refused.
-pub const MAX_ARTIFACT: usize = 64 * 1024 * 1024;
 const MAX_CONCURRENT: usize = 4;
-
-/// Each queued or running capture's cancel token, and why it was cancelled, once it is.
-type Running = HashMap<i64, (CancellationToken, Option<String>)>;
+/// The window of the per-user capture limit.
+const RATE_WINDOW: Duration = Duration::from_secs(3600);
+/// How long a cancel waits for the capture to record its end.
+const CANCEL_WAIT: Duration = Duration::from_secs(5);
 
 #[derive(Clone)]
 pub struct Captures {
     store: Store,
     catalog: Arc<Catalog>,
     audit: AuditLog,
+    runner: Runner,
+    /// This hub, as the owner of the captures it runs.
+    owner: String,
     dir: PathBuf,
     client: reqwest::Client,
     slots: Arc<Semaphore>,
-    tasks: TaskTracker,
-    shutdown: CancellationToken,
-    /// Queued and running captures, to cancel them, with the reason once cancelled.
-    running: Arc<Mutex<Running>>,
-    triggers: Arc<Mutex<TriggerState>>,
-    profiles: Arc<Mutex<views::ProfileCache>>,
+    wake: Arc<Notify>,
+    running: RunningCaptures,
+    profiles: Arc<Mutex<cache::ProfileCache>>,
 }
 
 impl std::fmt::Debug for Captures {
@@ -52,122 +57,86 @@ impl std::fmt::Debug for Captures {
     }
 }
 
-/// Checks that the bytes are what the kind says: a gzipped pprof profile, or a thread dump.
-fn validate(kind: &str, bytes: &[u8]) -> Result<(), String> {
-    if bytes.len() > MAX_ARTIFACT {
-        return Err(format!("too large: {} bytes, the limit is {MAX_ARTIFACT}", bytes.len()));
-    }
-    match kind {
-        "cpu" | "heap" | "pprof" => {
-            if !bytes.starts_with(&[0x1f, 0x8b]) {
-                return Err("not a profile: a pprof file is gzipped protobuf".into());
-            }
-            let mut raw = Vec::new();
-            flate2::read::GzDecoder::new(bytes)
-                .take(MAX_ARTIFACT as u64 * 4)
-                .read_to_end(&mut raw)
-                .map_err(|e| format!("not a profile: the gzip stream is damaged ({e})"))?;
-            if raw.is_empty() {
-                return Err("not a profile: it is empty".into());
-            }
-            Ok(())
-        }
-        _ => {
-            let text =
-                std::str::from_utf8(bytes).map_err(|_| "not a thread dump: it is not text".to_string())?;
-            let detected = threaddump::detect(text)
-                .ok_or("not a thread dump this hub can read (jstack, goroutine, fleet)")?;
-            threaddump::parse(text, detected).map(|_| ()).map_err(|e| format!("not a thread dump: {e}"))
-        }
-    }
+/// What captures are built from.
+pub struct CapturesSetup {
+    pub store: Store,
+    pub catalog: Arc<Catalog>,
+    pub audit: AuditLog,
+    pub runner: Runner,
+    pub owner: String,
+    pub dir: PathBuf,
 }
 
 impl Captures {
-    pub fn new(store: Store, catalog: Arc<Catalog>, audit: AuditLog, dir: PathBuf) -> Captures {
+    pub fn new(setup: CapturesSetup) -> Captures {
         Captures {
-            store,
-            catalog,
-            audit,
-            dir,
-            client: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap_or_default(),
+            store: setup.store,
+            catalog: setup.catalog,
+            audit: setup.audit,
+            runner: setup.runner,
+            owner: setup.owner,
+            dir: setup.dir,
+            client: crate::http::client(None),
             slots: Arc::new(Semaphore::new(MAX_CONCURRENT)),
-            tasks: TaskTracker::new(),
-            shutdown: CancellationToken::new(),
-            running: Arc::default(),
-            triggers: Arc::default(),
+            wake: Arc::default(),
+            running: RunningCaptures::default(),
             profiles: Arc::default(),
         }
     }
 
-    /// At start: captures left unfinished by the last run are failed, with the reason.
+    /// At start: what this hub was running when it last stopped, and what can never finish,
+    /// are failed with the reason.
     pub async fn recover(&self) -> Result<u64, BackendError> {
-        Ok(store::fail_interrupted(&self.store, now_ms()).await?)
+        let now = now_ms();
+        let queued_before = now - i64::try_from(job::QUEUE_MAX.as_millis()).unwrap_or(i64::MAX);
+        Ok(queue::reap(&self.store, now, queued_before, Some(&self.owner)).await?)
     }
 
-    /// Stops running captures (they are failed with the reason) and waits for them.
-    pub async fn shut_down(&self) {
-        self.shutdown.cancel();
-        self.tasks.close();
-        self.tasks.wait().await;
-    }
-
-    async fn audit(
-        &self,
-        actor: &Principal,
-        source: &str,
-        target: &str,
-        outcome: Outcome,
-    ) -> Result<(), BackendError> {
-        self.audit_action(actor, "capture.request", source, target, outcome).await
-    }
-
-    async fn audit_action(
-        &self,
-        actor: &Principal,
-        action: &str,
-        source: &str,
-        target: &str,
-        outcome: Outcome,
-    ) -> Result<(), BackendError> {
-        let event = AuditEvent { actor: &actor.username, action, target, outcome, source };
-        self.audit.record(event).await
-    }
-
-    /// Refuses a user who has requested too many captures in the last hour.
+    /// Refuses a user who has requested too many captures in the last hour, saying when the
+    /// oldest of them leaves the window.
     async fn check_rate(&self, actor: &Principal) -> Result<(), BackendError> {
         let limit = self.catalog.config().captures.per_user_per_hour;
-        let since = now_ms() - 3_600_000;
-        if store::requested_since(&self.store, &actor.username, since).await? >= i64::from(limit) {
-            return Err(BackendError::RateLimited(format!(
+        let window = i64::try_from(RATE_WINDOW.as_millis()).unwrap_or(i64::MAX);
+        let now = now_ms();
+        let times = store::requested_since(&self.store, &actor.username, now - window).await?;
+        if times.len() < usize::try_from(limit).unwrap_or(usize::MAX) {
+            return Ok(());
+        }
+        // The oldest one that must leave the window before one more is allowed.
+        let freed_at = times[times.len() - usize::try_from(limit).unwrap_or(0).max(1)] + window;
+        Err(BackendError::RateLimited {
+            message: format!(
                 "{} has requested {limit} captures in the last hour, the most allowed; try again later",
                 actor.username
-            )));
-        }
-        Ok(())
+            ),
+            retry_after: Duration::from_millis(u64::try_from(freed_at - now).unwrap_or(0)),
+        })
     }
 
-    /// Queues a capture of a registered instance; developers and up.
+    /// Queues a capture of a registered instance; developers and up. Audited either way.
     pub async fn request(
         &self,
         actor: &Principal,
         source: &str,
         service: &str,
         instance: &str,
-        kind: &str,
+        kind: CaptureKind,
         seconds: Option<i64>,
     ) -> Result<i64, BackendError> {
         let target = format!("{service}/{instance} {kind}");
-        if let Err(refusal) = actor.require(Role::Developer) {
-            self.audit(actor, source, &target, Outcome::Denied).await?;
-            return Err(refusal);
+        let result = async {
+            actor.require(Role::Developer)?;
+            self.check_rate(actor).await?;
+            self.start(service, instance, kind, seconds, &actor.username).await
         }
-        self.check_rate(actor).await?;
-        self.start(service, instance, kind, seconds, &actor.username).await.inspect(|id| {
-            tracing::info!(capture = id, service, instance, kind, by = %actor.username, "capture requested");
-        })
+        .await;
+        let target = match &result {
+            Ok(id) => format!("#{id} {target}"),
+            Err(_) => target,
+        };
+        let id = self.audit.settle(Attempt::by(actor, "capture.request", target, source), result).await?;
+        tracing::info!(capture = id, service, instance, %kind, by = %actor.username, "capture requested");
+        Ok(id)
     }
 
     /// Queues a capture for `requested_by` (a user, or a trigger) after the checks every
@@ -176,20 +145,19 @@ impl Captures {
         &self,
         service: &str,
         instance: &str,
-        kind: &str,
+        kind: CaptureKind,
         seconds: Option<i64>,
         requested_by: &str,
     ) -> Result<i64, BackendError> {
-        let seconds = if kind == "cpu" { seconds.unwrap_or(30) } else { 0 };
-        let config = self.catalog.config();
-        let paths = config.service(service).map(|s| s.profiling.clone()).unwrap_or_default();
-        let Some(path) = paths.endpoint(kind, seconds) else {
-            return Err(BackendError::Invalid(format!("kind must be cpu, heap or threads, not {kind:?}")));
-        };
-        if kind == "cpu" && !(5..=120).contains(&seconds) {
+        if kind.is_upload() {
+            let taken = CaptureKind::list(&CaptureKind::TAKEN);
+            return Err(BackendError::Invalid(format!("kind must be {taken}, not {kind:?}")));
+        }
+        let seconds = if kind == CaptureKind::Cpu { seconds.unwrap_or(30) } else { 0 };
+        if kind == CaptureKind::Cpu && !(5..=120).contains(&seconds) {
             return Err(BackendError::Invalid("a CPU profile lasts 5 to 120 seconds".into()));
         }
-        let base = self.catalog.instance_url(service, instance)?;
+        self.catalog.instance_url(service, instance)?;
         if store::busy(&self.store, service, instance).await? {
             return Err(BackendError::Conflict(format!(
                 "{service}/{instance} already has a capture in progress"
@@ -197,151 +165,96 @@ impl Captures {
         }
         let new = store::NewCapture {
             service,
-            instance,
+            instance: Some(instance),
             kind,
             seconds,
-            state: "queued",
+            state: CaptureState::Queued,
             requested_by,
             now: now_ms(),
         };
         let id = store::insert(&self.store, &new).await?;
-        let cancel = self.shutdown.child_token();
-        self.running_map().insert(id, (cancel.clone(), None));
-        let job = self.clone();
-        let url = format!("{base}{path}");
-        let kind = kind.to_string();
-        self.tasks.spawn(async move { job.run(id, &kind, &url, seconds, cancel).await });
+        self.wake.notify_one();
         Ok(id)
     }
 
-    fn running_map(&self) -> std::sync::MutexGuard<'_, Running> {
-        self.running.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Cancels a queued or running capture; developers and up.
+    /// Cancels a queued or running capture; developers and up. Audited either way.
     pub async fn cancel(&self, actor: &Principal, source: &str, id: i64) -> Result<(), BackendError> {
-        let target = format!("#{id}");
-        if let Err(refusal) = actor.require(Role::Developer) {
-            self.audit_action(actor, "capture.cancel", source, &target, Outcome::Denied).await?;
-            return Err(refusal);
-        }
-        {
-            let mut running = self.running_map();
-            let Some((token, reason)) = running.get_mut(&id) else {
+        let result = async {
+            actor.require(Role::Developer)?;
+            let reason = format!("cancelled by {}", actor.username);
+            if !queue::request_cancel(&self.store, id, &reason, now_ms()).await? {
                 return Err(BackendError::Conflict(format!("capture #{id} is not queued or running")));
-            };
-            *reason = Some(format!("cancelled by {}", actor.username));
-            token.cancel();
-        }
-        self.audit_action(actor, "capture.cancel", source, &target, Outcome::Ok).await?;
-        // The job records the end; wait briefly so the caller reads the new state.
-        for _ in 0..50 {
-            if !self.running_map().contains_key(&id) {
-                break;
             }
-            tokio::time::sleep(Duration::from_millis(20)).await;
+            // Here, the task stops at once; elsewhere, its hub sees the reason at its next renewal.
+            if let Some(done) = self.running.cancel(id, reason) {
+                // The job records the end; wait for it so the caller reads the new state.
+                let _ = tokio::time::timeout(CANCEL_WAIT, done.cancelled()).await;
+            }
+            Ok(())
         }
-        Ok(())
+        .await;
+        self.audit.settle(Attempt::by(actor, "capture.cancel", format!("#{id}"), source), result).await
     }
 
-    async fn run(&self, id: i64, kind: &str, url: &str, seconds: i64, cancel: CancellationToken) {
-        let outcome = tokio::select! {
-            () = cancel.cancelled() => {
-                let reason = self.running_map().get(&id).and_then(|(_, r)| r.clone());
-                Err(reason.unwrap_or_else(|| "cancelled: the hub shut down during the capture".to_string()))
-            }
-            outcome = self.take(id, kind, url, seconds) => outcome,
-        };
-        if let Err(e) = &outcome {
-            tracing::warn!(capture = id, error = %e, "capture failed");
-        }
-        if let Err(e) = store::finished(&self.store, id, outcome, now_ms()).await {
-            tracing::error!(capture = id, error = %e, "could not record the end of a capture");
-        }
-        self.running_map().remove(&id);
-    }
-
-    async fn take(&self, id: i64, kind: &str, url: &str, seconds: i64) -> Result<(i64, String), String> {
-        let _slot = self.slots.acquire().await.map_err(|e| e.to_string())?;
-        store::started(&self.store, id, now_ms()).await.map_err(|e| e.to_string())?;
-        let timeout = Duration::from_secs(u64::try_from(seconds).unwrap_or(0) + 30);
-        let res = self.client.get(url).timeout(timeout).send().await.map_err(|e| {
-            if e.is_timeout() {
-                format!("timeout: no answer within {} s", timeout.as_secs())
-            } else {
-                format!("refused: {e}")
-            }
-        })?;
-        if !res.status().is_success() {
-            let status = res.status();
-            let text = res.text().await.unwrap_or_default();
-            return Err(format!(
-                "the instance answered HTTP {status}: {}",
-                text.chars().take(200).collect::<String>()
-            ));
-        }
-        let mut body = Vec::new();
-        let mut res = res;
-        while let Some(chunk) = res.chunk().await.map_err(|e| format!("the connection broke: {e}"))? {
-            if body.len() + chunk.len() > MAX_ARTIFACT {
-                return Err(format!("too large: over {MAX_ARTIFACT} bytes"));
-            }
-            body.extend_from_slice(&chunk);
-        }
-        self.keep(id, kind, &body).await
-    }
-
-    /// Validates and writes an artifact; returns its size and path.
-    async fn keep(&self, id: i64, kind: &str, body: &[u8]) -> Result<(i64, String), String> {
-        validate(kind, body)?;
-        let ext = if matches!(kind, "cpu" | "heap" | "pprof") { "pb.gz" } else { "txt" };
-        let path = self.dir.join(format!("capture-{id}.{ext}"));
-        tokio::fs::create_dir_all(&self.dir).await.map_err(|e| format!("cannot store the artifact: {e}"))?;
-        tokio::fs::write(&path, body).await.map_err(|e| format!("cannot store the artifact: {e}"))?;
-        Ok((i64::try_from(body.len()).unwrap_or(i64::MAX), path.display().to_string()))
-    }
-
-    /// Stores an artifact taken elsewhere (`pprof`, `jstack`, `goroutine`); developers and up.
+    /// Stores an artifact taken elsewhere (`pprof`, `jstack`, `goroutine`) once it decodes;
+    /// developers and up. Audited either way.
     pub async fn upload(
         &self,
         actor: &Principal,
         source: &str,
         service: &str,
-        kind: &str,
+        kind: CaptureKind,
         body: &[u8],
     ) -> Result<i64, BackendError> {
         let target = format!("{service} upload {kind}");
-        if let Err(refusal) = actor.require(Role::Developer) {
-            self.audit(actor, source, &target, Outcome::Denied).await?;
-            return Err(refusal);
-        }
-        if !matches!(kind, "pprof" | "jstack" | "goroutine") {
-            return Err(BackendError::Invalid(format!(
-                "kind must be pprof, jstack or goroutine, not {kind:?}"
-            )));
+        let result = self.store_upload(actor, service, kind, body).await;
+        let target = match &result {
+            Ok(id) => format!("#{id} {target}"),
+            Err(_) => target,
+        };
+        self.audit.settle(Attempt::by(actor, "capture.upload", target, source), result).await
+    }
+
+    async fn store_upload(
+        &self,
+        actor: &Principal,
+        service: &str,
+        kind: CaptureKind,
+        body: &[u8],
+    ) -> Result<i64, BackendError> {
+        actor.require(Role::Developer)?;
+        if !kind.is_upload() {
+            let uploaded = CaptureKind::list(&CaptureKind::UPLOADED);
+            return Err(BackendError::Invalid(format!("kind must be {uploaded}, not {kind}")));
         }
         if self.catalog.config().service(service).is_none() {
             return Err(BackendError::NotFound(format!("no service {service} in the config")));
         }
         self.check_rate(actor).await?;
-        validate(kind, body).map_err(BackendError::Invalid)?;
+        // Decoding a large profile takes a while: off the async workers.
+        let bytes = body.to_vec();
+        tokio::task::spawn_blocking(move || artifact::validate(kind, &bytes))
+            .await
+            .map_err(|e| BackendError::Internal(e.to_string()))?
+            .map_err(|e| BackendError::Invalid(e.to_string()))?;
         let new = store::NewCapture {
             service,
-            instance: "upload",
+            instance: None,
             kind,
             seconds: 0,
-            state: "running",
+            state: CaptureState::Running,
             requested_by: &actor.username,
             now: now_ms(),
         };
         let id = store::insert(&self.store, &new).await?;
-        let kept = self.keep(id, kind, body).await;
+        let kept = artifact::keep(&self.dir, id, kind, body)
+            .await
+            .map_err(|e| format!("cannot store the artifact: {e}"));
         let failed = kept.as_ref().err().cloned();
         store::finished(&self.store, id, kept, now_ms()).await?;
-        if let Some(e) = failed {
-            return Err(BackendError::Internal(e));
+        match failed {
+            Some(e) => Err(BackendError::Internal(e)),
+            None => Ok(id),
         }
-        self.audit(actor, source, &format!("#{id} {target}"), Outcome::Ok).await?;
-        Ok(id)
     }
 }

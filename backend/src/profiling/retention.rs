@@ -2,6 +2,7 @@
 //! `captures.keep_per_service` of their service, are deleted with their rows.
 
 use super::{store, Captures};
+use crate::jobs::Job;
 use crate::BackendError;
 
 impl Captures {
@@ -31,5 +32,19 @@ impl Captures {
             tracing::info!(deleted, "captures past the retention policy deleted");
         }
         Ok(deleted)
+    }
+}
+
+/// The retention policy as a periodic job.
+pub struct CaptureRetention(pub Captures);
+
+#[async_trait::async_trait]
+impl Job for CaptureRetention {
+    fn name(&self) -> &'static str {
+        "capture retention"
+    }
+
+    async fn run_once(&self) -> Result<(), BackendError> {
+        self.0.prune(crate::now_ms()).await.map(|_| ())
     }
 }

@@ -1,13 +1,18 @@
-//! The SQL of captures (portable).
+//! The SQL of captures (portable; the claim locks with SKIP LOCKED where the engine can).
+//! A capture is a job row: queued → running (owned by one hub, under a lease it renews) →
+//! done or failed.
 
 use crate::store::Store;
-use types::CaptureView;
+use types::{CaptureKind, CaptureState, CaptureView};
+
+const COLUMNS: &str = "id, service, instance, kind, seconds, state, error, bytes, requested_by, created_ms, \
+                       started_ms, finished_ms, artifact";
 
 #[derive(sqlx::FromRow)]
 struct CaptureRow {
     id: i64,
     service: String,
-    instance: String,
+    instance: Option<String>,
     kind: String,
     seconds: i64,
     state: String,
@@ -20,34 +25,50 @@ struct CaptureRow {
     artifact: Option<String>,
 }
 
-impl CaptureRow {
-    /// The capture as callers see it, and the path of its artifact.
-    fn split(self) -> (CaptureView, Option<String>) {
+/// A capture as stored: what callers see, and where its artifact is.
+pub struct Stored {
+    pub view: CaptureView,
+    pub artifact: Option<String>,
+}
+
+impl TryFrom<CaptureRow> for Stored {
+    type Error = sqlx::Error;
+
+    fn try_from(r: CaptureRow) -> Result<Self, Self::Error> {
+        let decode = |what: &str, value: &str| {
+            sqlx::Error::Decode(format!("capture #{} has {what} {value:?}", r.id).into())
+        };
+        let kind = r.kind.parse::<CaptureKind>().map_err(|_| decode("kind", &r.kind))?;
+        let state = CaptureState::parse(&r.state).ok_or_else(|| decode("state", &r.state))?;
         let view = CaptureView {
-            id: self.id,
-            service: self.service,
-            instance: self.instance,
-            kind: self.kind,
-            seconds: self.seconds,
-            state: self.state,
-            error: self.error,
-            bytes: self.bytes,
-            requested_by: self.requested_by,
-            created_ms: self.created_ms,
-            started_ms: self.started_ms,
-            finished_ms: self.finished_ms,
+            id: r.id,
+            service: r.service,
+            instance: r.instance,
+            kind,
+            seconds: r.seconds,
+            state,
+            error: r.error,
+            bytes: r.bytes,
+            requested_by: r.requested_by,
+            created_ms: r.created_ms,
+            started_ms: r.started_ms,
+            finished_ms: r.finished_ms,
             progress: 0.0,
         };
-        (view, self.artifact)
+        Ok(Stored { view, artifact: r.artifact })
     }
+}
+
+fn stored(rows: Vec<CaptureRow>) -> Result<Vec<Stored>, sqlx::Error> {
+    rows.into_iter().map(Stored::try_from).collect()
 }
 
 pub struct NewCapture<'a> {
     pub service: &'a str,
-    pub instance: &'a str,
-    pub kind: &'a str,
+    pub instance: Option<&'a str>,
+    pub kind: CaptureKind,
     pub seconds: i64,
-    pub state: &'a str,
+    pub state: CaptureState,
     pub requested_by: &'a str,
     pub now: i64,
 }
@@ -59,9 +80,9 @@ pub async fn insert(store: &Store, c: &NewCapture<'_>) -> Result<i64, sqlx::Erro
     )
     .bind(c.service)
     .bind(c.instance)
-    .bind(c.kind)
+    .bind(c.kind.as_str())
     .bind(c.seconds)
-    .bind(c.state)
+    .bind(c.state.as_str())
     .bind(c.requested_by)
     .bind(c.now)
     .fetch_one(store.pool())
@@ -69,15 +90,12 @@ pub async fn insert(store: &Store, c: &NewCapture<'_>) -> Result<i64, sqlx::Erro
     Ok(id)
 }
 
-pub async fn get(store: &Store, id: i64) -> Result<Option<(CaptureView, Option<String>)>, sqlx::Error> {
-    let row: Option<CaptureRow> = sqlx::query_as(
-        "SELECT id, service, instance, kind, seconds, state, error, bytes, requested_by, created_ms, \
-         started_ms, finished_ms, artifact FROM captures WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(store.pool())
-    .await?;
-    Ok(row.map(CaptureRow::split))
+pub async fn get(store: &Store, id: i64) -> Result<Option<Stored>, sqlx::Error> {
+    let row: Option<CaptureRow> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM captures WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(store.pool())
+        .await?;
+    row.map(Stored::try_from).transpose()
 }
 
 /// Whether the instance has a capture queued or running.
@@ -92,15 +110,7 @@ pub async fn busy(store: &Store, service: &str, instance: &str) -> Result<bool, 
     Ok(n > 0)
 }
 
-pub async fn started(store: &Store, id: i64, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE captures SET state = 'running', started_ms = $1 WHERE id = $2")
-        .bind(now)
-        .bind(id)
-        .execute(store.pool())
-        .await?;
-    Ok(())
-}
-
+/// The end of a capture: its artifact (size and path), or why it failed.
 pub async fn finished(
     store: &Store,
     id: i64,
@@ -108,35 +118,23 @@ pub async fn finished(
     now: i64,
 ) -> Result<(), sqlx::Error> {
     let (state, error, bytes, artifact) = match outcome {
-        Ok((bytes, path)) => ("done", None, Some(bytes), Some(path)),
-        Err(e) => ("failed", Some(e), None, None),
+        Ok((bytes, path)) => (CaptureState::Done, None, Some(bytes), Some(path)),
+        Err(e) => (CaptureState::Failed, Some(e), None, None),
     };
-    sqlx::query("UPDATE captures SET state = $1, error = $2, bytes = $3, artifact = $4, finished_ms = $5 WHERE id = $6")
-        .bind(state)
-        .bind(error)
-        .bind(bytes)
-        .bind(artifact)
-        .bind(now)
-        .bind(id)
-        .execute(store.pool())
-        .await?;
-    Ok(())
-}
-
-/// Captures a previous run left queued or running can never finish: say so.
-pub async fn fail_interrupted(store: &Store, now: i64) -> Result<u64, sqlx::Error> {
-    let done = sqlx::query(
-        "UPDATE captures SET state = 'failed', error = 'interrupted: the hub restarted during the capture', \
-         finished_ms = $1 WHERE state IN ('queued', 'running')",
+    sqlx::query(
+        "UPDATE captures SET state = $1, error = $2, bytes = $3, artifact = $4, finished_ms = $5, \
+         lease_until_ms = NULL WHERE id = $6",
     )
+    .bind(state.as_str())
+    .bind(error)
+    .bind(bytes)
+    .bind(artifact)
     .bind(now)
+    .bind(id)
     .execute(store.pool())
     .await?;
-    Ok(done.rows_affected())
+    Ok(())
 }
-
-const COLUMNS: &str = "id, service, instance, kind, seconds, state, error, bytes, requested_by, created_ms, \
-                       started_ms, finished_ms, artifact";
 
 /// The newest captures of a service (of one instance, when given), newest first.
 pub async fn list(
@@ -145,39 +143,28 @@ pub async fn list(
     instance: Option<&str>,
     limit: i64,
 ) -> Result<Vec<CaptureView>, sqlx::Error> {
-    let rows: Vec<CaptureRow> = match instance {
-        Some(instance) => {
-            sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM captures WHERE service = $1 AND instance = $2 ORDER BY id DESC LIMIT $3"
-        ))
-            .bind(service)
-            .bind(instance)
-            .bind(limit)
-            .fetch_all(store.pool())
-            .await?
-        }
-        None => {
-            sqlx::query_as(&format!(
-                "SELECT {COLUMNS} FROM captures WHERE service = $1 ORDER BY id DESC LIMIT $2"
-            ))
-            .bind(service)
-            .bind(limit)
-            .fetch_all(store.pool())
-            .await?
-        }
-    };
-    Ok(rows.into_iter().map(|r| r.split().0).collect())
+    let rows: Vec<CaptureRow> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM captures WHERE service = $1 AND ($2 = '' OR instance = $2) \
+         ORDER BY id DESC LIMIT $3"
+    ))
+    .bind(service)
+    .bind(instance.unwrap_or(""))
+    .bind(limit)
+    .fetch_all(store.pool())
+    .await?;
+    Ok(stored(rows)?.into_iter().map(|s| s.view).collect())
 }
 
-/// How many captures a user requested since `since_ms` (uploads too).
-pub async fn requested_since(store: &Store, user: &str, since_ms: i64) -> Result<i64, sqlx::Error> {
-    let (n,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM captures WHERE requested_by = $1 AND created_ms >= $2")
-            .bind(user)
-            .bind(since_ms)
-            .fetch_one(store.pool())
-            .await?;
-    Ok(n)
+/// When each of a user's captures since `since_ms` was requested (uploads too), oldest first.
+pub async fn requested_since(store: &Store, user: &str, since_ms: i64) -> Result<Vec<i64>, sqlx::Error> {
+    let rows: Vec<(i64,)> = sqlx::query_as(
+        "SELECT created_ms FROM captures WHERE requested_by = $1 AND created_ms >= $2 ORDER BY created_ms",
+    )
+    .bind(user)
+    .bind(since_ms)
+    .fetch_all(store.pool())
+    .await?;
+    Ok(rows.into_iter().map(|(t,)| t).collect())
 }
 
 /// Finished captures past the retention policy: older than `before_ms`, or beyond the

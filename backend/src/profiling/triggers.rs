@@ -4,37 +4,55 @@
 
 use super::Captures;
 use crate::audit::{AuditEvent, Outcome};
-use crate::catalog::ScrapeEvent;
+use crate::config::TriggerMetric;
+use crate::jobs::EventJob;
+use crate::metrics::ScrapeEvent;
 use crate::{now_ms, BackendError};
 use std::collections::HashMap;
-use std::sync::PoisonError;
+use std::sync::{Mutex, PoisonError};
 
-/// When each (service, instance, trigger) last fired.
-#[derive(Debug, Default)]
-pub struct TriggerState {
-    last_ms: HashMap<(String, String, usize), i64>,
+/// The capture-trigger job: one check per scrape.
+pub struct CaptureTriggers {
+    captures: Captures,
+    /// When each (service, instance, trigger) last fired.
+    last_ms: Mutex<HashMap<(String, String, usize), i64>>,
 }
 
-impl Captures {
+impl CaptureTriggers {
+    pub fn new(captures: Captures) -> CaptureTriggers {
+        CaptureTriggers { captures, last_ms: Mutex::default() }
+    }
+
+    /// Whether the trigger may fire now (and, if so, that it did).
+    fn take_turn(&self, key: (String, String, usize), cooldown_ms: i64) -> bool {
+        let now = now_ms();
+        let mut last = self.last_ms.lock().unwrap_or_else(PoisonError::into_inner);
+        if last.get(&key).is_some_and(|at| now - at < cooldown_ms) {
+            return false;
+        }
+        last.insert(key, now);
+        true
+    }
+}
+
+#[async_trait::async_trait]
+impl EventJob<ScrapeEvent> for CaptureTriggers {
+    fn name(&self) -> &'static str {
+        "capture triggers"
+    }
+
     /// Checks the triggers of the scraped instance's service.
-    pub async fn on_scrape(&self, event: &ScrapeEvent) {
-        let config = self.catalog.config();
+    async fn on_event(&self, event: &ScrapeEvent) {
+        let config = self.captures.catalog.config();
         let Some(service) = config.service(&event.service) else { return };
         for (index, trigger) in service.capture_triggers.iter().enumerate() {
-            let value = match trigger.metric.get_ref().as_str() {
-                "pool_utilisation" => event.gauges.pool_utilisation,
-                _ => None,
+            let value = match trigger.metric.get_ref() {
+                TriggerMetric::PoolUtilisation => event.gauges.pool_utilisation,
             };
             let Some(value) = value.filter(|v| *v > trigger.above) else { continue };
-            let key = (event.service.clone(), event.instance.clone(), index);
-            let now = now_ms();
             let cooldown = i64::try_from(trigger.cooldown().as_millis()).unwrap_or(i64::MAX);
-            {
-                let mut state = self.triggers.lock().unwrap_or_else(PoisonError::into_inner);
-                if state.last_ms.get(&key).is_some_and(|last| now - last < cooldown) {
-                    continue;
-                }
-                state.last_ms.insert(key, now);
+            if !self.take_turn((event.service.clone(), event.instance.clone(), index), cooldown) {
+                continue;
             }
             let reason = format!(
                 "trigger: {} {:.0}% > {:.0}%",
@@ -42,7 +60,11 @@ impl Captures {
                 value * 100.0,
                 trigger.above * 100.0
             );
-            match self.start(&event.service, &event.instance, &trigger.kind, trigger.seconds, &reason).await {
+            let captures = &self.captures;
+            match captures
+                .start(&event.service, &event.instance, trigger.kind, trigger.seconds, &reason)
+                .await
+            {
                 Ok(id) => {
                     tracing::info!(capture = id, service = %event.service, instance = %event.instance, %reason, "capture triggered");
                     let target =
@@ -54,7 +76,7 @@ impl Captures {
                         outcome: Outcome::Ok,
                         source: "scrape",
                     };
-                    if let Err(e) = self.audit.record(audit).await {
+                    if let Err(e) = captures.audit.record(audit).await {
                         tracing::warn!(error = %e, "could not audit a triggered capture");
                     }
                 }

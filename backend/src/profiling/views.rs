@@ -1,60 +1,31 @@
 //! What a capture shows: its state, its artifact, and the analyses of it (top, flamegraph,
 //! callers and callees, diffs, thread-dump analysis).
 
-use super::{store, Captures};
+use super::cache::CACHED_ARTIFACT_MAX;
+use super::store::{self, Stored};
+use super::Captures;
 use crate::{now_ms, BackendError, Principal};
 use std::sync::{Arc, PoisonError};
-use types::CaptureView;
+use types::{CaptureState, CaptureView};
 
 /// The most captures a list returns.
 const LIST_LIMIT: i64 = 200;
-/// Decoded profiles kept, and the largest artifact worth keeping decoded (a decoded profile
-/// takes several times its gzipped size).
-const CACHED_PROFILES: usize = 4;
-const CACHED_ARTIFACT_MAX: usize = 8 * 1024 * 1024;
-
-/// The most recently used decoded profiles, by capture id (artifacts never change).
-#[derive(Default)]
-pub struct ProfileCache {
-    entries: std::collections::VecDeque<(i64, Arc<pprofile::Profile>)>,
-}
-
-impl ProfileCache {
-    fn get(&mut self, id: i64) -> Option<Arc<pprofile::Profile>> {
-        let at = self.entries.iter().position(|(i, _)| *i == id)?;
-        let entry = self.entries.remove(at)?;
-        let hit = entry.1.clone();
-        self.entries.push_front(entry);
-        Some(hit)
-    }
-
-    fn put(&mut self, id: i64, profile: Arc<pprofile::Profile>) {
-        self.entries.retain(|(i, _)| *i != id);
-        self.entries.push_front((id, profile));
-        self.entries.truncate(CACHED_PROFILES);
-    }
-
-    pub fn forget(&mut self, id: i64) {
-        self.entries.retain(|(i, _)| *i != id);
-    }
-}
 
 impl Captures {
     pub async fn get(&self, _actor: &Principal, id: i64) -> Result<CaptureView, BackendError> {
-        let (mut view, _) = store::get(&self.store, id).await?.ok_or_else(|| not_found(id))?;
+        let mut view = self.row(id).await?.view;
         view.progress = progress(&view);
         Ok(view)
     }
 
     /// A capture's row and the path of its artifact, if it has one yet.
-    async fn row(&self, id: i64) -> Result<(CaptureView, Option<String>), BackendError> {
+    async fn row(&self, id: i64) -> Result<Stored, BackendError> {
         store::get(&self.store, id).await?.ok_or_else(|| not_found(id))
     }
 
     /// The artifact as captured, and a file name for it.
     pub async fn raw(&self, _actor: &Principal, id: i64) -> Result<(Vec<u8>, String), BackendError> {
-        let (view, artifact) = self.row(id).await?;
-        let path = artifact_path(id, &view, artifact)?;
+        let path = artifact_path(&self.row(id).await?)?;
         let bytes = read_artifact(id, &path).await?;
         let name = std::path::Path::new(&path)
             .file_name()
@@ -62,7 +33,7 @@ impl Captures {
         Ok((bytes, name))
     }
 
-    /// The newest captures of a service, or of one of its instances (`upload` for uploads).
+    /// The newest captures of a service (uploads included), or of one of its instances.
     pub async fn list(
         &self,
         _actor: &Principal,
@@ -86,7 +57,11 @@ impl Captures {
     }
 
     /// The thread-dump analysis of a `threads` capture or a dump upload.
-    pub async fn threads(&self, actor: &Principal, id: i64) -> Result<threaddump::Analysis, BackendError> {
+    pub async fn threads(
+        &self,
+        actor: &Principal,
+        id: i64,
+    ) -> Result<types::threads::Analysis, BackendError> {
         Ok(threaddump::analyse(&self.dump(actor, id).await?))
     }
 
@@ -96,26 +71,21 @@ impl Captures {
         actor: &Principal,
         before: i64,
         after: i64,
-    ) -> Result<threaddump::DumpDiff, BackendError> {
+    ) -> Result<types::threads::DumpDiff, BackendError> {
         let (a, b) = (self.dump(actor, before).await?, self.dump(actor, after).await?);
         Ok(threaddump::diff(&a, &b))
     }
 
     /// The decoded profile of a capture, by id.
     async fn profile_of(&self, id: i64) -> Result<Arc<pprofile::Profile>, BackendError> {
-        let (view, artifact) = self.row(id).await?;
-        self.profile(id, &view, artifact).await
+        self.profile(&self.row(id).await?).await
     }
 
     /// The decoded profile of a done capture; the last few stay decoded, as a page asks for
     /// its flamegraph, top table and callers one after the other.
-    async fn profile(
-        &self,
-        id: i64,
-        view: &CaptureView,
-        artifact: Option<String>,
-    ) -> Result<Arc<pprofile::Profile>, BackendError> {
-        let path = artifact_path(id, view, artifact)?;
+    async fn profile(&self, row: &Stored) -> Result<Arc<pprofile::Profile>, BackendError> {
+        let id = row.view.id;
+        let path = artifact_path(row)?;
         if let Some(hit) = self.profiles.lock().unwrap_or_else(PoisonError::into_inner).get(id) {
             return Ok(hit);
         }
@@ -139,7 +109,7 @@ impl Captures {
         _actor: &Principal,
         id: i64,
         sample: Option<&str>,
-    ) -> Result<pprofile::Top, BackendError> {
+    ) -> Result<types::profiles::Top, BackendError> {
         let profile = self.profile_of(id).await?;
         pprofile::top(&profile, sample).map_err(invalid)
     }
@@ -150,7 +120,7 @@ impl Captures {
         _actor: &Principal,
         id: i64,
         sample: Option<&str>,
-    ) -> Result<pprofile::FlameGraph, BackendError> {
+    ) -> Result<types::profiles::FlameGraph, BackendError> {
         let profile = self.profile_of(id).await?;
         pprofile::flame(&profile, sample, pprofile::DEFAULT_MIN_FRACTION).map_err(invalid)
     }
@@ -162,7 +132,7 @@ impl Captures {
         id: i64,
         sample: Option<&str>,
         function: &str,
-    ) -> Result<pprofile::Neighbours, BackendError> {
+    ) -> Result<types::profiles::Neighbours, BackendError> {
         let profile = self.profile_of(id).await?;
         pprofile::neighbours(&profile, sample, function).map_err(invalid)
     }
@@ -174,17 +144,15 @@ impl Captures {
         before: i64,
         after: i64,
         sample: Option<&str>,
-    ) -> Result<(pprofile::TopDiff, pprofile::FlameGraph), BackendError> {
-        let (a, a_artifact) = self.row(before).await?;
-        let (b, b_artifact) = self.row(after).await?;
-        if a.service != b.service {
+    ) -> Result<(types::profiles::TopDiff, types::profiles::FlameGraph), BackendError> {
+        let (a, b) = (self.row(before).await?, self.row(after).await?);
+        if a.view.service != b.view.service {
             return Err(BackendError::Invalid(format!(
                 "#{before} is of {} and #{after} of {}: a diff compares captures of one service",
-                a.service, b.service
+                a.view.service, b.view.service
             )));
         }
-        let (a, b) =
-            (self.profile(before, &a, a_artifact).await?, self.profile(after, &b, b_artifact).await?);
+        let (a, b) = (self.profile(&a).await?, self.profile(&b).await?);
         let table = pprofile::diff(&a, &b, sample).map_err(invalid)?;
         let flame = pprofile::diff_flame(&a, &b, sample, pprofile::DEFAULT_MIN_FRACTION).map_err(invalid)?;
         Ok((table, flame))
@@ -192,10 +160,11 @@ impl Captures {
 }
 
 /// Only a done capture has an artifact.
-fn artifact_path(id: i64, view: &CaptureView, artifact: Option<String>) -> Result<String, BackendError> {
-    artifact
-        .filter(|_| view.state == "done")
-        .ok_or_else(|| BackendError::Conflict(format!("capture #{id} is {}; it has no artifact", view.state)))
+fn artifact_path(row: &Stored) -> Result<String, BackendError> {
+    let view = &row.view;
+    row.artifact.clone().filter(|_| view.state == CaptureState::Done).ok_or_else(|| {
+        BackendError::Conflict(format!("capture #{} is {}; it has no artifact", view.id, view.state))
+    })
 }
 
 async fn read_artifact(id: i64, path: &str) -> Result<Vec<u8>, BackendError> {
@@ -215,32 +184,11 @@ fn not_found(id: i64) -> BackendError {
 /// 0 to 1: a CPU profile's seconds elapsed; done is 1.
 fn progress(view: &CaptureView) -> f64 {
     #[expect(clippy::cast_precision_loss, reason = "seconds and milliseconds of a capture are small")]
-    match (view.state.as_str(), view.started_ms) {
-        ("done", _) => 1.0,
-        ("running", Some(started)) if view.seconds > 0 => {
+    match (view.state, view.started_ms) {
+        (CaptureState::Done, _) => 1.0,
+        (CaptureState::Running, Some(started)) if view.seconds > 0 => {
             ((now_ms() - started) as f64 / (view.seconds as f64 * 1000.0)).clamp(0.0, 0.99)
         }
         _ => 0.0,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{ProfileCache, CACHED_PROFILES};
-    use std::sync::Arc;
-
-    #[test]
-    fn the_cache_keeps_the_most_recently_used_profiles() {
-        let mut cache = ProfileCache::default();
-        for id in 0..5 {
-            cache.put(id, Arc::new(pprofile::Profile::default()));
-        }
-        assert!(cache.get(0).is_none(), "the oldest of {} went", CACHED_PROFILES + 1);
-        assert!(cache.get(1).is_some());
-        cache.put(5, Arc::new(pprofile::Profile::default()));
-        assert!(cache.get(1).is_some(), "a use keeps it");
-        assert!(cache.get(2).is_none());
-        cache.forget(1);
-        assert!(cache.get(1).is_none());
     }
 }

@@ -3,7 +3,7 @@
 //! demo orders API's families (requests by route and status, a latency histogram).
 
 use backend::metrics::history::History;
-use backend::metrics::panels::{compute, PanelKind};
+use backend::metrics::panels::{compute, PanelKind, PanelQuery};
 use backend::metrics::render::svg;
 use exposition::{parse, Format, Limits};
 use std::time::{Duration, Instant};
@@ -56,12 +56,15 @@ fn main() {
         history.encoded_bytes() as f64 / 1e6,
         history.encoded_bytes() as f64 / (scrapes as f64 * 26.0)
     );
+    let catalog = backend::metrics::MetricCatalog::parse(backend::metrics::catalog::SHIPPED, "shipped")
+        .expect("the shipped catalog");
     let mut worst = Duration::ZERO;
     for kind in [PanelKind::RequestRate, PanelKind::ErrorRatio, PanelKind::LatencyP95] {
         let mut times = Vec::new();
         for _ in 0..7 {
             let t = Instant::now();
-            let panel = compute(&history, "orders-api", kind, start, now);
+            let query = PanelQuery { service: "orders-api", kind, from: start, to: now };
+            let panel = compute(&history, catalog.signals(), &query);
             let drawn = svg(&panel).expect("draws");
             std::hint::black_box(drawn);
             times.push(t.elapsed());

@@ -105,10 +105,12 @@ async fn main() {
             .expect("catalog"),
         demo_enabled: false,
         artifacts_dir: std::env::temp_dir().join("switchboard-scale-artifacts"),
+        hub_id: "bench".into(),
     };
     let hub = Hub::new(store, setup);
     let stop = CancellationToken::new();
-    let job = tokio::spawn(backend::catalog::scraper::run(Arc::clone(&hub.catalog), stop.clone()));
+    let scraper = Arc::new(backend::metrics::scrape::Scraper::new(Arc::clone(&hub.metrics)));
+    let job = tokio::spawn(scraper.run(stop.clone()));
 
     // One interval to warm up (every series created), then measure.
     println!("{TARGETS} targets x {SERIES} series every {INTERVAL_S} s; warming up for one interval…");
@@ -121,8 +123,8 @@ async fn main() {
     let up = services.iter().flat_map(|s| &s.instances).filter(|i| i.up).count();
     println!(
         "up: {up}/{TARGETS} targets; history: {} series, {:.1} MB encoded",
-        hub.catalog.history.series_count(),
-        hub.catalog.history.encoded_bytes() as f64 / 1e6
+        hub.metrics.history().series_count(),
+        hub.metrics.history().encoded_bytes() as f64 / 1e6
     );
     println!(
         "hub CPU: {cpu:.1} % of one core (required: under 25 %): {}",

@@ -249,6 +249,55 @@ impl TestHub {
     }
 }
 
+/// A hub with the demo fleet (FLEET_CONFIG) and a logged-in session for each role that
+/// tests act as: `admin`, `dev1` (developer) and `view1` (viewer).
+pub struct FleetHub {
+    pub hub: TestHub,
+    pub admin: Client,
+    pub dev: Client,
+    pub viewer: Client,
+}
+
+impl FleetHub {
+    pub async fn start(store: &TestStore) -> FleetHub {
+        Self::start_with(fleet_settings(store).0).await
+    }
+
+    pub async fn start_with(settings: Settings) -> FleetHub {
+        let hub = TestHub::start_with(settings).await;
+        let admin = hub.session("admin", ADMIN_PASSWORD).await;
+        let dev = hub.user_session(&admin, "dev1", "developer").await;
+        let viewer = hub.user_session(&admin, "view1", "viewer").await;
+        FleetHub { hub, admin, dev, viewer }
+    }
+
+    pub async fn stop(self) {
+        self.hub.stop().await;
+    }
+}
+
+/// The service page's upload form as a browser sends it: (content type, body).
+pub fn upload_form(service: &str, kind: &str, file: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "----switchboard-test-boundary";
+    let mut body = Vec::new();
+    for (name, value) in [("service", service), ("kind", kind)] {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"dump.txt\"\r\n\
+             Content-Type: application/octet-stream\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
 /// Runs an async test body on both engines: `both_engines!(name, body_fn)`.
 #[macro_export]
 macro_rules! both_engines {

@@ -5,7 +5,7 @@
 pub mod gorilla;
 mod store;
 
-pub use store::{restore, save_dirty};
+pub use store::{restore, save_dirty, HistoryKeeper};
 
 use exposition::Exposition;
 use gorilla::Chunk;

@@ -35,3 +35,32 @@ pub async fn restore(history: &History, store: &Store, now_ms: i64) -> Result<us
     history.prune(now_ms);
     Ok(n)
 }
+
+/// Keeping the history: past the retention forgotten, changed series saved, every minute
+/// and once more as the hub stops.
+pub struct HistoryKeeper {
+    history: std::sync::Arc<History>,
+    store: Store,
+}
+
+impl HistoryKeeper {
+    pub fn new(history: std::sync::Arc<History>, store: Store) -> HistoryKeeper {
+        HistoryKeeper { history, store }
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::jobs::Job for HistoryKeeper {
+    fn name(&self) -> &'static str {
+        "history"
+    }
+
+    async fn run_once(&self) -> Result<(), crate::BackendError> {
+        self.history.prune(crate::now_ms());
+        let n = save_dirty(&self.history, &self.store).await?;
+        if n > 0 {
+            tracing::debug!(series = n, "history saved");
+        }
+        Ok(())
+    }
+}

@@ -1,8 +1,9 @@
-//! The latest scrape of every instance, parsed and checked against the catalog: what the
-//! conformance matrix and pages show.
+//! A scrape's body parsed, appended to the history and checked against the catalog; the
+//! latest outcome of every instance is what the conformance matrix and pages show.
 
 use super::catalog::MetricCatalog;
 use super::conformance;
+use super::signals::{Feed, Signals};
 use exposition::{Format, Limits};
 use std::collections::HashMap;
 use std::sync::{PoisonError, RwLock};
@@ -18,6 +19,15 @@ pub struct InstanceReport {
 #[derive(Debug, Default)]
 pub struct MetricsBoard {
     reports: RwLock<HashMap<(String, String), InstanceReport>>,
+}
+
+/// Why a scrape's body was not taken: like Prometheus, such a scrape fails.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum IngestError {
+    #[error("the body is not UTF-8 (byte {at})")]
+    NotUtf8 { at: usize },
+    #[error("malformed exposition: {0}")]
+    Malformed(String),
 }
 
 pub struct ScrapeInput<'a> {
@@ -37,7 +47,7 @@ impl MetricsBoard {
         catalog: &MetricCatalog,
         history: &super::history::History,
         input: &ScrapeInput<'_>,
-    ) -> Result<ScrapeGauges, String> {
+    ) -> Result<ScrapeGauges, IngestError> {
         let format = exposition::format_of(input.content_type);
         let mut gauges = ScrapeGauges::default();
         let mut scrape = ScrapeReport {
@@ -50,17 +60,17 @@ impl MetricsBoard {
             duration_ms: input.duration_ms,
         };
         let parsed = std::str::from_utf8(input.body)
-            .map_err(|e| format!("the body is not UTF-8 (byte {})", e.valid_up_to()))
+            .map_err(|e| IngestError::NotUtf8 { at: e.valid_up_to() })
             .and_then(|text| {
                 exposition::parse(text, format, &Limits::default())
                     .map(|exp| {
                         scrape.families = exp.families.len();
                         scrape.samples = exp.samples.len();
                         history.append(input.service, input.instance, &exp, input.scraped_ms);
-                        gauges = ScrapeGauges::of(&exp);
+                        gauges = ScrapeGauges::of(&exp, catalog.signals());
                         conformance::check(&exp, format, catalog, input.profiles)
                     })
-                    .map_err(|e| format!("malformed exposition: {e}"))
+                    .map_err(|e| IngestError::Malformed(e.to_string()))
             });
         let (result, rules) = match parsed {
             Ok(rules) => {
@@ -68,7 +78,7 @@ impl MetricsBoard {
                 (Ok(gauges), rules)
             }
             Err(e) => {
-                scrape.error = Some(e.clone());
+                scrape.error = Some(e.to_string());
                 // Keep the last good verdicts: the error says what is wrong now.
                 (Err(e), self.get(input.service, input.instance).map(|r| r.rules).unwrap_or_default())
             }
@@ -105,7 +115,7 @@ impl MetricsBoard {
     }
 }
 
-/// What one scrape says at once, for what watches every scrape (capture triggers).
+/// What one scrape says at once, for what watches every scrape (capture triggers, alerts).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct ScrapeGauges {
     /// Busy workers over the pool's size (worker_pool_active_workers / worker_pool_max_workers,
@@ -114,13 +124,14 @@ pub struct ScrapeGauges {
 }
 
 impl ScrapeGauges {
-    fn of(exp: &exposition::Exposition<'_>) -> ScrapeGauges {
+    fn of(exp: &exposition::Exposition<'_>, signals: &Signals) -> ScrapeGauges {
         // By family: a scrape holds a few families and may hold thousands of samples.
-        let sum = |name: &str| -> Option<f64> {
+        let sum = |feed: Feed| -> Option<f64> {
+            let name = signals.family(feed)?;
             let samples = exp.samples_of(exp.families.iter().find(|f| f.name == name)?);
             (!samples.is_empty()).then(|| samples.iter().map(|s| s.value).sum())
         };
-        let pool_utilisation = match (sum("worker_pool_active_workers"), sum("worker_pool_max_workers")) {
+        let pool_utilisation = match (sum(Feed::PoolActive), sum(Feed::PoolMax)) {
             (Some(active), Some(max)) if max > 0.0 => Some(active / max),
             _ => None,
         };
@@ -131,6 +142,7 @@ impl ScrapeGauges {
 #[cfg(test)]
 mod tests {
     use super::ScrapeGauges;
+    use crate::metrics::catalog::{MetricCatalog, SHIPPED};
     use exposition::{parse, Format, Limits};
 
     #[test]
@@ -140,9 +152,10 @@ mod tests {
                     # TYPE worker_pool_max_workers gauge\n\
                     worker_pool_max_workers{pool=\"a\"} 4\nworker_pool_max_workers{pool=\"b\"} 6\n\
                     # TYPE http_requests_total counter\nhttp_requests_total 9\n";
+        let catalog = MetricCatalog::parse(SHIPPED, "shipped").expect("valid");
         let exp = parse(body, Format::Text, &Limits::default()).expect("parses");
-        assert_eq!(ScrapeGauges::of(&exp).pool_utilisation, Some(0.8));
+        assert_eq!(ScrapeGauges::of(&exp, catalog.signals()).pool_utilisation, Some(0.8));
         let no_pool = parse("http_requests_total 9\n", Format::Text, &Limits::default()).expect("parses");
-        assert_eq!(ScrapeGauges::of(&no_pool).pool_utilisation, None);
+        assert_eq!(ScrapeGauges::of(&no_pool, catalog.signals()).pool_utilisation, None);
     }
 }

@@ -1,0 +1,100 @@
+//! The fleet's control endpoint (loopback, with the fleet's token for changes): what each
+//! instance is and which faults it has, and chaos passed on to the instance — or, for
+//! `stop` and `start`, done by the fleet itself.
+
+use crate::supervisor::Fleet;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Serialize;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+#[derive(Serialize)]
+struct MemberView {
+    service: &'static str,
+    name: &'static str,
+    base_url: String,
+    running: bool,
+    chaos: Option<serde_json::Value>,
+}
+
+pub async fn fleet_view(State(fleet): State<Arc<Fleet>>) -> Json<serde_json::Value> {
+    let mut members = fleet.members.lock().await;
+    let mut out = Vec::new();
+    for m in members.iter_mut() {
+        let running = match &mut m.process {
+            Some((child, _)) => matches!(child.try_wait(), Ok(None)),
+            None => false,
+        };
+        let base_url = format!("http://127.0.0.1:{}", m.port);
+        let chaos = if running {
+            let res = fleet.client.get(format!("{base_url}/chaos")).bearer_auth(&fleet.token).send().await;
+            match res {
+                Ok(r) => r.json().await.ok(),
+                Err(_) => None,
+            }
+        } else {
+            None
+        };
+        out.push(MemberView { service: m.kind.service(), name: m.name, base_url, running, chaos });
+    }
+    Json(serde_json::json!({ "instances": out }))
+}
+
+fn refuse(status: StatusCode, message: &str) -> Response {
+    (status, Json(serde_json::json!({ "error": message }))).into_response()
+}
+
+/// `POST /chaos {"instance": NAME, "fault": …}`: `stop` and `start` are the fleet's own;
+/// every other fault is passed to the instance.
+pub async fn chaos(
+    State(fleet): State<Arc<Fleet>>,
+    ConnectInfo(from): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Json(mut body): Json<serde_json::Value>,
+) -> Response {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    if !from.ip().is_loopback() || bearer != Some(fleet.token.as_str()) {
+        return refuse(StatusCode::FORBIDDEN, "chaos needs loopback and the fleet's token");
+    }
+    let Some(name) = body.get("instance").and_then(|v| v.as_str()).map(str::to_string) else {
+        return refuse(StatusCode::BAD_REQUEST, "name the instance");
+    };
+    let fault = body.get("fault").and_then(|v| v.as_str()).unwrap_or("").to_string();
+    let mut members = fleet.members.lock().await;
+    let Some(member) = members.iter_mut().find(|m| m.name == name) else {
+        return refuse(StatusCode::NOT_FOUND, "no such instance in the fleet");
+    };
+    match fault.as_str() {
+        "stop" => {
+            Fleet::stop(member).await;
+            Json(serde_json::json!({ "instance": name, "running": false })).into_response()
+        }
+        "start" => match fleet.start(member).await {
+            Ok(()) => Json(serde_json::json!({ "instance": name, "running": true })).into_response(),
+            Err(e) => refuse(StatusCode::INTERNAL_SERVER_ERROR, &e),
+        },
+        _ => {
+            if member.process.is_none() {
+                return refuse(StatusCode::CONFLICT, "the instance is stopped");
+            }
+            if let Some(obj) = body.as_object_mut() {
+                obj.remove("instance");
+            }
+            let url = format!("http://127.0.0.1:{}/chaos", member.port);
+            match fleet.client.post(url).bearer_auth(&fleet.token).json(&body).send().await {
+                Ok(r) => {
+                    let status = StatusCode::from_u16(r.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+                    let text = r.text().await.unwrap_or_default();
+                    (status, [(header::CONTENT_TYPE, "application/json")], text).into_response()
+                }
+                Err(e) => refuse(StatusCode::BAD_GATEWAY, &format!("the instance did not answer: {e}")),
+            }
+        }
+    }
+}

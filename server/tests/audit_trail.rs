@@ -1,0 +1,357 @@
+//! Every state-changing server function and /api/v1 endpoint leaves exactly one audit row,
+//! whether it was done, refused or failed: checked call by call through `GET /api/v1/audit`.
+//! A server function that nobody classified here fails the guard test below.
+#![expect(clippy::unwrap_used, reason = "a test fails loudly on anything unexpected")]
+
+mod common;
+
+use app::api::audit::ListAudit;
+use app::api::auth::{CurrentUser, HubStatus, Login, Logout};
+use app::api::captures::{
+    CancelCapture, CaptureFlame, CaptureNeighbours, CaptureThreads, CaptureTop, GetCapture, ListCaptures,
+    ProfileDiff, RequestCapture, ThreadsDiff,
+};
+use app::api::catalog::{GetService, ListServices, ReloadConfig, RunningConfig, ServerNow};
+use app::api::demo::{DemoFleet, InjectDemoFault};
+use app::api::metrics::{ExploreMetrics, Matrix, MetricFamilies, ServicePanels, ServiceRules};
+use app::api::tokens::{CreateToken, ListTokens, RevokeToken};
+use app::api::users::{CreateUser, ListUsers, ResetUserPassword, SetUserDisabled, SetUserRole};
+use common::{Engine, FleetHub, TestHub, TestStore};
+use leptos::server_fn::ServerFn;
+use reqwest::{Client, Response};
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+
+const JSTACK: &str = include_str!("../../threaddump/fixtures/deadlock.jstack");
+
+/// What one call must have left in the log.
+struct Row<'a> {
+    actor: &'a str,
+    action: &'a str,
+    outcome: &'a str,
+    /// A part of the target.
+    target: &'a str,
+}
+
+/// Reads the rows that each call adds, as an admin.
+struct Trail<'a> {
+    hub: &'a TestHub,
+    admin: &'a Client,
+    last: i64,
+}
+
+impl<'a> Trail<'a> {
+    async fn new(hub: &'a TestHub, admin: &'a Client) -> Trail<'a> {
+        let mut trail = Trail { hub, admin, last: 0 };
+        trail.last = trail.newer().await.first().map_or(0, |e| e["id"].as_i64().unwrap());
+        trail
+    }
+
+    /// Rows after the last one seen, newest first.
+    async fn newer(&self) -> Vec<Value> {
+        let page = self.hub.get_json(self.admin, "/api/v1/audit?limit=1000").await;
+        page.as_array().unwrap().iter().filter(|e| e["id"].as_i64().unwrap() > self.last).cloned().collect()
+    }
+
+    /// The call answered `status` and left exactly `row`.
+    async fn check(&mut self, what: &str, res: Response, status: u16, row: Row<'_>) -> Value {
+        let got = res.status().as_u16();
+        let body = res.text().await.unwrap();
+        assert_eq!(got, status, "{what}: {body}");
+        let rows = self.newer().await;
+        assert_eq!(rows.len(), 1, "{what} left one audit row: {rows:?}");
+        let e = &rows[0];
+        assert_eq!(
+            (e["actor"].as_str(), e["action"].as_str(), e["outcome"].as_str()),
+            (Some(row.actor), Some(row.action), Some(row.outcome)),
+            "{what}: {e}"
+        );
+        assert!(e["target"].as_str().unwrap().contains(row.target), "{what}: {e}");
+        assert!(e["ts_ms"].as_i64().unwrap() > 0 && e["source"] == "127.0.0.1", "{what}: {e}");
+        self.last = e["id"].as_i64().unwrap();
+        serde_json::from_str(&body).unwrap_or(Value::Null)
+    }
+}
+
+fn row<'a>(actor: &'a str, action: &'a str, outcome: &'a str, target: &'a str) -> Row<'a> {
+    Row { actor, action, outcome, target }
+}
+
+#[tokio::test]
+async fn every_state_changing_call_leaves_one_audit_row_done_or_refused() {
+    let store = TestStore::new(Engine::Sqlite).await.unwrap();
+    let FleetHub { hub, admin, dev, viewer } = FleetHub::start(&store).await;
+    let mut t = Trail::new(&hub, &admin).await;
+
+    // Users: admins only.
+    let new_user = [("username", "alice"), ("password", "alice-password"), ("role", "developer")];
+    let res = hub.call::<CreateUser>(&viewer, &new_user).await;
+    t.check("create_user (viewer)", res, 403, row("view1", "user.create", "denied", "alice")).await;
+    let res = hub.call::<CreateUser>(&admin, &new_user).await;
+    let alice =
+        t.check("create_user", res, 200, row("admin", "user.create", "ok", "alice as developer")).await;
+    let res = hub.call::<CreateUser>(&admin, &new_user).await;
+    t.check("create_user (exists)", res, 409, row("admin", "user.create", "failed", "alice")).await;
+    let id = alice["id"].as_i64().unwrap().to_string();
+    let res = hub.call::<SetUserRole>(&viewer, &[("user_id", &id), ("role", "admin")]).await;
+    t.check("set_user_role (viewer)", res, 403, row("view1", "user.role", "denied", &format!("#{id}"))).await;
+    let res = hub.call::<SetUserRole>(&admin, &[("user_id", &id), ("role", "lead")]).await;
+    t.check("set_user_role", res, 200, row("admin", "user.role", "ok", "alice to lead")).await;
+    let res = hub.call::<SetUserDisabled>(&viewer, &[("user_id", &id), ("disabled", "true")]).await;
+    t.check("set_user_disabled (viewer)", res, 403, row("view1", "user.disable", "denied", "#")).await;
+    let res = hub.call::<SetUserDisabled>(&admin, &[("user_id", &id), ("disabled", "true")]).await;
+    t.check("set_user_disabled", res, 200, row("admin", "user.disable", "ok", "alice")).await;
+    let res =
+        hub.call::<ResetUserPassword>(&viewer, &[("user_id", &id), ("password", "taken-over-pw")]).await;
+    t.check("reset_user_password (viewer)", res, 403, row("view1", "user.password", "denied", "#")).await;
+    let res =
+        hub.call::<ResetUserPassword>(&admin, &[("user_id", &id), ("password", "a-new-password")]).await;
+    t.check("reset_user_password", res, 200, row("admin", "user.password", "ok", "alice")).await;
+
+    // Tokens: anyone logged in, for themselves.
+    let res = hub.call::<CreateToken>(&viewer, &[("name", "")]).await;
+    t.check("create_token (no name)", res, 400, row("view1", "token.create", "failed", "")).await;
+    let res = hub.call::<CreateToken>(&viewer, &[("name", "ci")]).await;
+    let token = t.check("create_token", res, 200, row("view1", "token.create", "ok", "ci (sbt_")).await;
+    let token_id = token["token"]["id"].as_i64().unwrap().to_string();
+    let res = hub.call::<RevokeToken>(&dev, &[("token_id", &token_id)]).await;
+    t.check("revoke_token (not theirs)", res, 404, row("dev1", "token.revoke", "failed", "#")).await;
+    let res = hub.call::<RevokeToken>(&viewer, &[("token_id", &token_id)]).await;
+    t.check("revoke_token", res, 200, row("view1", "token.revoke", "ok", &format!("#{token_id}"))).await;
+
+    // Config and demo: admins only.
+    let res = hub.call::<ReloadConfig>(&viewer, &[]).await;
+    t.check("reload_config (viewer)", res, 403, row("view1", "config.reload", "denied", "fleet.toml")).await;
+    let res = hub.call::<ReloadConfig>(&admin, &[]).await;
+    t.check("reload_config", res, 200, row("admin", "config.reload", "ok", "fleet.toml")).await;
+    let clear = json!({ "instance": "orders-api-1", "fault": { "fault": "clear" } });
+    let res = hub.call_json::<InjectDemoFault>(&viewer, &clear).await;
+    t.check("inject_demo_fault (viewer)", res, 403, row("view1", "demo.fault", "denied", "orders-api-1"))
+        .await;
+    let res = hub.call_json::<InjectDemoFault>(&admin, &clear).await;
+    t.check("inject_demo_fault", res, 200, row("admin", "demo.fault", "ok", "orders-api-1: clear faults"))
+        .await;
+
+    // Captures: developers and up, through the UI, the API and the upload form.
+    let threads = json!({ "service": "orders-api", "instance": "orders-api-1", "kind": "threads" });
+    let res = hub.call_json::<RequestCapture>(&viewer, &threads).await;
+    t.check(
+        "request_capture (viewer)",
+        res,
+        403,
+        row("view1", "capture.request", "denied", "orders-api/orders-api-1 threads"),
+    )
+    .await;
+    let res = hub.call_json::<RequestCapture>(&dev, &threads).await;
+    let id = t
+        .check(
+            "request_capture",
+            res,
+            200,
+            row("dev1", "capture.request", "ok", "orders-api/orders-api-1 threads"),
+        )
+        .await;
+    hub.capture_finished(&dev, id.as_i64().unwrap()).await;
+    let cpu = json!({ "service": "orders-api", "instance": "orders-api-2", "kind": "cpu", "seconds": 60 });
+    let res = dev.post(hub.url("/api/v1/captures")).json(&cpu).send().await.unwrap();
+    let cpu_id = t
+        .check("POST /api/v1/captures", res, 200, row("dev1", "capture.request", "ok", "orders-api-2 cpu"))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let res = viewer.post(hub.url("/api/v1/captures")).json(&cpu).send().await.unwrap();
+    t.check(
+        "POST /api/v1/captures (viewer)",
+        res,
+        403,
+        row("view1", "capture.request", "denied", "orders-api-2 cpu"),
+    )
+    .await;
+    let res = dev.post(hub.url("/api/v1/captures")).json(&cpu).send().await.unwrap();
+    t.check(
+        "POST /api/v1/captures (busy)",
+        res,
+        409,
+        row("dev1", "capture.request", "failed", "orders-api-2 cpu"),
+    )
+    .await;
+    let res = hub.call_json::<CancelCapture>(&viewer, &json!({ "id": cpu_id })).await;
+    t.check(
+        "cancel_capture (viewer)",
+        res,
+        403,
+        row("view1", "capture.cancel", "denied", &format!("#{cpu_id}")),
+    )
+    .await;
+    let res = hub.call_json::<CancelCapture>(&dev, &json!({ "id": cpu_id })).await;
+    t.check("cancel_capture", res, 200, row("dev1", "capture.cancel", "ok", &format!("#{cpu_id}"))).await;
+    let cancel = format!("/api/v1/captures/{cpu_id}/cancel");
+    let res = dev.post(hub.url(&cancel)).send().await.unwrap();
+    t.check(
+        "POST …/cancel (ended)",
+        res,
+        409,
+        row("dev1", "capture.cancel", "failed", &format!("#{cpu_id}")),
+    )
+    .await;
+    let res = viewer.post(hub.url(&cancel)).send().await.unwrap();
+    t.check(
+        "POST …/cancel (viewer)",
+        res,
+        403,
+        row("view1", "capture.cancel", "denied", &format!("#{cpu_id}")),
+    )
+    .await;
+    let upload = "/api/v1/uploads?kind=jstack&service=orders-api";
+    let res = viewer.post(hub.url(upload)).body(JSTACK).send().await.unwrap();
+    t.check(
+        "POST /api/v1/uploads (viewer)",
+        res,
+        403,
+        row("view1", "capture.upload", "denied", "orders-api upload jstack"),
+    )
+    .await;
+    let res = dev.post(hub.url(upload)).body(JSTACK).send().await.unwrap();
+    t.check("POST /api/v1/uploads", res, 200, row("dev1", "capture.upload", "ok", "upload jstack")).await;
+    let res = dev.post(hub.url(upload)).body("not a dump").send().await.unwrap();
+    t.check("POST /api/v1/uploads (bad)", res, 400, row("dev1", "capture.upload", "failed", "upload jstack"))
+        .await;
+    let form = |who: &Client| {
+        let (content_type, body) = common::upload_form("orders-api", "jstack", JSTACK.as_bytes());
+        who.post(hub.url("/captures/upload")).header("content-type", content_type).body(body).send()
+    };
+    let res = form(&viewer).await.unwrap();
+    t.check(
+        "POST /captures/upload (viewer)",
+        res,
+        200,
+        row("view1", "capture.upload", "denied", "upload jstack"),
+    )
+    .await;
+    let res = form(&dev).await.unwrap();
+    t.check("POST /captures/upload", res, 200, row("dev1", "capture.upload", "ok", "upload jstack")).await;
+
+    // Logging in and out, through the UI and the API.
+    let browser = TestHub::client();
+    let res = hub.call::<Login>(&browser, &[("username", "dev1"), ("password", "wrong-password")]).await;
+    t.check("login (wrong)", res, 401, row("dev1", "login", "failed", "dev1")).await;
+    let res = hub.call::<Login>(&browser, &[("username", "dev1"), ("password", "dev1-password")]).await;
+    t.check("login", res, 200, row("dev1", "login", "ok", "dev1")).await;
+    let res = hub.call::<Logout>(&browser, &[]).await;
+    t.check("logout", res, 200, row("dev1", "logout", "ok", "dev1")).await;
+    let res = hub.login(&browser, "view1", "wrong-password").await;
+    t.check("POST /api/v1/login (wrong)", res, 401, row("view1", "login", "failed", "view1")).await;
+    let res = hub.login(&browser, "view1", "view1-password").await;
+    t.check("POST /api/v1/login", res, 200, row("view1", "login", "ok", "view1")).await;
+    let res = browser.post(hub.url("/api/v1/logout")).send().await.unwrap();
+    t.check("POST /api/v1/logout", res, 204, row("view1", "logout", "ok", "view1")).await;
+    hub.stop().await;
+}
+
+/// The server functions that change nothing; every other one must be walked above.
+fn read_only() -> BTreeSet<&'static str> {
+    [
+        ListAudit::PATH,
+        CurrentUser::PATH,
+        HubStatus::PATH,
+        ListCaptures::PATH,
+        GetCapture::PATH,
+        CaptureTop::PATH,
+        CaptureFlame::PATH,
+        CaptureNeighbours::PATH,
+        ProfileDiff::PATH,
+        CaptureThreads::PATH,
+        ThreadsDiff::PATH,
+        ListServices::PATH,
+        GetService::PATH,
+        ServerNow::PATH,
+        RunningConfig::PATH,
+        DemoFleet::PATH,
+        Matrix::PATH,
+        ServiceRules::PATH,
+        MetricFamilies::PATH,
+        ServicePanels::PATH,
+        ExploreMetrics::PATH,
+        ListTokens::PATH,
+        ListUsers::PATH,
+    ]
+    .into()
+}
+
+/// The state-changing server functions the trail test walks.
+fn walked() -> BTreeSet<&'static str> {
+    [
+        CreateUser::PATH,
+        SetUserRole::PATH,
+        SetUserDisabled::PATH,
+        ResetUserPassword::PATH,
+        CreateToken::PATH,
+        RevokeToken::PATH,
+        ReloadConfig::PATH,
+        InjectDemoFault::PATH,
+        RequestCapture::PATH,
+        CancelCapture::PATH,
+        Login::PATH,
+        Logout::PATH,
+    ]
+    .into()
+}
+
+#[test]
+fn every_server_function_is_either_read_only_or_walked_by_the_trail_test() {
+    let registered: BTreeSet<&str> =
+        leptos::server_fn::axum::server_fn_paths().map(|(path, _)| path).collect();
+    let known: BTreeSet<&str> = read_only().union(&walked()).copied().collect();
+    let unclassified: Vec<&&str> = registered.difference(&known).collect();
+    assert!(
+        unclassified.is_empty(),
+        "classify these server functions (and audit them if they change state): {unclassified:?}"
+    );
+    assert!(registered.len() >= known.len(), "registered {registered:?}");
+}
+
+/// `GET /api/v1/audit`: leads and admins, filtered, newest first, paged, or as CSV.
+async fn the_audit_log_is_exported_as_json_pages_or_csv(store: &TestStore) {
+    let hub = TestHub::start(store).await;
+    let admin = hub.session("admin", common::ADMIN_PASSWORD).await;
+    let lead = hub.user_session(&admin, "lead1", "lead").await;
+    let dev = hub.user_session(&admin, "dev1", "developer").await;
+    for name in ["a", "b", "c"] {
+        assert_eq!(hub.call::<CreateToken>(&dev, &[("name", name)]).await.status(), 200);
+    }
+    assert_eq!(dev.get(hub.url("/api/v1/audit")).send().await.unwrap().status(), 403);
+    assert_eq!(TestHub::client().get(hub.url("/api/v1/audit")).send().await.unwrap().status(), 401);
+
+    let res = lead.get(hub.url("/api/v1/audit?action=token.create&actor=dev1&limit=2")).send().await.unwrap();
+    let next = res.headers()["link"].to_str().unwrap().to_string();
+    let page: Value = res.json().await.unwrap();
+    let targets: Vec<&str> = page.as_array().unwrap().iter().map(|e| e["target"].as_str().unwrap()).collect();
+    assert!(targets[0].starts_with("c (") && targets[1].starts_with("b ("), "newest first: {page}");
+    for field in ["ts_ms", "actor", "action", "target", "outcome", "source"] {
+        assert!(page[0].get(field).is_some(), "{field} in {page}");
+    }
+    let url = next.trim_start_matches('<').split('>').next().unwrap();
+    let rest = hub.get_json(&lead, url).await;
+    assert_eq!(rest.as_array().unwrap().len(), 1, "{rest}");
+    assert!(rest[0]["target"].as_str().unwrap().starts_with("a ("), "{rest}");
+
+    let logins = hub.get_json(&lead, "/api/v1/audit?action=login&outcome=ok&since=1h").await;
+    assert!(logins.as_array().unwrap().iter().all(|e| e["action"] == "login" && e["outcome"] == "ok"));
+    assert_eq!(logins.as_array().unwrap().len(), 3, "admin, lead1, dev1: {logins}");
+    let future = hub.get_json(&lead, "/api/v1/audit?since=2100-01-01T00:00:00Z").await;
+    assert_eq!(future, json!([]));
+    let res = lead.get(hub.url("/api/v1/audit?since=yesterday")).send().await.unwrap();
+    assert_eq!(res.status(), 400);
+    assert!(res.text().await.unwrap().contains("since"));
+
+    let res =
+        lead.get(hub.url("/api/v1/audit?actor=dev1")).header("accept", "text/csv").send().await.unwrap();
+    assert_eq!(res.headers()["content-type"], "text/csv; charset=utf-8");
+    let csv = res.text().await.unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "ts_ms,time_utc,actor,action,target,outcome,source");
+    assert_eq!(lines.len(), 1 + 4, "three tokens and a login: {csv}");
+    assert!(lines[1].contains("\"dev1\",\"token.create\",\"c ("), "{csv}");
+    hub.stop().await;
+}
+both_engines!(the_audit_log_is_exported_as_json_pages_or_csv, the_audit_log_is_exported_as_json_pages_or_csv);
