@@ -1,5 +1,6 @@
 //! The hub's web UI: Leptos components rendered on the server and hydrated in the browser,
 //! and the server functions they call.
+#![recursion_limit = "256"]
 
 pub mod api;
 mod components;

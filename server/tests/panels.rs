@@ -13,6 +13,11 @@ async fn panels(hub: &TestHub, client: &reqwest::Client, service: &str, preset: 
     client.post(hub.url(ServicePanels::PATH)).form(&body).send().await.unwrap()
 }
 
+/// A `datetime-local` value as unix ms (UTC).
+fn parse(minute: &str) -> String {
+    types::time::parse_utc_minute(minute).unwrap().to_string()
+}
+
 async fn history_survives_a_restart(store: &TestStore) {
     let (mut settings, _) = common::fleet_settings(store);
     let hub = TestHub::start_with(settings.clone()).await;
@@ -28,8 +33,10 @@ async fn history_survives_a_restart(store: &TestStore) {
     );
     let rate = &list[0];
     assert_eq!(rate["has_data"], true, "{rate}");
-    assert!(rate["svg"].as_str().unwrap().starts_with("<svg"));
-    assert!(rate["svg"].as_str().unwrap().contains("orders-api-1"));
+    assert!(rate["chart"]["svg"].as_str().unwrap().starts_with("<svg"));
+    let labels: Vec<&str> =
+        rate["chart"]["series"].as_array().unwrap().iter().map(|s| s["label"].as_str().unwrap()).collect();
+    assert!(labels.contains(&"orders-api-1"), "a series per instance: {labels:?}");
     let lag: serde_json::Value = panels(&hub, &admin, "projector", "15m").await.json().await.unwrap();
     assert_eq!(lag.as_array().unwrap().last().unwrap()["id"], "consumer_lag");
     hub.stop().await;
@@ -40,6 +47,21 @@ async fn history_survives_a_restart(store: &TestStore) {
     let admin = hub.session("admin", ADMIN_PASSWORD).await;
     let list: serde_json::Value = panels(&hub, &admin, "orders-api", "15m").await.json().await.unwrap();
     assert_eq!(list[0]["has_data"], true, "history came back from the store");
+    // A reversed or empty custom range is refused with the reason, never replaced.
+    for (from, to, why) in [
+        ("2026-12-01T10:00", "2026-12-01T09:00", "ends before it starts"),
+        ("2026-12-01T10:00", "2026-12-01T10:00", "empty"),
+    ] {
+        let body = [
+            ("name", "orders-api"),
+            ("range[preset]", "custom"),
+            ("range[from_ms]", &parse(from)),
+            ("range[to_ms]", &parse(to)),
+        ];
+        let res = admin.post(hub.url(ServicePanels::PATH)).form(&body).send().await.unwrap();
+        assert_eq!(res.status(), 400);
+        assert!(res.text().await.unwrap().contains(why));
+    }
     let res = panels(&hub, &admin, "no-such-service", "1h").await;
     assert_eq!(res.status(), 404);
     assert_eq!(panels(&hub, &TestHub::client(), "orders-api", "1h").await.status(), 401);

@@ -111,8 +111,11 @@ async fn panels_read_from_a_real_prometheus() {
     let rate = &list[0];
     assert_eq!(rate["id"], "request_rate");
     assert_eq!(rate["has_data"], true, "request rate from Prometheus: {list}");
-    let svg = rate["svg"].as_str().unwrap();
-    assert!(svg.contains("orders-api-1") && svg.contains("orders-api-2"), "a line per instance");
+    let labels = rate["chart"]["series"].to_string();
+    assert!(
+        labels.contains("orders-api-1") && labels.contains("orders-api-2"),
+        "a line per instance: {labels}"
+    );
     let pool = list.as_array().unwrap().iter().find(|p| p["id"] == "pool_utilisation").unwrap();
     assert_eq!(pool["has_data"], true, "{pool}");
 

@@ -3,11 +3,14 @@
 
 mod captures;
 mod catalog;
+pub mod charts;
 mod error;
 mod metrics;
 pub mod profiles;
 mod role;
 pub mod threads;
+pub mod time;
+pub mod units;
 pub mod url;
 mod users;
 

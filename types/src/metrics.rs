@@ -93,14 +93,14 @@ pub struct CatalogFamilyView {
 }
 
 /// A standard panel, drawn on the server.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PanelView {
     pub id: String,
     pub title: String,
     pub unit: String,
-    pub svg: String,
     /// Whether any instance had data in the range.
     pub has_data: bool,
+    pub chart: crate::charts::ChartView,
 }
 
 /// A time range as the picker keeps it in the URL: `15m`, `1h`, `6h`, or custom
@@ -113,17 +113,33 @@ pub struct TimeRange {
 }
 
 impl TimeRange {
-    /// The bounds at `now_ms`; an unknown preset reads as 1h.
-    pub fn bounds(&self, now_ms: i64) -> (i64, i64) {
-        let minutes = match self.preset.as_str() {
-            "15m" => 15,
-            "6h" => 360,
-            _ => 60,
-        };
-        match (self.preset.as_str(), self.from_ms, self.to_ms) {
-            ("custom", Some(from), Some(to)) if from < to => (from, to),
-            _ => (now_ms - minutes * 60_000, now_ms),
+    /// The presets and how long each reaches back.
+    pub const PRESETS: [(&'static str, i64); 3] =
+        [("15m", 15 * 60_000), ("1h", 3_600_000), ("6h", 6 * 3_600_000)];
+
+    pub fn preset(name: &str) -> TimeRange {
+        TimeRange { preset: name.to_string(), from_ms: None, to_ms: None }
+    }
+
+    pub fn is_custom(&self) -> bool {
+        self.preset == "custom"
+    }
+
+    /// The bounds at `now_ms`; an unknown preset reads as 1h. A custom range must have both
+    /// ends and end after it starts: it is refused with the reason, never replaced.
+    pub fn bounds(&self, now_ms: i64) -> Result<(i64, i64), String> {
+        if self.is_custom() {
+            return match (self.from_ms, self.to_ms) {
+                (Some(from), Some(to)) if from < to => Ok((from, to)),
+                (Some(from), Some(to)) if from == to => {
+                    Err("The range is empty: it ends where it starts.".into())
+                }
+                (Some(_), Some(_)) => Err("The range ends before it starts: swap from and to.".into()),
+                _ => Err("A custom range needs both from and to.".into()),
+            };
         }
+        let span = Self::PRESETS.iter().find(|(p, _)| *p == self.preset).map_or(3_600_000, |(_, s)| *s);
+        Ok((now_ms - span, now_ms))
     }
 }
 
@@ -143,8 +159,13 @@ pub struct ExploreRow {
 pub struct ExploreView {
     pub services: Vec<String>,
     pub names: Vec<String>,
-    pub svg: Option<String>,
+    /// What the chart shows of the metric: "value", "rate per second" or "p50, p95, p99".
+    pub shown: String,
+    pub chart: Option<crate::charts::ChartView>,
     pub rows: Vec<ExploreRow>,
     /// More series matched than the chart and table show.
     pub truncated: bool,
+    /// What is wrong with the label filter, said beside the field.
+    #[serde(default)]
+    pub label_error: Option<String>,
 }

@@ -33,8 +33,9 @@ pub async fn explore_metrics(
     service: String,
     metric: String,
     labels: String,
+    mode: String,
     range: types::TimeRange,
 ) -> Result<types::ExploreView, AppError> {
     let (hub, me, _) = super::context::signed_in()?;
-    hub.metrics.explore(&me, &service, &metric, &labels, &range).or_else(super::context::fail)
+    hub.metrics.explore(&me, &service, &metric, &labels, &mode, &range).or_else(super::context::fail)
 }

@@ -1,4 +1,5 @@
 pub mod captures;
+pub mod chart;
 pub mod client_only;
 pub mod errors;
 pub mod flame;
@@ -9,5 +10,4 @@ pub mod poll;
 pub mod profile;
 pub mod profile_diff;
 pub mod threads;
-pub mod time;
 pub mod units;

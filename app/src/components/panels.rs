@@ -1,13 +1,12 @@
 use crate::api::metrics::service_panels;
+use crate::components::chart::Chart;
 use crate::components::errors::ErrorNote;
 use crate::components::poll::ticker;
-use crate::components::time::parse_utc_minute;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use std::time::Duration;
+use types::time::parse_utc_minute;
 use types::{PanelView, TimeRange};
-
-const PRESETS: [&str; 3] = ["15m", "1h", "6h"];
 
 /// A service's standard panels with a time-range picker; the range lives in the URL and the
 /// panels refresh on their own.
@@ -21,8 +20,20 @@ pub fn ServicePanels(name: Signal<String>) -> impl IntoView {
     };
     let tick = ticker(Duration::from_secs(10));
     let panels = Resource::new(move || (name.get(), range(), tick.get()), |(n, r, _)| service_panels(n, r));
-    let presets = PRESETS
-        .map(|p| {
+    let (from_input, to_input) =
+        (NodeRef::<leptos::html::Input>::new(), NodeRef::<leptos::html::Input>::new());
+    let refused = RwSignal::new(None::<String>);
+    // A reversed or empty range is refused here with the reason; the form stays as it is.
+    let check = move |ev: leptos::ev::SubmitEvent| {
+        let value = |r: NodeRef<leptos::html::Input>| r.get().map(|i| i.value()).unwrap_or_default();
+        let problem = range_problem(&value(from_input), &value(to_input));
+        if problem.is_some() {
+            ev.prevent_default();
+        }
+        refused.set(problem);
+    };
+    let presets = TimeRange::PRESETS
+        .map(|(p, _)| {
             view! {
                 <a class="preset" class:active=move || range().preset == p href=move || format!("/services/{}?range={p}", name.get())>
                     {p}
@@ -36,14 +47,15 @@ pub fn ServicePanels(name: Signal<String>) -> impl IntoView {
                 <h2>"Standard panels"</h2>
                 <div class="picker" data-testid="range-picker">
                     {presets}
-                    <form method="get" class="inline" action=move || format!("/services/{}", name.get())>
+                    <form method="get" class="inline" action=move || format!("/services/{}", name.get()) on:submit=check>
                         <input type="hidden" name="range" value="custom"/>
-                        <label class="inline-label">"from (UTC)" <input type="datetime-local" name="from" value=move || param("from")/></label>
-                        <label class="inline-label">"to" <input type="datetime-local" name="to" value=move || param("to")/></label>
+                        <label class="inline-label">"from (UTC)" <input type="datetime-local" name="from" node_ref=from_input value=move || param("from")/></label>
+                        <label class="inline-label">"to" <input type="datetime-local" name="to" node_ref=to_input value=move || param("to")/></label>
                         <button type="submit" class="secondary">"Show"</button>
                     </form>
                 </div>
             </div>
+            {move || refused.get().map(|why| view! { <p class="note error" role="alert" data-testid="range-error">{why}</p> })}
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match panels.await {
@@ -62,8 +74,15 @@ pub fn ServicePanels(name: Signal<String>) -> impl IntoView {
 fn panel(p: PanelView) -> impl IntoView {
     view! {
         <figure class="panel" data-panel=p.id.clone() data-has-data=p.has_data.to_string()>
-            <figcaption>{p.title} " " <span class="muted">"(" {p.unit} ")"</span></figcaption>
-            <div class="svg" inner_html=p.svg></div>
+            <figcaption>{p.title} {(!p.unit.is_empty()).then(|| view! { " " <span class="muted">"(" {p.unit.clone()} ")"</span> })}</figcaption>
+            <Chart chart=p.chart/>
         </figure>
     }
+}
+
+/// Why a custom range cannot be shown, before it is asked for (the server says the same).
+fn range_problem(from: &str, to: &str) -> Option<String> {
+    let range =
+        TimeRange { preset: "custom".into(), from_ms: parse_utc_minute(from), to_ms: parse_utc_minute(to) };
+    range.bounds(0).err()
 }

@@ -1,10 +1,10 @@
 use crate::api::audit::list_audit;
 use crate::components::errors::ErrorNote;
 use crate::components::guard::RequireRole;
-use crate::components::time::format_ms;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
+use types::time::format_ms;
 use types::{AuditEntryView, AuditFilter, Role};
 
 #[component]

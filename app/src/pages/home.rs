@@ -1,9 +1,9 @@
 use crate::api::auth::hub_status;
 use crate::components::errors::ErrorNote;
 use crate::components::guard::RequireRole;
-use crate::components::time::format_ms;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use types::time::format_ms;
 use types::Role;
 
 #[component]

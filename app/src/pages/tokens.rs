@@ -1,9 +1,9 @@
 use crate::api::tokens::{list_tokens, CreateToken, RevokeToken};
 use crate::components::errors::{action_outcome, ErrorNote};
 use crate::components::guard::RequireRole;
-use crate::components::time::{format_ms, format_opt_ms};
 use leptos::prelude::*;
 use leptos_meta::Title;
+use types::time::{format_ms, format_opt_ms};
 use types::{ApiTokenView, Role};
 
 #[component]

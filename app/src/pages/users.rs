@@ -1,9 +1,9 @@
 use crate::api::users::{list_users, CreateUser, ResetUserPassword, SetUserDisabled, SetUserRole};
 use crate::components::errors::{action_outcome, ErrorNote};
 use crate::components::guard::RequireRole;
-use crate::components::time::{format_ms, format_opt_ms};
 use leptos::prelude::*;
 use leptos_meta::Title;
+use types::time::{format_ms, format_opt_ms};
 use types::{Role, UserView};
 
 #[component]

@@ -29,9 +29,15 @@ pub fn histogram_quantile(q: f64, buckets: &[(f64, f64)]) -> Option<f64> {
     None
 }
 
-/// The p95 in ms between consecutive scrapes of one instance's bucket series (summed over
+/// The p95 in seconds between consecutive scrapes of one instance's bucket series (summed over
 /// their other labels, such as routes).
 pub fn latency(series: &[(SeriesKey, Points)]) -> Points {
+    quantile_over_time(series, 0.95)
+}
+
+/// Quantile `q` of the observations between consecutive scrapes of bucket series (summed
+/// over their labels other than `le`).
+pub fn quantile_over_time(series: &[(SeriesKey, Points)], q: f64) -> Points {
     // Cumulative count per (time, le), summed over routes.
     let mut at: BTreeMap<i64, BTreeMap<u64, (f64, f64)>> = BTreeMap::new();
     for (k, points) in series {
@@ -57,7 +63,7 @@ pub fn latency(series: &[(SeriesKey, Points)]) -> Points {
             }
             let delta: Vec<(f64, f64)> =
                 now.iter().zip(prev).map(|(n, p)| (n.0, (n.1 - p.1).max(0.0))).collect();
-            histogram_quantile(0.95, &delta).map(|s| (w[1].0, s * 1000.0))
+            histogram_quantile(q, &delta).map(|s| (w[1].0, s))
         })
         .collect()
 }

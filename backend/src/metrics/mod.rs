@@ -5,6 +5,7 @@
 //! signals here.
 
 pub mod catalog;
+pub mod chart;
 pub mod conformance;
 pub mod explore;
 pub mod histogram;
@@ -13,7 +14,6 @@ pub mod ingest;
 pub mod merge;
 pub mod panels;
 pub mod remote;
-pub mod render;
 pub mod scrape;
 pub mod signals;
 mod views;

@@ -6,6 +6,8 @@ use super::histogram::latency;
 use super::history::{History, SeriesKey};
 use super::signals::{Feed, Signals};
 use std::collections::BTreeMap;
+use types::charts::RefLine;
+use types::units::Unit;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PanelKind {
@@ -67,11 +69,11 @@ impl PanelKind {
         }
     }
 
-    pub fn unit(self) -> &'static str {
+    pub fn unit(self) -> Unit {
         match self {
-            PanelKind::RequestRate => "requests/s",
-            PanelKind::ErrorRatio | PanelKind::PoolUtilisation => "%",
-            PanelKind::LatencyP95 | PanelKind::ConsumerLag => "ms",
+            PanelKind::RequestRate => Unit::PerSecond,
+            PanelKind::ErrorRatio | PanelKind::PoolUtilisation => Unit::Percent,
+            PanelKind::LatencyP95 | PanelKind::ConsumerLag => Unit::Seconds,
         }
     }
 }
@@ -88,8 +90,8 @@ pub struct Panel {
     pub lines: Vec<Line>,
     /// Time spans to highlight (the pool exhausted: every worker busy and tasks queued).
     pub alarms: Vec<(i64, i64)>,
-    /// A reference line (the 10 ms read-model SLO on consumer lag).
-    pub threshold: Option<f64>,
+    /// Reference lines (the 10 ms read-model SLO on the lag panel).
+    pub refs: Vec<RefLine>,
     pub from: i64,
     pub to: i64,
 }
@@ -97,7 +99,7 @@ pub struct Panel {
 type Points = Vec<(i64, f64)>;
 
 /// Sums series that share timestamps (the series of one instance come from one scrape).
-fn sum_by_time<'a>(series: impl Iterator<Item = &'a Points>) -> Points {
+pub(crate) fn sum_by_time<'a>(series: impl Iterator<Item = &'a Points>) -> Points {
     let mut sums: BTreeMap<i64, f64> = BTreeMap::new();
     for points in series {
         for (t, v) in points {
@@ -108,7 +110,7 @@ fn sum_by_time<'a>(series: impl Iterator<Item = &'a Points>) -> Points {
 }
 
 /// Per-second increase between consecutive points; a counter reset counts from zero.
-fn rate(points: &Points) -> Points {
+pub(crate) fn rate(points: &Points) -> Points {
     points
         .windows(2)
         .filter(|w| w[1].0 > w[0].0)
@@ -222,7 +224,7 @@ fn pool_utilisation(src: &Source<'_>) -> (Vec<Line>, Vec<(i64, i64)>) {
     (lines, alarms)
 }
 
-/// The worst lag of each instance's consumers, in ms.
+/// The worst lag of each instance's consumers, in seconds.
 fn consumer_lag(src: &Source<'_>) -> Vec<Line> {
     src.series(Feed::ConsumerLagSeconds, "")
         .into_iter()
@@ -231,7 +233,7 @@ fn consumer_lag(src: &Source<'_>) -> Vec<Line> {
             for (_, points) in &s {
                 for (t, v) in points {
                     let e = worst.entry(*t).or_insert(0.0);
-                    *e = e.max(v * 1000.0);
+                    *e = e.max(*v);
                 }
             }
             Line { label: i, points: worst.into_iter().collect() }
@@ -239,8 +241,13 @@ fn consumer_lag(src: &Source<'_>) -> Vec<Line> {
         .collect()
 }
 
-/// The 10 ms read-model SLO, drawn on the lag panel.
-pub const LAG_SLO_MS: f64 = 10.0;
+/// The 10 ms read-model SLO, drawn on the lag panel (seconds).
+pub const LAG_SLO_S: f64 = 0.010;
+
+/// The SLO line of the lag panel.
+pub fn lag_slo() -> RefLine {
+    RefLine { label: "SLO 10 ms".into(), value: LAG_SLO_S }
+}
 
 pub struct PanelQuery<'a> {
     pub service: &'a str,
@@ -252,7 +259,7 @@ pub struct PanelQuery<'a> {
 pub fn compute(history: &History, signals: &Signals, q: &PanelQuery<'_>) -> Panel {
     let src = Source { history, signals, service: q.service, from: q.from, to: q.to };
     let mut alarms = Vec::new();
-    let mut threshold = None;
+    let mut refs = Vec::new();
     let lines = match q.kind {
         PanelKind::RequestRate => request_rate(&src),
         PanelKind::ErrorRatio => error_ratio(&src),
@@ -267,7 +274,7 @@ pub fn compute(history: &History, signals: &Signals, q: &PanelQuery<'_>) -> Pane
             lines
         }
         PanelKind::ConsumerLag => {
-            threshold = Some(LAG_SLO_MS);
+            refs.push(lag_slo());
             consumer_lag(&src)
         }
     };
@@ -276,7 +283,7 @@ pub fn compute(history: &History, signals: &Signals, q: &PanelQuery<'_>) -> Pane
         .map(|l| Line { points: l.points.into_iter().filter(|(t, _)| *t >= q.from).collect(), ..l })
         .filter(|l| !l.points.is_empty())
         .collect();
-    Panel { kind: q.kind, lines, alarms, threshold, from: q.from, to: q.to }
+    Panel { kind: q.kind, lines, alarms, refs, from: q.from, to: q.to }
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! from the catalog (which family feeds which panel). Targets carry the service as `job`
 //! and the instance's name as `instance`.
 
-use super::panels::{Line, Panel, PanelKind, LAG_SLO_MS};
+use super::panels::{lag_slo, Line, Panel, PanelKind};
 use super::signals::{Feed, Signals};
 use serde::Deserialize;
 use std::time::Duration;
@@ -74,7 +74,10 @@ pub fn promql(
         }
         PanelKind::LatencyP95 => {
             let h = name(Feed::Latency)?;
-            (format!("1000 * histogram_quantile(0.95, sum by (instance, le) (rate({h}_bucket{job}[{window}])))"), None)
+            (
+                format!("histogram_quantile(0.95, sum by (instance, le) (rate({h}_bucket{job}[{window}])))"),
+                None,
+            )
         }
         PanelKind::PoolUtilisation => {
             let sum = |n: String| format!("sum by (instance) ({n}{job})");
@@ -83,7 +86,7 @@ pub fn promql(
             (format!("100 * {active} / {max}"), Some(format!("({active} >= {max}) and ({queued} > 0)")))
         }
         PanelKind::ConsumerLag => {
-            (format!("1000 * max by (instance) ({}{job})", name(Feed::ConsumerLagSeconds)?), None)
+            (format!("max by (instance) ({}{job})", name(Feed::ConsumerLagSeconds)?), None)
         }
     })
 }
@@ -168,9 +171,9 @@ impl RemoteHistory {
     ) -> Result<Panel, RemoteError> {
         let window_s = (scrape_interval.as_secs() * 4).max(60);
         let step_s = ((to - from) / 1000 / 240).max(1);
-        let threshold = (kind == PanelKind::ConsumerLag).then_some(LAG_SLO_MS);
+        let refs: Vec<_> = (kind == PanelKind::ConsumerLag).then(lag_slo).into_iter().collect();
         let Some((query, alarm_query)) = promql(signals, service, kind, &format!("{window_s}s")) else {
-            return Ok(Panel { kind, lines: vec![], alarms: vec![], threshold, from, to });
+            return Ok(Panel { kind, lines: vec![], alarms: vec![], refs, from, to });
         };
         let lines = self.query_range(&query, from, to, step_s).await?;
         let mut alarms = Vec::new();
@@ -191,7 +194,7 @@ impl RemoteHistory {
                 alarms.extend(span);
             }
         }
-        Ok(Panel { kind, lines, alarms, threshold, from, to })
+        Ok(Panel { kind, lines, alarms, refs, from, to })
     }
 }
 
@@ -210,12 +213,12 @@ mod tests {
         let (q, _) = promql(catalog, r#"o"x"#, PanelKind::LatencyP95, "60s").expect("a query");
         assert_eq!(
             q,
-            r#"1000 * histogram_quantile(0.95, sum by (instance, le) (rate(http_request_duration_seconds_bucket{job="o\"x"}[60s])))"#
+            r#"histogram_quantile(0.95, sum by (instance, le) (rate(http_request_duration_seconds_bucket{job="o\"x"}[60s])))"#
         );
         let (q, alarm) = promql(catalog, "p", PanelKind::PoolUtilisation, "60s").expect("a query");
         assert!(q.starts_with(r#"100 * sum by (instance) (worker_pool_active_workers{job="p"})"#), "{q}");
         assert!(alarm.is_some_and(|a| a.contains("worker_pool_queued_tasks")));
         let (q, _) = promql(catalog, "p", PanelKind::ConsumerLag, "60s").expect("a query");
-        assert_eq!(q, r#"1000 * max by (instance) (consumer_lag_seconds{job="p"})"#);
+        assert_eq!(q, r#"max by (instance) (consumer_lag_seconds{job="p"})"#);
     }
 }

@@ -1,9 +1,10 @@
 //! What the metrics pages and the API read: the conformance matrix and per-service verdicts,
 //! the standard panels, the explorer, the catalog's families.
 
+use super::chart::{chart, ChartInput};
 use super::panels::{self, PanelKind, PanelQuery};
 use super::remote::RemoteHistory;
-use super::{conformance, explore, merge, render, InstanceReport, Metrics};
+use super::{conformance, explore, merge, InstanceReport, Metrics};
 use crate::config::{parse_duration, ServiceDef};
 use crate::{now_ms, BackendError, Principal};
 use std::time::Duration;
@@ -88,7 +89,7 @@ impl Metrics {
             let timeout = r.timeout.as_deref().and_then(parse_duration).unwrap_or(Duration::from_secs(10));
             RemoteHistory::new(&r.url, timeout)
         });
-        let (from, to) = range.bounds(now_ms());
+        let (from, to) = range.bounds(now_ms()).map_err(BackendError::Invalid)?;
         if remote.is_none() {
             let kept = i64::try_from(self.history.retention().as_millis()).unwrap_or(i64::MAX);
             if to - from > kept + 60_000 {
@@ -107,14 +108,23 @@ impl Metrics {
                     panels::compute(&self.history, signals, &PanelQuery { service: name, kind, from, to })
                 }
             };
-            let svg =
-                render::svg(&panel).map_err(|e| BackendError::Internal(format!("drawing a panel: {e}")))?;
+            let input = ChartInput {
+                lines: &panel.lines,
+                shaded: &panel.alarms,
+                refs: &panel.refs,
+                unit: kind.unit(),
+                from,
+                to,
+                fit: !range.is_custom(),
+                log: false,
+            };
+            let chart = chart(&input).map_err(|e| BackendError::Internal(e.to_string()))?;
             views.push(PanelView {
                 id: kind.id().to_string(),
                 title: kind.title().to_string(),
-                unit: kind.unit().to_string(),
-                has_data: !panel.lines.is_empty(),
-                svg,
+                unit: kind.unit().caption().to_string(),
+                has_data: chart.has_data(),
+                chart,
             });
         }
         Ok(views)
@@ -127,6 +137,7 @@ impl Metrics {
         service: &str,
         metric: &str,
         labels: &str,
+        mode: &str,
         range: &TimeRange,
     ) -> Result<ExploreView, BackendError> {
         let config = self.catalog.config();
@@ -134,11 +145,10 @@ impl Metrics {
         if !service.is_empty() && !services.iter().any(|s| s == service) {
             return Err(no_service(service));
         }
-        let matchers = explore::parse_matchers(labels).map_err(BackendError::Invalid)?;
-        let (from, to) = range.bounds(now_ms());
-        let query = explore::Query { services, service, metric, matchers: &matchers, from, to };
-        explore::explore(&self.history, &query)
-            .map_err(|e| BackendError::Internal(format!("drawing the explorer's chart: {e}")))
+        let (from, to) = range.bounds(now_ms()).map_err(BackendError::Invalid)?;
+        let fit = !range.is_custom();
+        let query = explore::Query { services, service, metric, labels, mode, from, to, fit };
+        explore::explore(&self.history, &query).map_err(|e| BackendError::Internal(e.to_string()))
     }
 
     /// The shared metric format's families, for the Catalog page.

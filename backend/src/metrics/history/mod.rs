@@ -7,7 +7,7 @@ mod store;
 
 pub use store::{restore, save_dirty, HistoryKeeper};
 
-use exposition::Exposition;
+use exposition::{Exposition, MetricType};
 use gorilla::Chunk;
 use std::collections::HashMap;
 use std::sync::{PoisonError, RwLock};
@@ -98,12 +98,14 @@ impl Series {
 #[derive(Debug)]
 pub struct History {
     series: RwLock<HashMap<String, Series>>,
+    /// The declared type of each family a service exposes, from its latest scrapes.
+    kinds: RwLock<HashMap<(String, String), MetricType>>,
     retention: Duration,
 }
 
 impl History {
     pub fn new(retention: Duration) -> History {
-        History { series: RwLock::new(HashMap::new()), retention }
+        History { series: RwLock::new(HashMap::new()), kinds: RwLock::default(), retention }
     }
 
     pub fn retention(&self) -> Duration {
@@ -121,6 +123,24 @@ impl History {
             let key = SeriesKey::encode(service, instance, s.name, &labels);
             map.entry(key).or_default().push(s.timestamp_ms.unwrap_or(scraped_ms), s.value);
         }
+        drop(map);
+        let mut kinds = self.kinds.write().unwrap_or_else(PoisonError::into_inner);
+        for f in exp.families.iter().filter(|f| f.typed) {
+            if kinds.get(&(service.to_string(), f.name.to_string())) != Some(&f.kind) {
+                kinds.insert((service.to_string(), f.name.to_string()), f.kind);
+            }
+        }
+    }
+
+    /// The type of the family a sample name belongs to (`x_bucket` → x's), when declared.
+    pub fn kind_of(&self, service: &str, sample: &str) -> Option<MetricType> {
+        let kinds = self.kinds.read().unwrap_or_else(PoisonError::into_inner);
+        let get = |name: &str| kinds.get(&(service.to_string(), name.to_string())).copied();
+        get(sample).or_else(|| {
+            ["_total", "_bucket", "_sum", "_count", "_created"]
+                .iter()
+                .find_map(|suffix| sample.strip_suffix(suffix).and_then(get))
+        })
     }
 
     /// Series of `name` for a service (one instance, or all), with their points in range.

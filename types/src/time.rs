@@ -16,8 +16,14 @@ pub fn format_opt_ms(ms: Option<i64>) -> String {
     ms.map_or_else(|| "never".to_string(), format_ms)
 }
 
-/// Howard Hinnant's days-to-civil algorithm.
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
+/// The clock time of `ms` (UTC), `HH:MM:SS`.
+pub fn clock(ms: i64) -> String {
+    let s = ms.div_euclid(1000).rem_euclid(86_400);
+    format!("{:02}:{:02}:{:02}", s / 3600, s % 3600 / 60, s % 60)
+}
+
+/// Days since 1970-01-01 → (year, month, day): Howard Hinnant's days-to-civil algorithm.
+pub fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
