@@ -11,6 +11,7 @@ mod error;
 pub mod http;
 pub mod jobs;
 pub mod metrics;
+mod overview;
 pub mod profiling;
 pub mod store;
 

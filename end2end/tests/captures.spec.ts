@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { adminPassword, hydrated, logIn, snap } from './helpers';
+import { adminPassword, hydrated, logIn, snap, snapBoth } from './helpers';
 
 // Captures against the demo fleet the e2e hub runs: real CPU and heap profiles and thread
 // dumps, taken by clicking as an engineer on call would.
@@ -45,13 +45,34 @@ test('a CPU capture with the hot spot on: progress, flamegraph, search, top, cal
 
   await page.getByTestId('search').fill('hot_spot');
   await expect(hot.first()).toHaveClass(/match/);
+  await expect(page).toHaveURL(/q=hot_spot/);
   await expect(page.getByTestId('matched')).toContainText('of the total');
   await expect(flame.locator('.frame.dim').first()).toBeVisible();
 
-  // Zoom into the hot spot's parent: it fills the width, its callers stay above as context.
+  // Zoom into the hot spot: the callers and callees follow, the zoom is in the URL.
   await hot.first().click();
   await expect(page.getByTestId('neighbours')).toContainText('Called by');
   await expect(page.getByRole('button', { name: 'Reset zoom' })).toBeEnabled();
+  await expect(page).toHaveURL(/zoom=\d+/);
+  // A shared link opens the same view.
+  const shared = page.url();
+  await page.goto(shared);
+  await hydrated(page);
+  await expect(page.getByTestId('search')).toHaveValue('hot_spot');
+  await expect(page.getByTestId('neighbours')).toContainText('hot_spot_spin');
+  await page.getByRole('button', { name: 'Reset zoom' }).click();
+  await expect(page.getByTestId('neighbours')).toHaveCount(0);
+  // The runtime's scaffolding collapses; the box stays bounded, the hot spot in view.
+  await page.getByTestId('collapse').check();
+  await expect(page).toHaveURL(/collapse=1/);
+  await expect(flame.locator('.frame[data-name^="tokio::runtime"]')).toHaveCount(0);
+  const box = (await page.getByTestId('flame-scroll').boundingBox())!;
+  expect(box.height).toBeLessThanOrEqual(641);
+  // The hot spot is inside the bounded box as it opens (the box scrolled to the widest path).
+  const frame = (await hot.first().boundingBox())!;
+  expect(frame.y).toBeGreaterThanOrEqual(box.y - 1);
+  expect(frame.y + frame.height).toBeLessThanOrEqual(box.y + box.height + 1);
+  await snapBoth(page, 'capture-flamegraph-collapsed');
 
   await page.getByRole('button', { name: 'Top', exact: true }).click();
   const top = page.getByTestId('top-table');
@@ -83,7 +104,13 @@ test('two heap profiles of one instance compare in a differential flamegraph', a
   await expect(page.getByRole('heading', { name: 'Differential flamegraph' })).toBeVisible();
   await expect(page.getByTestId('flamegraph').locator('.frame').first()).toBeVisible();
   await expect(page.getByTestId('diff-table').locator('tbody tr').first()).toBeVisible();
-  await snap(page, 'capture-diff');
+  // Heap profiles compare in bytes by default; shares are an option.
+  await expect(page.getByTestId('diff-table').locator('thead')).toContainText('flat before');
+  await page.getByTestId('compare-by').selectOption('share');
+  await expect(page.getByTestId('diff-table').locator('thead')).toContainText('flat% before');
+  await page.getByTestId('compare-by').selectOption('absolute');
+  expect(await page.getByTestId('diff-table').locator('tbody tr').count()).toBeLessThanOrEqual(50);
+  await snapBoth(page, 'capture-diff');
   // Opened directly (a shared link), the page hydrates and draws the same.
   await page.reload();
   await hydrated(page);
@@ -106,6 +133,10 @@ test('an uploaded jstack dump names both deadlocks and the exhausted pool', asyn
   await expect(deadlocks).toContainText('waits for');
   const pool = page.getByTestId('pools').locator('tr[data-pool="orders-exec"]');
   await expect(pool).toContainText('exhausted');
+  // The dump's own text is a click away.
+  const raw = await page.getByTestId('raw-dump').getAttribute('href');
+  const text = await (await page.request.get(raw!)).text();
+  expect(text).toContain('Full thread dump');
   await expect(page.getByTestId('groups').locator('details').first()).toContainText('4 ×');
   await snap(page, 'capture-jstack');
 

@@ -27,6 +27,8 @@ test.describe.serial('service catalog', () => {
     await expect(page).toHaveURL(/\/admin\/demo$/);
     await hydrated(page);
     const row = page.locator('[data-testid="demo-fleet"] tr[data-instance="orders-api-2"]');
+    // Stopping asks first.
+    page.once('dialog', (dialog) => dialog.accept());
     await row.getByRole('button', { name: 'stop' }).click();
     await expect(row.getByText('stopped').first()).toBeVisible();
     await snap(page, 'demo-controls');

@@ -25,5 +25,5 @@ test('the metric explorer charts and lists the series of a family', async ({ pag
   await page.goto('/explore?service=orders-api&metric=worker_pool_max_workers&labels=pool%3Dnone&range=15m');
   await expect(page.getByText('No series match in this range.')).toBeVisible();
   await page.goto('/explore?service=orders-api&metric=x&labels=nonsense&range=15m');
-  await expect(page.getByRole('alert')).toContainText('is not name=value');
+  await expect(page.getByTestId('labels-error')).toContainText('is not name=value');
 });

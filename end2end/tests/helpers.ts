@@ -21,3 +21,13 @@ export async function logIn(page: Page, username: string, password: string) {
 export async function snap(page: Page, name: string) {
   await page.screenshot({ path: `test-results/screenshots/${name}.png`, fullPage: true });
 }
+
+/** A picture at 1300 px and one at 420 px wide (a phone), as the pages must read at both. */
+export async function snapBoth(page: Page, name: string) {
+  await page.setViewportSize({ width: 1300, height: 900 });
+  await snap(page, `${name}-1300`);
+  await page.setViewportSize({ width: 420, height: 900 });
+  await page.waitForTimeout(300);
+  await snap(page, `${name}-420`);
+  await page.setViewportSize({ width: 1300, height: 900 });
+}

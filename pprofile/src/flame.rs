@@ -18,7 +18,60 @@ struct Stacks {
     slots: Vec<u8>,
 }
 
+/// Frames of the runtime's scaffolding, between a thread's start and the code that runs on
+/// it: tokio's scheduler, std's thread start, panic and closure wrappers, libc's thread entry,
+/// Go's goexit, a JVM pool worker's run loop. Collapsing them brings the program's own frames
+/// up to where a reader looks.
+pub fn is_scaffolding(name: &str) -> bool {
+    const PREFIXES: [&str; 17] = [
+        "tokio::runtime::",
+        "tokio::task::",
+        "tokio::loom::",
+        "<tokio::runtime::",
+        "std::thread::",
+        "std::sys::",
+        "std::sys_common::",
+        "std::rt::",
+        "std::panicking::",
+        "std::panic::",
+        "core::panicking::",
+        "core::ops::function::",
+        "<core::pin::Pin<P> as core::future::future::Future>::poll",
+        "<alloc::boxed::Box<F,A> as core::ops::function::",
+        "<core::panic::unwind_safe::AssertUnwindSafe<F> as core::ops::function::",
+        "java.util.concurrent.ThreadPoolExecutor",
+        "java.lang.Thread.run",
+    ];
+    const EXACT: [&str; 8] = [
+        "start_thread",
+        "clone3",
+        "__clone3",
+        "__clone",
+        "_start",
+        "__libc_start_main",
+        "runtime.goexit",
+        "thread_start",
+    ];
+    PREFIXES.iter().any(|p| name.starts_with(p)) || EXACT.contains(&name)
+}
+
 impl Stacks {
+    /// Leaves out the frames `skip` marks (by name index).
+    fn without(&mut self, skip: &[bool]) {
+        let mut pool = Vec::with_capacity(self.pool.len());
+        for span in &mut self.spans {
+            let start = pool.len();
+            pool.extend(
+                self.pool[span.0..span.0 + span.1]
+                    .iter()
+                    .copied()
+                    .filter(|n| !skip.get(*n as usize).copied().unwrap_or(false)),
+            );
+            *span = (start, pool.len() - start);
+        }
+        self.pool = pool;
+    }
+
     fn new(profiles: &[&Resolved<'_>]) -> Stacks {
         let frames: usize = profiles.iter().map(|p| p.frame_count()).sum();
         let samples: usize = profiles.iter().map(|p| p.sample_count()).sum();
@@ -171,12 +224,46 @@ fn nodes_total(stacks: &Stacks, slot: u8) -> i64 {
     stacks.values.iter().zip(&stacks.slots).filter(|(_, s)| **s == slot).map(|(v, _)| v).sum()
 }
 
+/// How a flamegraph is laid out.
+#[derive(Clone, Copy, Debug)]
+pub struct FlameOptions {
+    /// Frames narrower than this share of the total are left out.
+    pub min_fraction: f64,
+    /// Leave out the runtime's scaffolding frames (`is_scaffolding`).
+    pub collapse: bool,
+}
+
+impl Default for FlameOptions {
+    fn default() -> Self {
+        FlameOptions { min_fraction: DEFAULT_MIN_FRACTION, collapse: false }
+    }
+}
+
+/// Marks the names to leave out, when collapsing.
+fn collapse(stacks: &mut Stacks, names: &Names<'_>, options: FlameOptions) {
+    if options.collapse {
+        let skip: Vec<bool> = names.names.iter().map(|n| is_scaffolding(n)).collect();
+        stacks.without(&skip);
+    }
+}
+
 /// The flamegraph of one sample type (`None`: the profile's default).
 pub fn flame(p: &Profile, sample: Option<&str>, min_fraction: f64) -> Result<FlameGraph, ProfileError> {
+    flame_with(p, sample, FlameOptions { min_fraction, collapse: false })
+}
+
+/// The flamegraph of one sample type, laid out as `options` say.
+pub fn flame_with(
+    p: &Profile,
+    sample: Option<&str>,
+    options: FlameOptions,
+) -> Result<FlameGraph, ProfileError> {
+    let min_fraction = options.min_fraction;
     let mut names = Names::default();
     let root = names.intern(ROOT_NAME);
     let resolved = Resolved::new(p, sample, &mut names)?;
-    let stacks = Stacks::new(&[&resolved]);
+    let mut stacks = Stacks::new(&[&resolved]);
+    collapse(&mut stacks, &names, options);
     let total: i64 = stacks.values.iter().sum();
     let (names_out, nodes, dropped) =
         layout(&stacks, &names.names, root, threshold(total, min_fraction), false);
@@ -201,12 +288,24 @@ pub fn diff_flame(
     sample: Option<&str>,
     min_fraction: f64,
 ) -> Result<FlameGraph, ProfileError> {
+    diff_flame_with(before, after, sample, FlameOptions { min_fraction, collapse: false })
+}
+
+/// A differential flamegraph, laid out as `options` say.
+pub fn diff_flame_with(
+    before: &Profile,
+    after: &Profile,
+    sample: Option<&str>,
+    options: FlameOptions,
+) -> Result<FlameGraph, ProfileError> {
+    let min_fraction = options.min_fraction;
     let mut names = Names::default();
     let root = names.intern(ROOT_NAME);
     let after_resolved = Resolved::new(after, sample, &mut names)?;
     let kind = after_resolved.sample_type().kind.clone();
     let before_resolved = Resolved::new(before, Some(&kind), &mut names)?;
-    let stacks = Stacks::new(&[&after_resolved, &before_resolved]);
+    let mut stacks = Stacks::new(&[&after_resolved, &before_resolved]);
+    collapse(&mut stacks, &names, options);
     let total = nodes_total(&stacks, 0);
     let (names_out, nodes, dropped) =
         layout(&stacks, &names.names, root, threshold(total, min_fraction), true);

@@ -12,7 +12,9 @@ mod top;
 
 pub use decode::{parse, Function, Line, Location, Profile, Sample, ValueType};
 pub use diff::diff;
-pub use flame::{diff_flame, flame, DEFAULT_MIN_FRACTION};
+pub use flame::{
+    diff_flame, diff_flame_with, flame, flame_with, is_scaffolding, FlameOptions, DEFAULT_MIN_FRACTION,
+};
 pub use neighbours::neighbours;
 pub use top::top;
 pub use types::profiles::{

@@ -218,3 +218,19 @@ fn a_location_the_profile_does_not_define_adds_no_frame() {
     assert_eq!(names, ["root", "main", "serve"]);
     assert_eq!((g.nodes[1].value, g.nodes[1].own), (3, 2), "main is the leaf of the second sample");
 }
+
+#[test]
+fn collapsing_the_runtimes_scaffolding_keeps_every_sample() {
+    let p = parse(CPU).expect("decodes");
+    let full = flame(&p, None, DEFAULT_MIN_FRACTION).expect("lays out");
+    let options = FlameOptions { collapse: true, ..FlameOptions::default() };
+    let collapsed = flame_with(&p, None, options).expect("lays out");
+    assert_eq!(collapsed.total, full.total);
+    assert!(
+        full.nodes.iter().any(|n| is_scaffolding(&full.names[n.name as usize])),
+        "the demo runs on tokio"
+    );
+    assert!(!collapsed.nodes.iter().any(|n| is_scaffolding(&collapsed.names[n.name as usize])));
+    let depth = |g: &FlameGraph| g.nodes.iter().map(|n| n.depth).max().unwrap_or(0);
+    assert!(depth(&collapsed) < depth(&full), "{} < {}", depth(&collapsed), depth(&full));
+}

@@ -79,18 +79,32 @@ async fn capture(
     Ok(Json(state.hub.captures.get(signed_in(&caller)?, id).await?))
 }
 
+#[derive(Deserialize)]
+struct RawQuery {
+    /// `1`: a thread dump shown as text in the browser rather than downloaded.
+    #[serde(default)]
+    inline: Option<String>,
+}
+
 async fn capture_raw(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<i64>,
+    Query(q): Query<RawQuery>,
 ) -> Result<axum::response::Response, ApiError> {
     use axum::response::IntoResponse;
     let (bytes, name) = state.hub.captures.raw(signed_in(&caller)?, id).await?;
-    let disposition = format!("attachment; filename=\"{name}\"");
+    let text = name.ends_with(".txt");
+    let (kind, disposition) = if text && q.inline.as_deref() == Some("1") {
+        ("text/plain; charset=utf-8", format!("inline; filename=\"{name}\""))
+    } else {
+        ("application/octet-stream", format!("attachment; filename=\"{name}\""))
+    };
     Ok((
         [
-            (axum::http::header::CONTENT_TYPE, "application/octet-stream".to_string()),
+            (axum::http::header::CONTENT_TYPE, kind.to_string()),
             (axum::http::header::CONTENT_DISPOSITION, disposition),
+            (axum::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
         ],
         bytes,
     )
@@ -125,6 +139,15 @@ async fn upload(
 #[derive(Deserialize)]
 struct SampleQuery {
     sample: Option<String>,
+    /// `1`: leave the runtime's scaffolding frames out of the flamegraph.
+    #[serde(default)]
+    collapse: Option<String>,
+}
+
+impl SampleQuery {
+    fn collapse(&self) -> bool {
+        self.collapse.as_deref() == Some("1")
+    }
 }
 
 async fn capture_top(
@@ -142,7 +165,7 @@ async fn capture_flame(
     Path(id): Path<i64>,
     Query(q): Query<SampleQuery>,
 ) -> Result<Json<FlameGraph>, ApiError> {
-    Ok(Json(state.hub.captures.flame(signed_in(&caller)?, id, q.sample.as_deref()).await?))
+    Ok(Json(state.hub.captures.flame(signed_in(&caller)?, id, q.sample.as_deref(), q.collapse()).await?))
 }
 
 #[derive(Deserialize)]
@@ -168,7 +191,8 @@ async fn diff(
     Query(q): Query<SampleQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let me = signed_in(&caller)?;
-    let (table, flame) = state.hub.captures.diff(me, before, after, q.sample.as_deref()).await?;
+    let (table, flame) =
+        state.hub.captures.diff(me, before, after, q.sample.as_deref(), q.collapse()).await?;
     Ok(Json(serde_json::json!({ "table": table, "flame": flame })))
 }
 

@@ -11,7 +11,9 @@ use app::api::captures::{
     CancelCapture, CaptureFlame, CaptureNeighbours, CaptureThreads, CaptureTop, GetCapture, ListCaptures,
     ProfileDiff, RequestCapture, ThreadsDiff,
 };
-use app::api::catalog::{GetService, ListServices, ReloadConfig, RunningConfig, ServerNow};
+use app::api::catalog::{
+    GetService, InstanceNow, ListServices, Overview, ReloadConfig, RunningConfig, ServerNow,
+};
 use app::api::demo::{DemoFleet, InjectDemoFault};
 use app::api::metrics::{ExploreMetrics, Matrix, MetricFamilies, ServicePanels, ServiceRules};
 use app::api::tokens::{CreateToken, ListTokens, RevokeToken};
@@ -265,6 +267,8 @@ fn read_only() -> BTreeSet<&'static str> {
         ListServices::PATH,
         GetService::PATH,
         ServerNow::PATH,
+        Overview::PATH,
+        InstanceNow::PATH,
         RunningConfig::PATH,
         DemoFleet::PATH,
         Matrix::PATH,

@@ -90,6 +90,12 @@ pub enum DemoFault {
     Start,
     Errors {
         ratio: f64,
+        /// Only this route (all when absent).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        route: Option<String>,
+        /// Only this user group (all when absent).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        user_group: Option<String>,
     },
     Latency {
         ms: u64,
@@ -120,7 +126,16 @@ impl DemoFault {
         match self {
             DemoFault::Stop => "stop".into(),
             DemoFault::Start => "start".into(),
-            DemoFault::Errors { ratio } => format!("errors {:.0}%", ratio * 100.0),
+            DemoFault::Errors { ratio, route, user_group } => {
+                let mut label = format!("errors {:.0}%", ratio * 100.0);
+                if let Some(r) = route {
+                    label.push_str(&format!(" on {r}"));
+                }
+                if let Some(g) = user_group {
+                    label.push_str(&format!(" for {g}"));
+                }
+                label
+            }
             DemoFault::Latency { ms } => format!("latency {ms} ms"),
             DemoFault::PoolExhaustion { seconds } => format!("pool exhaustion {seconds} s"),
             DemoFault::HotSpot => "CPU hot spot".into(),
@@ -138,6 +153,10 @@ impl DemoFault {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct DemoChaos {
     pub error_ratio: f64,
+    #[serde(default)]
+    pub error_route: Option<String>,
+    #[serde(default)]
+    pub error_user_group: Option<String>,
     pub latency_ms: u64,
     pub hot_spot: bool,
     pub leak_mib_per_s: u64,
@@ -156,4 +175,40 @@ pub struct DemoInstanceView {
     pub base_url: String,
     pub running: bool,
     pub chaos: Option<DemoChaos>,
+}
+
+/// An instance that is down or has not been scraped lately, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstanceTrouble {
+    pub service: String,
+    pub instance: String,
+    /// `down` (the last scrape failed) or `stale` (no scrape for three intervals).
+    pub state: String,
+    pub error: Option<String>,
+    pub last_scrape_ms: Option<i64>,
+}
+
+/// A service failing (or warning on) the shared metric format.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConformanceTrouble {
+    pub service: String,
+    pub fail: usize,
+    pub warn: usize,
+}
+
+/// The home page: what is wrong now, for everyone or one team.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Overview {
+    pub now_ms: i64,
+    /// Every team of the catalog, for the filter.
+    pub teams: Vec<String>,
+    pub team: Option<String>,
+    pub services: usize,
+    pub instances: usize,
+    pub troubles: Vec<InstanceTrouble>,
+    pub conformance: Vec<ConformanceTrouble>,
+    /// Key signals past their line (errors at 5 %, a pool at 90 %).
+    pub bad_signals: Vec<crate::KeySignals>,
+    pub captures_running: Vec<crate::CaptureView>,
+    pub captures_latest: Vec<crate::CaptureView>,
 }

@@ -16,13 +16,14 @@ mod users;
 
 pub use captures::{ArtifactKind, CaptureKind, CaptureState, CaptureView};
 pub use catalog::{
-    ConfigView, DemoChaos, DemoFault, DemoInstanceView, DiffLine, DiffOp, FleetInstance, FleetManifest,
-    InstanceView, LinksView, ReloadOutcome, ServiceDetail, ServiceView,
+    ConfigView, ConformanceTrouble, DemoChaos, DemoFault, DemoInstanceView, DiffLine, DiffOp, FleetInstance,
+    FleetManifest, InstanceTrouble, InstanceView, LinksView, Overview, ReloadOutcome, ServiceDetail,
+    ServiceView,
 };
 pub use error::{AppError, ErrorKind};
 pub use metrics::{
-    CatalogFamilyView, ConformanceMatrix, ExploreRow, ExploreView, InstanceScrape, MatrixRow, PanelView,
-    RuleResult, RuleStatus, ScrapeReport, ServiceConformance, TimeRange,
+    CatalogFamilyView, ConformanceMatrix, ExploreRow, ExploreView, InstanceScrape, KeySignal, KeySignals,
+    MatrixRow, PanelView, RuleResult, RuleStatus, ScrapeReport, ServiceConformance, TimeRange,
 };
 pub use role::Role;
 pub use users::{ApiTokenView, AuditEntryView, AuditFilter, CreatedToken, HubStatus, Me, UserView};

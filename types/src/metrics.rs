@@ -169,3 +169,32 @@ pub struct ExploreView {
     #[serde(default)]
     pub label_error: Option<String>,
 }
+
+/// One key signal of a service or instance now: its value, a sparkline, and whether it is bad.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct KeySignal {
+    /// `request_rate`, `error_ratio`, `latency_p95`, `pool_utilisation`.
+    pub id: String,
+    pub label: String,
+    pub unit: crate::units::Unit,
+    /// The latest value; None when the service has no data for it.
+    pub value: Option<f64>,
+    /// Evenly spaced over the last minutes, oldest first; None where there was no data.
+    pub spark: Vec<Option<f64>>,
+    /// Past the line where someone should look (errors at 5 %, a pool at 90 %).
+    pub bad: bool,
+}
+
+/// The key signals of one service (or of one of its instances).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct KeySignals {
+    pub service: String,
+    pub instance: Option<String>,
+    pub signals: Vec<KeySignal>,
+}
+
+impl KeySignals {
+    pub fn get(&self, id: &str) -> Option<&KeySignal> {
+        self.signals.iter().find(|s| s.id == id)
+    }
+}

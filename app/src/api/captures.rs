@@ -66,9 +66,9 @@ pub async fn capture_top(id: i64, sample: Option<String>) -> Result<Top, AppErro
 }
 
 #[server]
-pub async fn capture_flame(id: i64, sample: Option<String>) -> Result<FlameGraph, AppError> {
+pub async fn capture_flame(id: i64, sample: Option<String>, collapse: bool) -> Result<FlameGraph, AppError> {
     let (hub, me, _) = super::context::signed_in()?;
-    hub.captures.flame(&me, id, sample.as_deref()).await.or_else(super::context::fail)
+    hub.captures.flame(&me, id, sample.as_deref(), collapse).await.or_else(super::context::fail)
 }
 
 #[server]
@@ -86,10 +86,14 @@ pub async fn profile_diff(
     before: i64,
     after: i64,
     sample: Option<String>,
+    collapse: bool,
 ) -> Result<ProfileComparison, AppError> {
     let (hub, me, _) = super::context::signed_in()?;
-    let (table, flame) =
-        hub.captures.diff(&me, before, after, sample.as_deref()).await.or_else(super::context::fail)?;
+    let (table, flame) = hub
+        .captures
+        .diff(&me, before, after, sample.as_deref(), collapse)
+        .await
+        .or_else(super::context::fail)?;
     Ok(ProfileComparison { table, flame })
 }
 

@@ -156,12 +156,40 @@ fn took(c: &CaptureView) -> String {
     }
 }
 
+const SECONDS_KEY: &str = "switchboard.cpu_seconds";
+
+fn local_storage() -> Option<web_sys::Storage> {
+    window().local_storage().ok().flatten()
+}
+
+fn stored_seconds() -> Option<i64> {
+    local_storage()?.get_item(SECONDS_KEY).ok().flatten()?.parse().ok().filter(|s| (5..=120).contains(s))
+}
+
+fn store_seconds(seconds: i64) {
+    if let Some(storage) = local_storage() {
+        let _ = storage.set_item(SECONDS_KEY, &seconds.to_string());
+    }
+}
+
 /// CPU (5–120 s), heap and thread-dump buttons for one instance; the capture page opens
 /// once the capture is queued.
 #[component]
 pub fn CaptureButtons(service: String, instance: String) -> impl IntoView {
     let request = ServerAction::<RequestCapture>::new();
     let seconds = RwSignal::new(30i64);
+    // The CPU seconds field keeps the last value this browser used.
+    Effect::new(move |_| {
+        if let Some(kept) = stored_seconds() {
+            seconds.set(kept);
+        }
+    });
+    Effect::new(move |prev: Option<()>| {
+        let s = seconds.get();
+        if prev.is_some() {
+            store_seconds(s);
+        }
+    });
     Effect::new(move |_| {
         if let Some(Ok(id)) = request.value().get() {
             let _ = window().location().set_href(&format!("/captures/{id}"));

@@ -25,11 +25,10 @@ struct Pointer {
 pub fn Chart(chart: ChartView) -> impl IntoView {
     let pointer = RwSignal::new(None::<Pointer>);
     let (plot, width, from, to) = (chart.plot, f64::from(chart.width), chart.from_ms, chart.to_ms);
+    let area = NodeRef::<leptos::html::Div>::new();
+    // Events are delegated (their current target is the document): measure the plot itself.
     let on_move = move |ev: leptos::ev::MouseEvent| {
-        use wasm_bindgen::JsCast;
-        let Some(target) = ev.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else {
-            return;
-        };
+        let Some(target) = area.get() else { return };
         let rect = target.get_bounding_client_rect();
         if rect.width() <= 0.0 {
             return;
@@ -74,7 +73,7 @@ pub fn Chart(chart: ChartView) -> impl IntoView {
     let has_data = chart.has_data();
     view! {
         <div class="chart" data-testid="chart">
-            <div class="chart-plot" on:mousemove=on_move on:mouseleave=move |_| pointer.set(None)>
+            <div class="chart-plot" node_ref=area on:mousemove=on_move on:mouseleave=move |_| pointer.set(None)>
                 <div class="svg" inner_html=chart.svg></div>
                 {hover}
             </div>

@@ -11,6 +11,17 @@ pub fn ErrorNote(error: AppError) -> impl IntoView {
     view! { <p class=class role="alert">{error.message}</p> }
 }
 
+/// What a page says when what it shows does not exist: once, with a way back.
+pub fn not_found(error: &AppError, back_href: &'static str, back_label: &'static str) -> impl IntoView {
+    view! {
+        <section class="card gone" data-testid="not-found">
+            <h2>"Not found"</h2>
+            <p>{error.message.clone()}</p>
+            <p><a href=back_href>{format!("← {back_label}")}</a></p>
+        </section>
+    }
+}
+
 /// The fallback of the shell's error boundaries: every AppError message, or a generic one.
 pub fn error_list(errors: ArcRwSignal<Errors>) -> impl IntoView {
     view! {

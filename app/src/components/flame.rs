@@ -42,6 +42,10 @@ fn package_colour(function: &str) -> String {
 
 /// Red where the share grew, blue where it shrank, by how much against the largest change.
 fn diff_colour(delta: f64, largest: f64) -> String {
+    // Unchanged is neither larger nor smaller.
+    if delta == 0.0 {
+        return "rgb(236, 238, 241)".into();
+    }
     let i = if largest > 0.0 { (delta.abs() / largest).min(1.0) } else { 0.0 };
     let fade = 245.0 - i * 150.0;
     if delta >= 0.0 {
@@ -67,32 +71,89 @@ fn matched_share(g: &FlameGraph, needle: &str) -> f64 {
     share(sum, g.total)
 }
 
+/// The deepest frame under node `z` wide enough to be drawn, and the leaf of its widest path
+/// (children come widest first, so the widest path takes each node's first child).
+fn depths_under(g: &FlameGraph, z: usize) -> (u32, u32) {
+    let Some(zn) = g.nodes.get(z) else { return (0, 0) };
+    let width = zn.value.max(1);
+    let mut deepest = zn.depth;
+    let mut widest_leaf = zn.depth;
+    let mut on_path = true;
+    for (i, n) in g.nodes.iter().enumerate().skip(z + 1) {
+        if n.depth <= zn.depth {
+            break;
+        }
+        if share(n.value, width) * 100.0 >= MIN_WIDTH_PCT {
+            deepest = deepest.max(n.depth);
+        }
+        // Pre-order: the widest path goes on while each node is its parent's first child.
+        if on_path && n.depth == widest_leaf + 1 && i > z {
+            widest_leaf = n.depth;
+        } else if n.depth <= widest_leaf {
+            on_path = false;
+        }
+    }
+    (deepest, widest_leaf)
+}
+
 #[component]
 pub fn Flamegraph(
     graph: FlameGraph,
     /// Highlights frames whose name contains it (any case).
     #[prop(into)]
     search: Signal<String>,
-    /// Called with a frame's function when it is clicked.
-    on_pick: Callback<String>,
+    /// The frame zoomed into (0: the root), kept by the page (and its URL).
+    zoom: RwSignal<usize>,
+    /// Told the zoomed frame's function, or None when the zoom is reset.
+    on_pick: Callback<Option<String>>,
+    /// In a diff: colour by the change of share of each total (else by the change in the
+    /// profile's own unit).
+    #[prop(into, optional)]
+    by_share: Signal<bool>,
 ) -> impl IntoView {
     let parents = Arc::new(parents(&graph));
     let graph = Arc::new(graph);
-    let zoom = RwSignal::new(0usize);
     let icicle = RwSignal::new(false);
-    let max_depth = graph.nodes.iter().map(|n| n.depth).max().unwrap_or(0);
-    let largest_delta = graph.before_total.map_or(0.0, |bt| {
+    // A zoom from the URL may point past a smaller layout (another sample type).
+    if zoom.get_untracked() >= graph.nodes.len() {
+        zoom.set(0);
+    }
+    let (gz, gn) = (graph.clone(), graph.clone());
+    // The callers and callees follow the zoom.
+    Effect::new(move |_| {
+        let z = zoom.get();
+        let name = (z > 0).then(|| gn.nodes.get(z).map(|n| gn.names[n.name as usize].clone())).flatten();
+        on_pick.run(name);
+    });
+    let depths = Memo::new(move |_| depths_under(&gz, zoom.get().min(gz.nodes.len().saturating_sub(1))));
+    let scroller = NodeRef::<leptos::html::Div>::new();
+    // The widest path in view: the box scrolls to its deepest frame, whatever the height.
+    Effect::new(move |_| {
+        let (deepest, leaf) = depths.get();
+        let flip = icicle.get();
+        let Some(el) = scroller.get() else { return };
+        let row = if flip { leaf } else { deepest - leaf };
+        let view_h = el.client_height();
+        let top = i32::try_from(row * ROW_PX).unwrap_or(0);
+        let target = if flip { top - view_h + 3 * ROW_PX as i32 } else { top - 2 * ROW_PX as i32 };
+        el.set_scroll_top(target.max(0));
+    });
+    let largest_share_delta = graph.before_total.map_or(0.0, |bt| {
         graph
             .nodes
             .iter()
             .map(|n| (share(n.value, graph.total) - share(n.before.unwrap_or(0), bt)).abs())
             .fold(0.0, f64::max)
     });
+    #[expect(clippy::cast_precision_loss, reason = "a colour scale")]
+    let largest_delta =
+        graph.nodes.iter().map(|n| (n.value - n.before.unwrap_or(0)).abs() as f64).fold(0.0, f64::max);
     let (g, p) = (graph.clone(), parents.clone());
     let frames = move || {
         let needle = search.get().to_lowercase();
         let z = zoom.get().min(g.nodes.len().saturating_sub(1));
         let flip = icicle.get();
+        let max_depth = depths.get().0;
         let Some(zn) = g.nodes.get(z) else { return Vec::new() };
         let mut shown: Vec<(usize, f64, f64)> = Vec::new();
         let mut a = z;
@@ -106,7 +167,7 @@ pub fn Flamegraph(
                 break;
             }
             let (left, w) = (share(n.x - zn.x, width) * 100.0, share(n.value, width) * 100.0);
-            if w >= MIN_WIDTH_PCT {
+            if w >= MIN_WIDTH_PCT && n.depth <= max_depth {
                 shown.push((i, left, w));
             }
         }
@@ -116,10 +177,12 @@ pub fn Flamegraph(
                 let n = &g.nodes[i];
                 let name = g.names[n.name as usize].clone();
                 let row = if flip { n.depth } else { max_depth - n.depth };
+                #[expect(clippy::cast_precision_loss, reason = "a colour scale")]
                 let colour = match (g.before_total, n.before) {
-                    (Some(bt), Some(before)) => {
-                        diff_colour(share(n.value, g.total) - share(before, bt), largest_delta)
+                    (Some(bt), Some(before)) if by_share.get() => {
+                        diff_colour(share(n.value, g.total) - share(before, bt), largest_share_delta)
                     }
+                    (Some(_), Some(before)) => diff_colour((n.value - before) as f64, largest_delta),
                     _ => package_colour(&name),
                 };
                 let mut title = format!(
@@ -131,8 +194,10 @@ pub fn Flamegraph(
                 );
                 if let (Some(bt), Some(before)) = (g.before_total, n.before) {
                     title.push_str(&format!(
-                        "\nbefore {} → after {}",
+                        "\nbefore {} ({}) → after {} ({})",
+                        units::value(before, &g.unit),
                         units::share_pct(before, bt),
+                        units::value(n.value, &g.unit),
                         units::share_pct(n.value, g.total)
                     ));
                 }
@@ -142,11 +207,11 @@ pub fn Flamegraph(
                     "left:{left:.4}%;width:{w:.4}%;top:{}px;background:{colour}",
                     row * ROW_PX
                 );
-                let (pick, label) = (name.clone(), name.clone());
+                let label = name.clone();
                 view! {
                     <div class="frame" class:match=matched class:dim=dim class:zoomed=i == z style=style title=title
-                        data-name=name
-                        on:click=move |_| { zoom.set(i); on_pick.run(pick.clone()); }>
+                        data-name=name data-node=i.to_string()
+                        on:click=move |_| zoom.set(i)>
                         {label}
                     </div>
                 }
@@ -160,15 +225,16 @@ pub fn Flamegraph(
             .then(|| format!("matched: {} of the total", units::pct(matched_share(&g, &needle) * 100.0)))
     };
     let legend = if graph.before_total.is_some() {
+        let what = move || if by_share.get() { "share" } else { "value" };
         view! {
-            <span class="legend"><span class="chip" style="background:rgb(250,95,95)"></span>" larger share after "
-            <span class="chip" style="background:rgb(95,95,250)"></span>" smaller share after"</span>
+            <span class="legend"><span class="chip" style="background:rgb(250,95,95)"></span>" larger " {what} " after "
+            <span class="chip" style="background:rgb(95,95,250)"></span>" smaller " {what} " after"</span>
         }
         .into_any()
     } else {
         packages_legend(&graph).into_any()
     };
-    let height = (max_depth + 1) * ROW_PX;
+    let height = move || (depths.get().0 + 1) * ROW_PX;
     let dropped = graph.dropped;
     view! {
         <div class="flame-tools">
@@ -180,7 +246,9 @@ pub fn Flamegraph(
             <span class="muted" data-testid="matched">{matched}</span>
             {legend}
         </div>
-        <div class="flame" data-testid="flamegraph" style=format!("height:{height}px")>{frames}</div>
+        <div class="flame-scroll" node_ref=scroller data-testid="flame-scroll">
+            <div class="flame" data-testid="flamegraph" style=move || format!("height:{}px", height())>{frames}</div>
+        </div>
         <p class="muted small">
             "Widths are shares of the total; click a frame to zoom in and see its callers and callees."
             {(dropped > 0).then(|| format!(" {dropped} frames narrower than 0.05% are left out."))}

@@ -17,6 +17,14 @@ const NAV: &[(&str, &str, Role)] = &[
     ("/admin/config", "Config", Role::Admin),
 ];
 
+/// Whether `href` is the page at `path` (or a page under it, for every link but Home's).
+fn is_current(path: &str, href: &str) -> bool {
+    if href == "/" {
+        return path == "/";
+    }
+    path == href || path.strip_prefix(href).is_some_and(|rest| rest.starts_with('/'))
+}
+
 /// The hub's own status, polled; shared by the banner and the navigation.
 pub type StatusResource = Resource<Result<types::HubStatus, types::AppError>>;
 
@@ -55,16 +63,29 @@ fn SignedIn(user: Me, demo_fleet: bool) -> impl IntoView {
             let _ = window().location().set_href("/login");
         }
     });
+    let location = leptos_router::hooks::use_location();
+    let open = RwSignal::new(false);
+    // Any navigation closes the menu.
+    Effect::new(move |_| {
+        location.pathname.track();
+        open.set(false);
+    });
+    // Demo controls exist only while the demo fleet runs.
+    let demo = demo_fleet && user.role.allows(Role::Admin);
     let links = NAV
         .iter()
+        .copied()
         .filter(|(_, _, role)| user.role.allows(*role))
-        .map(|(href, label, _)| view! { <a href=*href>{*label}</a> })
+        .chain(demo.then_some(("/admin/demo", "Demo", Role::Admin)))
+        .map(|(href, label, _)| {
+            let here = move || is_current(&location.pathname.get(), href);
+            view! { <a href=href class:current=here aria-current=move || here().then_some("page")>{label}</a> }
+        })
         .collect_view();
-    // Demo controls exist only while the demo fleet runs.
-    let demo =
-        (demo_fleet && user.role.allows(Role::Admin)).then(|| view! { <a href="/admin/demo">"Demo"</a> });
     view! {
-        <nav class="nav">{links} {demo}</nav>
+        <button class="menu-toggle" aria-expanded=move || open.get().to_string() aria-controls="nav"
+            on:click=move |_| open.update(|o| *o = !*o)>"Menu"</button>
+        <nav class="nav" id="nav" class:open=move || open.get()>{links}</nav>
         <div class="who">
             <span class="user" data-testid="current-user">{user.username}</span>
             <span class=format!("role role-{}", user.role)>{user.role.as_str()}</span>
@@ -96,5 +117,17 @@ pub fn StoreBanner() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_current;
+
+    #[test]
+    fn the_current_page_and_the_pages_under_it() {
+        assert!(is_current("/", "/") && !is_current("/services", "/"));
+        assert!(is_current("/services/orders-api/instances/x", "/services"));
+        assert!(!is_current("/servicesx", "/services"));
     }
 }

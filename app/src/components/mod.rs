@@ -9,5 +9,6 @@ pub mod panels;
 pub mod poll;
 pub mod profile;
 pub mod profile_diff;
+pub mod signals;
 pub mod threads;
 pub mod units;

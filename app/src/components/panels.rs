@@ -63,6 +63,8 @@ pub fn ServicePanels(name: Signal<String>) -> impl IntoView {
                             <p class="muted">"This service names no metric profile with standard panels (metric_profiles in the config)."</p>
                         }.into_any(),
                         Ok(list) => view! { <div class="panels">{list.into_iter().map(panel).collect_view()}</div> }.into_any(),
+                        // The page says once that the service does not exist.
+                        Err(error) if error.kind == types::ErrorKind::NotFound => ().into_any(),
                         Err(error) => view! { <ErrorNote error/> }.into_any(),
                     }
                 })}

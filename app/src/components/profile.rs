@@ -48,14 +48,82 @@ pub(crate) fn sample_picker(
     }
 }
 
+/// What a profile's page keeps in its URL: the sample type, the search, the zoom, and whether
+/// the runtime's frames are collapsed — so a view can be shared as a link.
+#[derive(Clone, Copy)]
+pub(crate) struct ViewState {
+    pub sample: RwSignal<Option<String>>,
+    pub search: RwSignal<String>,
+    pub zoom: RwSignal<usize>,
+    pub collapse: RwSignal<bool>,
+}
+
+impl ViewState {
+    /// Read from the URL once, then written back to it (replacing the entry) on every change.
+    pub fn from_url() -> ViewState {
+        let query = leptos_router::hooks::use_query_map().get_untracked();
+        let state = ViewState {
+            sample: RwSignal::new(query.get("sample").filter(|s| !s.is_empty())),
+            search: RwSignal::new(query.get("q").unwrap_or_default()),
+            zoom: RwSignal::new(query.get("zoom").and_then(|z| z.parse().ok()).unwrap_or(0)),
+            collapse: RwSignal::new(query.get("collapse").as_deref() == Some("1")),
+        };
+        let navigate = leptos_router::hooks::use_navigate();
+        Effect::new(move |first: Option<()>| {
+            let mut parts = Vec::new();
+            if let Some(s) = state.sample.get() {
+                parts.push(format!("sample={}", types::url::encode(&s)));
+            }
+            let q = state.search.get();
+            if !q.is_empty() {
+                parts.push(format!("q={}", types::url::encode(&q)));
+            }
+            match state.zoom.get() {
+                0 => {}
+                z => parts.push(format!("zoom={z}")),
+            }
+            if state.collapse.get() {
+                parts.push("collapse=1".into());
+            }
+            if first.is_some() {
+                let path = window().location().pathname().unwrap_or_default();
+                let url = if parts.is_empty() { path } else { format!("{path}?{}", parts.join("&")) };
+                navigate(
+                    &url,
+                    leptos_router::NavigateOptions { replace: true, scroll: false, ..Default::default() },
+                );
+            }
+        });
+        // Another layout (sample type, collapsed frames) numbers its frames anew.
+        Effect::new(move |prev: Option<(Option<String>, bool)>| {
+            let now = (state.sample.get(), state.collapse.get());
+            if prev.is_some_and(|p| p != now) {
+                state.zoom.set(0);
+            }
+            now
+        });
+        state
+    }
+}
+
+pub(crate) fn collapse_toggle(collapse: RwSignal<bool>) -> impl IntoView {
+    view! {
+        <label class="inline-label" title="Leave out tokio's scheduler, std's thread start, panic and closure wrappers, libc's thread entry, Go's goexit, a JVM pool's run loop">
+            <input type="checkbox" data-testid="collapse" prop:checked=move || collapse.get() on:change=move |ev| collapse.set(event_target_checked(&ev))/>
+            "Collapse runtime frames"
+        </label>
+    }
+}
+
 #[component]
 pub fn ProfileView(id: i64) -> impl IntoView {
-    let sample = RwSignal::new(None::<String>);
+    let state = ViewState::from_url();
+    let (sample, search, zoom, collapse) = (state.sample, state.search, state.zoom, state.collapse);
     let tab = RwSignal::new(Tab::Flame);
-    let search = RwSignal::new(String::new());
     let picked = RwSignal::new(None::<String>);
     let pick = Callback::new(move |f: String| picked.set(Some(f)));
-    let flame = Resource::new(move || sample.get(), move |s| capture_flame(id, s));
+    let follow_zoom = Callback::new(move |f: Option<String>| picked.set(f));
+    let flame = Resource::new(move || (sample.get(), collapse.get()), move |(s, c)| capture_flame(id, s, c));
     let tab_button = move |t: Tab, label: &'static str| {
         view! {
             <button class="tab" class:active=move || tab.get() == t on:click=move |_| tab.set(t)>{label}</button>
@@ -71,6 +139,7 @@ pub fn ProfileView(id: i64) -> impl IntoView {
             </Transition>
             <input type="search" placeholder="Search functions" data-testid="search"
                 prop:value=move || search.get() on:input=move |ev| search.set(event_target_value(&ev))/>
+            {collapse_toggle(collapse)}
             <a class="button-link" href=format!("/api/v1/captures/{id}/raw") download="">"Download .pb.gz"</a>
         </div>
         {move || match tab.get() {
@@ -78,7 +147,7 @@ pub fn ProfileView(id: i64) -> impl IntoView {
                 <Transition fallback=loading>
                     {move || Suspend::new(async move {
                         match flame.await {
-                            Ok(graph) => view! { <Flamegraph graph search=search on_pick=pick/> }.into_any(),
+                            Ok(graph) => view! { <Flamegraph graph search=search zoom on_pick=follow_zoom/> }.into_any(),
                             Err(error) => view! { <ErrorNote error/> }.into_any(),
                         }
                     })}

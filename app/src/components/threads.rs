@@ -17,6 +17,10 @@ fn loading() -> impl IntoView {
 pub fn ThreadsView(id: i64) -> impl IntoView {
     let analysis = Resource::new(|| (), move |()| capture_threads(id));
     view! {
+        <p class="row">
+            <a class="button-link" data-testid="raw-dump" href=format!("/api/v1/captures/{id}/raw?inline=1") target="_blank" rel="noopener">"Raw dump (text)"</a>
+            <a class="button-link" href=format!("/api/v1/captures/{id}/raw") download="">"Download"</a>
+        </p>
         <Transition fallback=loading>
             {move || Suspend::new(async move {
                 match analysis.await {

@@ -1,7 +1,7 @@
 use crate::api::captures::{get_capture, CancelCapture, CaptureNow};
 use crate::components::captures::state_view;
 use crate::components::client_only::ClientOnly;
-use crate::components::errors::ErrorNote;
+use crate::components::errors::{not_found, ErrorNote};
 use crate::components::guard::RequireRole;
 use crate::components::poll::{age, size, ticker};
 use crate::components::profile::ProfileView;
@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use std::time::Duration;
-use types::{ArtifactKind, CaptureState, Role};
+use types::{ArtifactKind, CaptureState, ErrorKind, Role};
 
 /// One capture: its progress while it runs, then its analysis. Drawn in the browser only:
 /// a capture can move on (queued → done) between the server's render and hydration, and
@@ -40,6 +40,11 @@ fn Capture(id: i64) -> impl IntoView {
         move |_| get_capture(id),
     );
     Effect::new(move |_| {
+        if let Some(Err(e)) = status.get() {
+            if e.kind == ErrorKind::NotFound {
+                ended.set(true);
+            }
+        }
         if let Some(Ok(c)) = status.get() {
             if c.capture.state.is_finished() && !ended.get_untracked() {
                 ended.set(true);
@@ -54,6 +59,7 @@ fn Capture(id: i64) -> impl IntoView {
             {move || Suspend::new(async move {
                 match status.await {
                     Ok(c) => header(c, cancel).into_any(),
+                    Err(error) if error.kind == ErrorKind::NotFound => not_found(&error, "/services", "All services").into_any(),
                     Err(error) => view! { <ErrorNote error/> }.into_any(),
                 }
             })}

@@ -1,6 +1,6 @@
 use crate::api::catalog::{get_service, server_now};
 use crate::components::captures::{CaptureTable, UploadForm};
-use crate::components::errors::ErrorNote;
+use crate::components::errors::{not_found, ErrorNote};
 use crate::components::guard::RequireRole;
 use crate::components::panels::ServicePanels;
 use crate::components::poll::{age, size, ticker};
@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use std::time::Duration;
-use types::{InstanceView, Role, ServiceDetail};
+use types::{ErrorKind, InstanceView, Role, ServiceDetail};
 
 #[component]
 pub fn ServicePage() -> impl IntoView {
@@ -22,8 +22,24 @@ pub fn ServicePage() -> impl IntoView {
     }
 }
 
+/// The page; an unknown service gets one clear note, and the parts below it go away.
 #[component]
 fn Service(name: Signal<String>) -> impl IntoView {
+    // Set once the service turns out not to exist (in the browser: no render differs).
+    let missing = RwSignal::new(false);
+    view! {
+        <p class="crumbs"><a href="/services">"Services"</a> " / " {name}</p>
+        <Detail name missing/>
+        <Show when=move || !missing.get()>
+            <ServicePanels name/>
+            <Captures name/>
+        </Show>
+    }
+}
+
+/// The service's facts and instances, refreshed on their own.
+#[component]
+fn Detail(name: Signal<String>, missing: RwSignal<bool>) -> impl IntoView {
     let tick = ticker(Duration::from_secs(3));
     let detail = Resource::new(
         move || (name.get(), tick.get()),
@@ -32,18 +48,21 @@ fn Service(name: Signal<String>) -> impl IntoView {
             get_service(n).await.map(|d| (now, d))
         },
     );
+    Effect::new(move |_| {
+        if let Some(Err(e)) = detail.get() {
+            missing.set(e.kind == ErrorKind::NotFound);
+        }
+    });
     view! {
-        <p class="crumbs"><a href="/services">"Services"</a> " / " {name}</p>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
                     Ok((now, d)) => detail_view(now, d).into_any(),
+                    Err(error) if error.kind == ErrorKind::NotFound => not_found(&error, "/services", "All services").into_any(),
                     Err(error) => view! { <ErrorNote error/> }.into_any(),
                 }
             })}
         </Transition>
-        <ServicePanels name/>
-        <Captures name/>
     }
 }
 
@@ -80,12 +99,12 @@ fn detail_view(now_ms: i64, d: ServiceDetail) -> impl IntoView {
         <p class="row">{links} <a class="button-link" href=format!("/services/{}/conformance", s.name)>"Conformance"</a></p>
         <section class="card">
             <h2>"Instances"</h2>
-            <table class="grid" data-testid="instances">
+            <div class="table-scroll"><table class="grid" data-testid="instances">
                 <thead>
                     <tr><th>"Instance"</th><th>"Health"</th><th>"Address"</th><th>"Last scrape"</th><th>"Took"</th><th>"Size"</th><th>"Error"</th></tr>
                 </thead>
                 <tbody>{rows}</tbody>
-            </table>
+            </table></div>
         </section>
         <details class="card">
             <summary><strong>"Declared in the config"</strong></summary>

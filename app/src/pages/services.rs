@@ -2,11 +2,12 @@ use crate::api::catalog::{list_services, ServiceList};
 use crate::components::errors::ErrorNote;
 use crate::components::guard::RequireRole;
 use crate::components::poll::{age, ticker};
+use crate::components::signals::signal_cell;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use std::time::Duration;
-use types::{Role, ServiceView};
+use types::{KeySignals, Role, ServiceView};
 
 #[component]
 pub fn ServicesPage() -> impl IntoView {
@@ -26,10 +27,29 @@ fn last_scrape(s: &ServiceView) -> Option<i64> {
     s.instances.iter().filter_map(|i| i.last_scrape_ms).max()
 }
 
-/// Filter and order as the URL says (`?q=…&sort=name|team|health|scrape`).
-fn arrange(mut list: Vec<ServiceView>, q: &str, sort: &str) -> Vec<ServiceView> {
+/// The sortable key signals: URL key, signal id, column title.
+const SIGNALS: [(&str, &str, &str); 4] = [
+    ("rate", "request_rate", "Requests"),
+    ("errors", "error_ratio", "Errors"),
+    ("p95", "latency_p95", "p95"),
+    ("pool", "pool_utilisation", "Pool"),
+];
+
+/// Filter and order as the URL says (`?q=…&sort=name|team|health|scrape|rate|errors|p95|pool`);
+/// a signal sorts highest first, services without it last.
+fn arrange(mut list: Vec<ServiceView>, signals: &[KeySignals], q: &str, sort: &str) -> Vec<ServiceView> {
     let q = q.trim().to_lowercase();
     list.retain(|s| q.is_empty() || s.name.contains(&q) || s.team.to_lowercase().contains(&q));
+    if let Some((_, id, _)) = SIGNALS.iter().find(|(key, _, _)| *key == sort) {
+        let value = |name: &str| {
+            signals.iter().find(|k| k.service == name).and_then(|k| k.get(id)).and_then(|s| s.value)
+        };
+        list.sort_by(|a, b| {
+            let (va, vb) = (value(&a.name), value(&b.name));
+            vb.partial_cmp(&va).unwrap_or(std::cmp::Ordering::Equal).then_with(|| a.name.cmp(&b.name))
+        });
+        return list;
+    }
     match sort {
         "team" => list.sort_by(|a, b| (&a.team, &a.name).cmp(&(&b.team, &b.name))),
         // Worst first: most instances down.
@@ -64,17 +84,19 @@ fn Services() -> impl IntoView {
             <input type="hidden" name="sort" value=sort/>
             <button type="submit">"Filter"</button>
             <span class="muted">"Sort: " {sort_link("name", "name")} " · " {sort_link("team", "team")} " · "
-                {sort_link("health", "health")} " · " {sort_link("scrape", "last scrape")}</span>
+                {sort_link("health", "health")} " · " {sort_link("scrape", "last scrape")} " · "
+                {sort_link("rate", "requests")} " · " {sort_link("errors", "errors")} " · "
+                {sort_link("p95", "p95")} " · " {sort_link("pool", "pool")}</span>
         </form>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match services.await {
-                    Ok(ServiceList { now_ms, services }) => {
-                        let list = arrange(services, &q(), &sort());
+                    Ok(ServiceList { now_ms, services, signals }) => {
+                        let list = arrange(services, &signals, &q(), &sort());
                         if list.is_empty() {
                             view! { <p class="muted">"No service matches."</p> }.into_any()
                         } else {
-                            service_table(list, now_ms).into_any()
+                            service_table(list, &signals, now_ms).into_any()
                         }
                     }
                     Err(error) => view! { <ErrorNote error/> }.into_any(),
@@ -84,7 +106,7 @@ fn Services() -> impl IntoView {
     }
 }
 
-fn service_table(list: Vec<ServiceView>, now_ms: i64) -> impl IntoView {
+fn service_table(list: Vec<ServiceView>, signals: &[KeySignals], now_ms: i64) -> impl IntoView {
     let rows = list
         .into_iter()
         .map(|s| {
@@ -94,22 +116,28 @@ fn service_table(list: Vec<ServiceView>, now_ms: i64) -> impl IntoView {
                 .into_iter()
                 .filter_map(|(label, href)| href.map(|h| view! { <a href=h target="_blank" rel="noopener">{label}</a> " " }))
                 .collect_view();
+            let mine = signals.iter().find(|k| k.service == s.name);
+            let cells = SIGNALS.map(|(_, id, _)| signal_cell(mine.and_then(|k| k.get(id)))).collect_view();
             view! {
                 <tr data-service=s.name.clone()>
                     <td><a href=format!("/services/{}", s.name)>{s.name.clone()}</a></td>
                     <td>{s.team.clone()}</td>
                     <td><span class=format!("pill {health}") data-testid="up-count">{format!("{up}/{total} up")}</span></td>
+                    {cells}
                     <td>{age(now_ms, last_scrape(&s))}</td>
                     <td class="links">{links}</td>
                 </tr>
             }
         })
         .collect_view();
+    let signal_heads = SIGNALS.map(|(_, _, title)| view! { <th>{title}</th> }).collect_view();
     view! {
-        <table class="grid" data-testid="services">
-            <thead><tr><th>"Service"</th><th>"Team"</th><th>"Instances"</th><th>"Last scrape"</th><th>"Links"</th></tr></thead>
-            <tbody>{rows}</tbody>
-        </table>
+        <div class="table-scroll card flush">
+            <table class="grid" data-testid="services">
+                <thead><tr><th>"Service"</th><th>"Team"</th><th>"Instances"</th>{signal_heads}<th>"Last scrape"</th><th>"Links"</th></tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
     }
 }
 
@@ -149,9 +177,27 @@ mod tests {
             svc("c", "orders", &[false]),
         ];
         let names = |l: Vec<ServiceView>| l.into_iter().map(|s| s.name).collect::<Vec<_>>();
-        assert_eq!(names(arrange(list.clone(), "", "name")), ["a-api", "b-api", "c"]);
-        assert_eq!(names(arrange(list.clone(), "ORDERS", "name")), ["b-api", "c"]);
-        assert_eq!(names(arrange(list.clone(), "", "health")), ["a-api", "c", "b-api"]);
-        assert_eq!(names(arrange(list, "", "team")), ["b-api", "c", "a-api"]);
+        assert_eq!(names(arrange(list.clone(), &[], "", "name")), ["a-api", "b-api", "c"]);
+        assert_eq!(names(arrange(list.clone(), &[], "ORDERS", "name")), ["b-api", "c"]);
+        assert_eq!(names(arrange(list.clone(), &[], "", "health")), ["a-api", "c", "b-api"]);
+        assert_eq!(names(arrange(list.clone(), &[], "", "team")), ["b-api", "c", "a-api"]);
+        let errors = |service: &str, v: Option<f64>| KeySignals {
+            service: service.into(),
+            instance: None,
+            signals: vec![types::KeySignal {
+                id: "error_ratio".into(),
+                label: "Error ratio".into(),
+                unit: types::units::Unit::Percent,
+                value: v,
+                spark: vec![],
+                bad: false,
+            }],
+        };
+        let signals = [errors("a-api", Some(1.0)), errors("b-api", Some(35.0)), errors("c", None)];
+        assert_eq!(
+            names(arrange(list, &signals, "", "errors")),
+            ["b-api", "a-api", "c"],
+            "worst first, none last"
+        );
     }
 }

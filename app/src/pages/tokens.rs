@@ -21,6 +21,21 @@ fn Tokens() -> impl IntoView {
     let create = ServerAction::<CreateToken>::new();
     let revoke = ServerAction::<RevokeToken>::new();
     let tokens = Resource::new(move || (create.version().get(), revoke.version().get()), |_| list_tokens());
+    // The secret shown once, until its token is revoked (or another is made).
+    let shown = RwSignal::new(None::<(i64, String)>);
+    Effect::new(move |_| {
+        if let Some(Ok(created)) = create.value().get() {
+            shown.set(Some((created.token.id, created.secret)));
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(RevokeToken { token_id }) = revoke.input().get() {
+            if shown.get_untracked().is_some_and(|(id, _)| id == token_id) {
+                shown.set(None);
+            }
+        }
+    });
+    let copied = RwSignal::new(None::<bool>);
     view! {
         <h1>"API tokens"</h1>
         <p class="lead">
@@ -33,14 +48,22 @@ fn Tokens() -> impl IntoView {
                 <label>"Name" <input name="name" placeholder="ci-deploy-check" required maxlength="80"/></label>
                 <button type="submit">"Create token"</button>
             </ActionForm>
-            {move || create.value().get().map(|r| match r {
-                Ok(created) => view! {
+            {move || create.value().get().and_then(Result::err).map(|error| view! { <ErrorNote error/> })}
+            {move || shown.get().map(|(_, secret)| {
+                let to_copy = secret.clone();
+                view! {
                     <div class="note ok secret" role="status">
                         <p>"Copy this secret now; it will not be shown again:"</p>
-                        <code data-testid="token-secret">{created.secret}</code>
+                        <code data-testid="token-secret">{secret}</code>
+                        <p><button type="button" class="secondary" data-testid="copy-secret" on:click=move |_| {
+                            copied.set(Some(copy_text(&to_copy)));
+                        }>{move || match copied.get() {
+                            None => "Copy",
+                            Some(true) => "Copied",
+                            Some(false) => "This browser offers no clipboard here: select the secret and copy it",
+                        }}</button></p>
                     </div>
-                }.into_any(),
-                Err(error) => view! { <ErrorNote error/> }.into_any(),
+                }
             })}
         </section>
         <section class="card">
@@ -75,7 +98,12 @@ fn token_table(list: Vec<ApiTokenView>, revoke: ServerAction<RevokeToken>) -> im
                             view! { <span class="muted">"revoked"</span> }.into_any()
                         } else {
                             view! {
-                                <button class="danger" on:click=move |_| { revoke.dispatch(RevokeToken { token_id: id }); }>
+                                <button class="danger" on:click=move |_| {
+                                    let sure = window().confirm_with_message("Revoke this token? Scripts that use it stop working at once.");
+                                    if sure.unwrap_or(false) {
+                                        revoke.dispatch(RevokeToken { token_id: id });
+                                    }
+                                }>
                                     "Revoke"
                                 </button>
                             }.into_any()
@@ -86,9 +114,22 @@ fn token_table(list: Vec<ApiTokenView>, revoke: ServerAction<RevokeToken>) -> im
         })
         .collect_view();
     view! {
-        <table class="grid">
-            <thead><tr><th>"Name"</th><th>"Secret"</th><th>"Created"</th><th>"Last used"</th><th></th></tr></thead>
-            <tbody>{rows}</tbody>
-        </table>
+        <div class="table-scroll">
+            <table class="grid" data-testid="tokens">
+                <thead><tr><th>"Name"</th><th>"Secret"</th><th>"Created"</th><th>"Last used"</th><th></th></tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
     }
+}
+
+/// Puts `text` on the clipboard; false where the browser offers none (a page served over
+/// plain HTTP from another host than localhost).
+fn copy_text(text: &str) -> bool {
+    let navigator = window().navigator();
+    let has = js_sys::Reflect::get(&navigator, &"clipboard".into()).is_ok_and(|c| !c.is_undefined());
+    if has {
+        let _ = navigator.clipboard().write_text(text);
+    }
+    has
 }

@@ -11,6 +11,7 @@ pub mod explore;
 pub mod histogram;
 pub mod history;
 pub mod ingest;
+mod key_signals;
 pub mod merge;
 pub mod panels;
 pub mod remote;

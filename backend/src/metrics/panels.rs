@@ -109,11 +109,16 @@ pub(crate) fn sum_by_time<'a>(series: impl Iterator<Item = &'a Points>) -> Point
     sums.into_iter().collect()
 }
 
-/// Per-second increase between consecutive points; a counter reset counts from zero.
+/// Per-second increase between consecutive points; a counter reset counts from zero. No rate
+/// is made across a gap (more than three usual steps: the hub or the instance was down), where
+/// it would average the outage into a dip.
 pub(crate) fn rate(points: &Points) -> Points {
+    let mut steps: Vec<i64> = points.windows(2).map(|w| w[1].0 - w[0].0).filter(|d| *d > 0).collect();
+    steps.sort_unstable();
+    let gap = steps.get(steps.len() / 2).map_or(i64::MAX, |s| s.saturating_mul(3));
     points
         .windows(2)
-        .filter(|w| w[1].0 > w[0].0)
+        .filter(|w| w[1].0 > w[0].0 && w[1].0 - w[0].0 <= gap)
         .map(|w| {
             let dv = if w[1].1 >= w[0].1 { w[1].1 - w[0].1 } else { w[1].1 };
             #[expect(clippy::cast_precision_loss, reason = "millisecond spans are small")]

@@ -155,6 +155,30 @@ pub async fn list(
     Ok(stored(rows)?.into_iter().map(|s| s.view).collect())
 }
 
+/// The newest captures of any of `services`, newest first; only the unfinished ones when
+/// `unfinished`.
+pub async fn recent(
+    store: &Store,
+    services: &[String],
+    unfinished: bool,
+    limit: i64,
+) -> Result<Vec<CaptureView>, sqlx::Error> {
+    if services.is_empty() {
+        return Ok(vec![]);
+    }
+    let state = if unfinished { "AND state IN ('queued', 'running')" } else { "" };
+    let placeholders: Vec<String> = (0..services.len()).map(|i| format!("${}", i + 2)).collect();
+    let sql = format!(
+        "SELECT {COLUMNS} FROM captures WHERE service IN ({}) {state} ORDER BY id DESC LIMIT $1",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query_as::<_, CaptureRow>(&sql).bind(limit);
+    for service in services {
+        query = query.bind(service);
+    }
+    Ok(stored(query.fetch_all(store.pool()).await?)?.into_iter().map(|s| s.view).collect())
+}
+
 /// When each of a user's captures since `since_ms` was requested (uploads too), oldest first.
 pub async fn requested_since(store: &Store, user: &str, since_ms: i64) -> Result<Vec<i64>, sqlx::Error> {
     let rows: Vec<(i64,)> = sqlx::query_as(

@@ -47,6 +47,21 @@ impl Captures {
         Ok(list)
     }
 
+    /// The newest captures of these services (running ones only, when asked).
+    pub async fn recent(
+        &self,
+        _actor: &Principal,
+        services: &[String],
+        unfinished: bool,
+        limit: i64,
+    ) -> Result<Vec<CaptureView>, BackendError> {
+        let mut list = store::recent(&self.store, services, unfinished, limit).await?;
+        for view in &mut list {
+            view.progress = progress(view);
+        }
+        Ok(list)
+    }
+
     async fn dump(&self, actor: &Principal, id: i64) -> Result<Vec<threaddump::Thread>, BackendError> {
         let (bytes, _) = self.raw(actor, id).await?;
         let text = String::from_utf8(bytes)
@@ -120,9 +135,11 @@ impl Captures {
         _actor: &Principal,
         id: i64,
         sample: Option<&str>,
+        collapse: bool,
     ) -> Result<types::profiles::FlameGraph, BackendError> {
         let profile = self.profile_of(id).await?;
-        pprofile::flame(&profile, sample, pprofile::DEFAULT_MIN_FRACTION).map_err(invalid)
+        let options = pprofile::FlameOptions { collapse, ..pprofile::FlameOptions::default() };
+        pprofile::flame_with(&profile, sample, options).map_err(invalid)
     }
 
     /// A function's callers and callees.
@@ -144,6 +161,7 @@ impl Captures {
         before: i64,
         after: i64,
         sample: Option<&str>,
+        collapse: bool,
     ) -> Result<(types::profiles::TopDiff, types::profiles::FlameGraph), BackendError> {
         let (a, b) = (self.row(before).await?, self.row(after).await?);
         if a.view.service != b.view.service {
@@ -154,7 +172,8 @@ impl Captures {
         }
         let (a, b) = (self.profile(&a).await?, self.profile(&b).await?);
         let table = pprofile::diff(&a, &b, sample).map_err(invalid)?;
-        let flame = pprofile::diff_flame(&a, &b, sample, pprofile::DEFAULT_MIN_FRACTION).map_err(invalid)?;
+        let options = pprofile::FlameOptions { collapse, ..pprofile::FlameOptions::default() };
+        let flame = pprofile::diff_flame_with(&a, &b, sample, options).map_err(invalid)?;
         Ok((table, flame))
     }
 }

@@ -2,9 +2,9 @@
 //! under 50 ms. Two instances scraped every 5 s (4,320 scrapes each), each scrape with the
 //! demo orders API's families (requests by route and status, a latency histogram).
 
+use backend::metrics::chart::{chart, ChartInput};
 use backend::metrics::history::History;
 use backend::metrics::panels::{compute, PanelKind, PanelQuery};
-use backend::metrics::render::svg;
 use exposition::{parse, Format, Limits};
 use std::time::{Duration, Instant};
 
@@ -65,7 +65,17 @@ fn main() {
             let t = Instant::now();
             let query = PanelQuery { service: "orders-api", kind, from: start, to: now };
             let panel = compute(&history, catalog.signals(), &query);
-            let drawn = svg(&panel).expect("draws");
+            let input = ChartInput {
+                lines: &panel.lines,
+                shaded: &panel.alarms,
+                refs: &panel.refs,
+                unit: kind.unit(),
+                from: start,
+                to: now,
+                fit: true,
+                log: false,
+            };
+            let drawn = chart(&input).expect("draws");
             std::hint::black_box(drawn);
             times.push(t.elapsed());
         }

@@ -217,7 +217,9 @@ fn draw(
     for (i, line) in lines.iter().enumerate() {
         let (r, g, b) = PALETTE[i % PALETTE.len()];
         for run in runs(&thin(&line.points, DRAWN_POINTS)) {
-            chart.draw_series(LineSeries::new(run.iter().copied(), RGBColor(r, g, b).stroke_width(2))).map_err(err)?;
+            chart
+                .draw_series(LineSeries::new(run.iter().copied(), RGBColor(r, g, b).stroke_width(2)))
+                .map_err(err)?;
         }
     }
     let (xs, ys) = chart.plotting_area().get_pixel_range();
