@@ -6,6 +6,7 @@ use crate::auth::Accounts;
 use crate::catalog::{Catalog, CatalogSetup, DemoControls};
 use crate::config::{ConfigFile, HubConfig};
 use crate::jobs::{Every, Job, Runner};
+use crate::lag::{Lag, LagKeeper};
 use crate::metrics::scrape::Scraper;
 use crate::metrics::{MetricCatalog, Metrics};
 use crate::profiling::{CaptureRetention, CaptureTriggers, Captures, CapturesSetup};
@@ -24,6 +25,7 @@ pub struct Hub {
     pub catalog: Arc<Catalog>,
     pub metrics: Arc<Metrics>,
     pub captures: Captures,
+    pub lag: Arc<Lag>,
     /// Starts and stops every background job.
     pub runner: Runner,
     /// Set once the demo fleet has started; absent without it.
@@ -42,6 +44,8 @@ pub struct HubSetup {
     pub artifacts_dir: std::path::PathBuf,
     /// This hub among those sharing the store (stable across its restarts).
     pub hub_id: String,
+    /// The data directory (relative SQLite paths of `[[connections]]` are under it).
+    pub data_dir: std::path::PathBuf,
 }
 
 impl Hub {
@@ -64,8 +68,11 @@ impl Hub {
             owner: setup.hub_id,
             dir: setup.artifacts_dir,
         });
+        let metrics = Arc::new(Metrics::new(catalog.clone()));
+        let lag = Arc::new(Lag::new(catalog.clone(), metrics.clone(), store.clone(), setup.data_dir));
         Self {
-            metrics: Arc::new(Metrics::new(catalog.clone())),
+            metrics,
+            lag,
             captures,
             catalog,
             runner,
@@ -91,6 +98,10 @@ impl Hub {
         let history =
             crate::metrics::history::HistoryKeeper::new(self.metrics.history().clone(), self.store.clone());
         self.runner.every(Arc::new(history), Every { period: Duration::from_secs(60), at_shutdown: true });
+        let lag = self.lag.clone();
+        self.runner.spawn("lag probes", move |stop| lag.run(stop));
+        let second = Every { period: Duration::from_secs(1), at_shutdown: true };
+        self.runner.every(Arc::new(LagKeeper(self.lag.clone())), second);
     }
 
     pub async fn status(&self) -> HubStatus {

@@ -6,6 +6,15 @@ use sqlx::any::{install_default_drivers, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 use std::time::Duration;
 
+/// Heartbeats on the source side: one row per writer (`orders` for order-writer, a hub's
+/// probe id), its sequence number and its writer's clock in µs.
+const HEARTBEAT: &str =
+    "CREATE TABLE IF NOT EXISTS heartbeat (id VARCHAR(64) PRIMARY KEY, seq BIGINT NOT NULL, written_us BIGINT NOT NULL)";
+/// Heartbeats as the read side has them, with when the projector applied them.
+const HEARTBEAT_VIEW: &str =
+    "CREATE TABLE IF NOT EXISTS heartbeat_view (id VARCHAR(64) PRIMARY KEY, seq BIGINT NOT NULL, \
+     written_us BIGINT NOT NULL, applied_us BIGINT NOT NULL)";
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Engine {
     Sqlite,
@@ -117,12 +126,48 @@ impl Db {
                 .to_string(),
             format!(
                 "CREATE TABLE IF NOT EXISTS outbox (seq {}, kind VARCHAR(16) NOT NULL, ref_id BIGINT NOT NULL, \
-                 written_ms BIGINT NOT NULL)",
+                 ref_key VARCHAR(64) NOT NULL DEFAULT '', written_ms BIGINT NOT NULL)",
                 self.serial_key()
             ),
-            "CREATE TABLE IF NOT EXISTS heartbeat (id VARCHAR(32) PRIMARY KEY, written_ms BIGINT NOT NULL)".to_string(),
+            HEARTBEAT.to_string(),
         ])
-        .await
+        .await?;
+        self.upgrade_source().await?;
+        self.run_all(&self.heartbeat_triggers()).await
+    }
+
+    /// A data directory from before heartbeats had sequence numbers gets the new columns.
+    async fn upgrade_source(&self) -> Result<(), sqlx::Error> {
+        if sqlx::query("SELECT seq FROM heartbeat WHERE 1 = 0").execute(&self.pool).await.is_err() {
+            self.run_all(&["DROP TABLE heartbeat".to_string(), HEARTBEAT.to_string()]).await?;
+        }
+        if sqlx::query("SELECT ref_key FROM outbox WHERE 1 = 0").execute(&self.pool).await.is_err() {
+            self.run_all(&[
+                "ALTER TABLE outbox ADD COLUMN ref_key VARCHAR(64) NOT NULL DEFAULT ''".to_string()
+            ])
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Every heartbeat written (the writer's, or a hub probe's) leaves its outbox event in the
+    /// same transaction, so the projector carries it like any change.
+    fn heartbeat_triggers(&self) -> Vec<String> {
+        let insert = "INSERT INTO outbox (kind, ref_id, ref_key, written_ms) VALUES ('heartbeat', NEW.seq, NEW.id, NEW.written_us / 1000)";
+        match self.engine {
+            Engine::Sqlite => ["INSERT", "UPDATE"]
+                .iter()
+                .map(|op| format!("CREATE TRIGGER IF NOT EXISTS heartbeat_outbox_{op} AFTER {op} ON heartbeat BEGIN {insert}; END"))
+                .collect(),
+            Engine::Mysql => ["INSERT", "UPDATE"]
+                .iter()
+                .map(|op| format!("CREATE TRIGGER IF NOT EXISTS heartbeat_outbox_{op} AFTER {op} ON heartbeat FOR EACH ROW {insert}"))
+                .collect(),
+            Engine::Postgres => vec![
+                format!("CREATE OR REPLACE FUNCTION heartbeat_outbox() RETURNS trigger AS $$ BEGIN {insert}; RETURN NEW; END $$ LANGUAGE plpgsql"),
+                "CREATE OR REPLACE TRIGGER heartbeat_outbox AFTER INSERT OR UPDATE ON heartbeat FOR EACH ROW EXECUTE FUNCTION heartbeat_outbox()".to_string(),
+            ],
+        }
     }
 
     /// The read model the orders API serves from, and the projector's position.
@@ -135,12 +180,20 @@ impl Db {
             "CREATE TABLE IF NOT EXISTS projector_state (name VARCHAR(32) PRIMARY KEY, last_seq BIGINT NOT NULL, \
              updated_ms BIGINT NOT NULL)"
                 .to_string(),
-            "CREATE TABLE IF NOT EXISTS heartbeat_view (id VARCHAR(32) PRIMARY KEY, written_ms BIGINT NOT NULL, \
-             applied_ms BIGINT NOT NULL)"
-                .to_string(),
+            HEARTBEAT_VIEW.to_string(),
         ])
-        .await
+        .await?;
+        if sqlx::query("SELECT seq FROM heartbeat_view WHERE 1 = 0").execute(&self.pool).await.is_err() {
+            self.run_all(&["DROP TABLE heartbeat_view".to_string(), HEARTBEAT_VIEW.to_string()]).await?;
+        }
+        Ok(())
     }
+}
+
+pub fn now_us() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
 }
 
 pub fn now_ms() -> i64 {

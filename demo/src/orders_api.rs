@@ -201,9 +201,11 @@ async fn list_orders(
         let customer = q.customer.unwrap_or_default();
         let sql = db.sql(
             "SELECT id, customer, user_group, amount_cents, status, updated_ms FROM orders_view \
-             WHERE ($1 = '' OR customer = $1) ORDER BY id DESC LIMIT 20",
+             WHERE ($1 = '' OR customer = $2) ORDER BY id DESC LIMIT 20",
         );
-        let rows: Vec<OrderRow> = sqlx::query_as(&sql).bind(&customer).fetch_all(&db.pool).await?;
+        // Two placeholders: MySQL's `?` are positional, so one value is bound twice.
+        let rows: Vec<OrderRow> =
+            sqlx::query_as(&sql).bind(&customer).bind(&customer).fetch_all(&db.pool).await?;
         Ok(Some(rows.into_iter().map(order).collect::<Vec<_>>()))
     })
     .await

@@ -5,8 +5,9 @@
 use crate::db::{now_ms, Db};
 use crate::instance::Shared;
 use crate::metrics::Kind;
+use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
 const BATCH: i64 = 500;
@@ -34,19 +35,19 @@ pub fn declare_metrics(i: &Shared) {
 
 pub async fn run(i: Shared, source: Db, read: Db, stop: CancellationToken) {
     let mut last_seq = load_position(&read).await.unwrap_or(0);
+    let mut held = Held::default();
+    let mut reported = Instant::now();
     loop {
         if stop.is_cancelled() {
             return;
         }
         let chaos = i.chaos.view();
         drift(&i, &read).await;
+        let delay = Duration::from_millis(chaos.slowdown_ms);
         let applied = if chaos.paused {
             0
         } else {
-            if chaos.slowdown_ms > 0 {
-                tokio::time::sleep(Duration::from_millis(chaos.slowdown_ms)).await;
-            }
-            match apply_batch(&source, &read, &mut last_seq).await {
+            match apply_batch(&source, &read, &mut last_seq, &mut held, delay).await {
                 Ok(n) => n,
                 Err(e) => {
                     tracing::warn!(error = %e, "projecting a batch failed");
@@ -60,14 +61,62 @@ pub async fn run(i: Shared, source: Db, read: Db, stop: CancellationToken) {
             vec![],
             f64::from(u32::try_from(applied).unwrap_or(u32::MAX)),
         );
-        report_lag(&i, &source, last_seq).await;
-        report_heartbeat_lag(&i, &read).await;
+        // Its own figures a few times a second: the loop itself stays a tight tail.
+        if reported.elapsed() >= Duration::from_millis(250) {
+            report_lag(&i, &source, last_seq).await;
+            report_heartbeat_lag(&i, &read).await;
+            reported = Instant::now();
+        }
         if applied < BATCH {
+            // A held change is applied the moment it is due, not at the next poll after it.
+            let poll = if chaos.paused { Duration::from_millis(50) } else { Duration::from_millis(1) };
+            let wait = held
+                .next_due(delay)
+                .map_or(poll, |due| poll.min(due.saturating_duration_since(Instant::now())));
             tokio::select! {
                 () = stop.cancelled() => return,
-                () = tokio::time::sleep(Duration::from_millis(if chaos.paused { 50 } else { 2 })) => {}
+                () = tokio::time::sleep(wait) => {}
             }
         }
+    }
+}
+
+/// Under `slowdown`, when the projector first saw each change not yet applied. A change is
+/// applied no earlier than the delay after that, so the delay adds to whatever lag there is
+/// and an injected lag is exactly measurable.
+#[derive(Default)]
+struct Held {
+    seen: VecDeque<(i64, Instant)>,
+}
+
+impl Held {
+    /// Notes the changes seen for the first time, and returns how many of `rows` are due.
+    /// `asked` is when the query that returned `rows` started: each change was there by then.
+    fn due(&mut self, rows: &[OutboxRow], delay: Duration, asked: Instant) -> usize {
+        if delay.is_zero() {
+            self.seen.clear();
+            return rows.len();
+        }
+        let now = Instant::now();
+        let newest = self.seen.back().map_or(i64::MIN, |s| s.0);
+        self.seen.extend(rows.iter().filter(|r| r.0 > newest).map(|r| (r.0, asked)));
+        rows.iter()
+            .take_while(|r| {
+                self.seen
+                    .binary_search_by_key(&r.0, |s| s.0)
+                    .map_or(true, |k| now.duration_since(self.seen[k].1) >= delay)
+            })
+            .count()
+    }
+
+    fn applied(&mut self, up_to: i64) {
+        while self.seen.front().is_some_and(|s| s.0 <= up_to) {
+            self.seen.pop_front();
+        }
+    }
+
+    fn next_due(&self, delay: Duration) -> Option<Instant> {
+        self.seen.front().map(|s| s.1 + delay)
     }
 }
 
@@ -77,14 +126,25 @@ async fn load_position(read: &Db) -> Result<i64, sqlx::Error> {
     Ok(row.map_or(0, |(s,)| s))
 }
 
-type OutboxRow = (i64, String, i64, i64);
+type OutboxRow = (i64, String, i64, String, i64);
 type OrderRow = (i64, String, String, i64, String, i64);
 
-async fn apply_batch(source: &Db, read: &Db, last_seq: &mut i64) -> Result<i64, sqlx::Error> {
-    let sql =
-        source.sql("SELECT seq, kind, ref_id, written_ms FROM outbox WHERE seq > $1 ORDER BY seq LIMIT $2");
-    let rows: Vec<OutboxRow> =
+/// Applies the next changes that are due, in sequence order.
+async fn apply_batch(
+    source: &Db,
+    read: &Db,
+    last_seq: &mut i64,
+    held: &mut Held,
+    delay: Duration,
+) -> Result<i64, sqlx::Error> {
+    let sql = source.sql(
+        "SELECT seq, kind, ref_id, ref_key, written_ms FROM outbox WHERE seq > $1 ORDER BY seq LIMIT $2",
+    );
+    let asked = Instant::now();
+    let mut rows: Vec<OutboxRow> =
         sqlx::query_as(&sql).bind(*last_seq).bind(BATCH).fetch_all(&source.pool).await?;
+    // In order: the first change not yet due holds back the ones after it.
+    rows.truncate(held.due(&rows, delay, asked));
     let Some(&(max_seq, ..)) = rows.last() else {
         return Ok(0);
     };
@@ -96,15 +156,22 @@ async fn apply_batch(source: &Db, read: &Db, last_seq: &mut i64) -> Result<i64, 
         &["id", "customer", "user_group", "amount_cents", "status", "updated_ms", "projected_ms"],
         "id",
     );
-    let upsert_heartbeat = read.upsert("heartbeat_view", &["id", "written_ms", "applied_ms"], "id");
-    for (_, kind, ref_id, written_ms) in &rows {
+    let upsert_heartbeat = read.upsert("heartbeat_view", &["id", "seq", "written_us", "applied_us"], "id");
+    let heartbeat_sql = source.sql("SELECT seq, written_us FROM heartbeat WHERE id = $1");
+    for (_, kind, ref_id, ref_key, _) in &rows {
         if kind == "heartbeat" {
-            sqlx::query(&upsert_heartbeat)
-                .bind("orders")
-                .bind(*written_ms)
-                .bind(now_ms())
-                .execute(&mut *tx)
-                .await?;
+            // The heartbeat as the event carries it: its sequence number is the event's.
+            let written: Option<(i64, i64)> =
+                sqlx::query_as(&heartbeat_sql).bind(ref_key).fetch_optional(&source.pool).await?;
+            if let Some((_, written_us)) = written {
+                sqlx::query(&upsert_heartbeat)
+                    .bind(ref_key)
+                    .bind(*ref_id)
+                    .bind(written_us)
+                    .bind(crate::db::now_us())
+                    .execute(&mut *tx)
+                    .await?;
+            }
             continue;
         }
         let row: Option<OrderRow> =
@@ -126,6 +193,7 @@ async fn apply_batch(source: &Db, read: &Db, last_seq: &mut i64) -> Result<i64, 
     sqlx::query(&position).bind(NAME).bind(max_seq).bind(now_ms()).execute(&mut *tx).await?;
     tx.commit().await?;
     *last_seq = max_seq;
+    held.applied(max_seq);
     Ok(i64::try_from(rows.len()).unwrap_or(i64::MAX))
 }
 
@@ -149,14 +217,14 @@ async fn report_lag(i: &Shared, source: &Db, last_seq: i64) {
 /// Heartbeat lag as the read side saw it when the heartbeat was applied.
 #[expect(clippy::cast_precision_loss, reason = "lag figures are far below 2^52")]
 pub async fn report_heartbeat_lag(i: &Shared, read: &Db) {
-    let sql = read.sql("SELECT written_ms, applied_ms FROM heartbeat_view WHERE id = $1");
+    let sql = read.sql("SELECT written_us, applied_us FROM heartbeat_view WHERE id = $1");
     if let Ok(Some((w, a))) =
         sqlx::query_as::<_, (i64, i64)>(&sql).bind("orders").fetch_optional(&read.pool).await
     {
         i.metrics.set(
             "read_model_lag_seconds",
             vec![("read_model", "orders_view".to_string())],
-            (a - w).max(0) as f64 / 1000.0,
+            (a - w).max(0) as f64 / 1e6,
         );
     }
 }

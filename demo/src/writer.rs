@@ -89,13 +89,11 @@ async fn write_order(db: &Db, id: i64, status: Option<&str>) -> Result<(), sqlx:
     tx.commit().await
 }
 
-/// One clock writes the heartbeat here and the projector stamps it on the read side.
+/// One clock writes the heartbeat here and the projector stamps it on the read side (the
+/// source's trigger writes its outbox event).
 async fn write_heartbeat(db: &Db) -> Result<(), sqlx::Error> {
-    let now = now_ms();
-    let mut tx = db.pool.begin().await?;
-    let sql = db.upsert("heartbeat", &["id", "written_ms"], "id");
-    sqlx::query(&sql).bind("orders").bind(now).execute(&mut *tx).await?;
-    let sql = db.sql("INSERT INTO outbox (kind, ref_id, written_ms) VALUES ('heartbeat', 0, $1)");
-    sqlx::query(&sql).bind(now).execute(&mut *tx).await?;
-    tx.commit().await
+    let now = crate::db::now_us();
+    let sql = db.upsert("heartbeat", &["id", "seq", "written_us"], "id");
+    sqlx::query(&sql).bind("orders").bind(now).bind(now).execute(&db.pool).await?;
+    Ok(())
 }

@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .route("/conformance", get(conformance))
         .merge(crate::api_audit::router())
         .merge(crate::api_captures::router())
+        .merge(crate::api_lag::router())
         .fallback(|| async { StatusCode::NOT_FOUND })
         .layer(middleware::from_fn(crate::error::json_errors))
 }

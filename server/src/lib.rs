@@ -3,6 +3,7 @@
 
 mod api_audit;
 pub mod api_captures;
+mod api_lag;
 pub mod api_v1;
 pub mod config;
 mod demo_fleet;
@@ -91,6 +92,7 @@ pub async fn start(settings: &Settings) -> Result<RunningHub, StartError> {
         demo_enabled: settings.demo_enabled(),
         artifacts_dir: settings.data_dir.join("artifacts"),
         hub_id: hub_id(&settings.data_dir)?,
+        data_dir: settings.data_dir.clone(),
     };
     let hub = Hub::new(store.clone(), setup);
     match hub.captures.recover().await {

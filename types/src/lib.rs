@@ -5,6 +5,7 @@ mod captures;
 mod catalog;
 pub mod charts;
 mod error;
+pub mod lag;
 mod metrics;
 pub mod profiles;
 mod role;

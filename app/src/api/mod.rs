@@ -5,6 +5,7 @@ pub mod auth;
 pub mod captures;
 pub mod catalog;
 pub mod demo;
+pub mod lag;
 pub mod metrics;
 pub mod tokens;
 pub mod users;

@@ -11,6 +11,7 @@ const NAV: &[(&str, &str, Role)] = &[
     ("/conformance", "Conformance", Role::Viewer),
     ("/catalog", "Metric catalog", Role::Viewer),
     ("/explore", "Explorer", Role::Viewer),
+    ("/lag", "Lag", Role::Viewer),
     ("/tokens", "API tokens", Role::Viewer),
     ("/audit", "Audit", Role::Lead),
     ("/admin/users", "Users", Role::Admin),

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod explore;
 pub mod home;
 pub mod instance;
+pub mod lag;
 pub mod login;
 pub mod metric_catalog;
 pub mod not_found;

@@ -1,6 +1,7 @@
 //! The hub's TOML configuration (config-as-code): typed, validated as a whole before it is
 //! used, with errors that name the file, the line and the field.
 
+pub mod read_models;
 mod services;
 mod triggers;
 
@@ -21,6 +22,11 @@ pub struct HubConfig {
     pub captures: CapturesSection,
     #[serde(default)]
     pub services: Vec<ServiceDef>,
+    /// Databases the hub reads (read-model lag, consistency checks).
+    #[serde(default)]
+    pub connections: Vec<read_models::ConnectionDef>,
+    #[serde(default)]
+    pub read_models: Vec<read_models::ReadModelDef>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
@@ -205,7 +211,22 @@ impl HubConfig {
                 message: "captures.keep_per_service and captures.per_user_per_hour must be at least 1".into(),
             });
         }
-        services::validate(&self.services)
+        services::validate(&self.services)?;
+        read_models::validate_connections(&self.connections)?;
+        read_models::validate_read_models(&self.read_models, &self.connections)?;
+        for m in &self.read_models {
+            if self.service(&m.service).is_none() {
+                return Err(Invalid {
+                    at: Some(m.name.span().start),
+                    message: format!(
+                        "read_models.service: {} names service {:?}, which the config does not declare",
+                        m.name.get_ref(),
+                        m.service
+                    ),
+                });
+            }
+        }
+        Ok(())
     }
 
     pub fn secure_cookies(&self) -> bool {

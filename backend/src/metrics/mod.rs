@@ -107,6 +107,17 @@ impl Metrics {
         Ok(())
     }
 
+    /// The highest latest value of a family across a service's series since `since_ms`
+    /// (a lag the service reports itself, say).
+    pub fn latest(&self, service: &str, family: &str, since_ms: i64) -> Option<f64> {
+        self.history
+            .query(service, None, family, since_ms, now_ms())
+            .iter()
+            .filter_map(|(_, points)| points.last().map(|p| p.1))
+            .filter(|v| v.is_finite())
+            .reduce(f64::max)
+    }
+
     /// Records a scrape that failed before there was a body to parse.
     pub fn failed(&self, target: &Target, error: &str, duration_ms: Option<i64>) {
         self.board.failed(&target.service, &target.instance, error, duration_ms);
