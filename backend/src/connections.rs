@@ -3,12 +3,13 @@
 //! what uses it, never a failed start. Identifiers are validated by the config and quoted
 //! here; a URL is shown with its password masked; `${VAR}` in a URL comes from the environment.
 
+use crate::config::{mask_secrets, HubConfig};
 use crate::store::redact_url;
 use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 use sqlx::{Connection, Row};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -46,22 +47,61 @@ pub enum DbError {
     Timeout(Duration),
 }
 
-/// `${VAR}` replaced by the environment's value; a missing variable is named.
+/// `${VAR}` replaced by the environment's value, `${VAR:-default}` by the default when the
+/// environment has no such variable; a missing variable without a default is named.
 pub fn expand_env(url: &str) -> Result<String, String> {
+    expand_with(url, |var| std::env::var(var).ok())
+}
+
+/// As `expand_env`, with the values `lookup` gives.
+pub fn expand_with(url: &str, lookup: impl Fn(&str) -> Option<String>) -> Result<String, String> {
     let mut out = String::with_capacity(url.len());
     let mut rest = url;
     while let Some(start) = rest.find("${") {
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
         let end = after.find('}').ok_or("an unclosed ${ in the URL")?;
-        let var = &after[..end];
-        let value =
-            std::env::var(var).map_err(|_| format!("the environment has no {var} (named in the URL)"))?;
-        out.push_str(&value);
+        let (var, default) = match after[..end].split_once(":-") {
+            Some((var, default)) => (var, Some(default)),
+            None => (&after[..end], None),
+        };
+        match (lookup(var).filter(|v| !v.is_empty()), default) {
+            (Some(value), _) => out.push_str(&value),
+            (None, Some(default)) => out.push_str(default),
+            (None, None) => return Err(format!("the environment has no {var} (named in the URL)")),
+        }
         rest = &after[end + 1..];
     }
     out.push_str(rest);
     Ok(out)
+}
+
+/// Opens the `[[connections]]` of a config: relative SQLite paths under the data directory,
+/// `${VAR}` from the hub's own settings first (the demo fleet's URLs), then the environment.
+#[derive(Clone, Debug, Default)]
+pub struct Connections {
+    pub data_dir: PathBuf,
+    pub vars: Vec<(String, String)>,
+}
+
+impl Connections {
+    /// A lazy pool on connection `name`, and its URL with the password masked.
+    pub fn open(&self, config: &HubConfig, name: &str) -> Result<(DbPool, String), String> {
+        let c = config
+            .connections
+            .iter()
+            .find(|c| c.name.get_ref() == name)
+            .ok_or_else(|| format!("no connection named {name}"))?;
+        let url = expand_with(c.url.get_ref(), |var| {
+            self.vars
+                .iter()
+                .find(|(k, _)| k == var)
+                .map(|(_, v)| v.clone())
+                .or_else(|| std::env::var(var).ok())
+        })?;
+        let pool = DbPool::open(&url, &self.data_dir).map_err(|e| e.to_string())?;
+        Ok((pool, redact_url(&url)))
+    }
 }
 
 /// A pool on one database.
@@ -80,6 +120,21 @@ pub fn describe(e: &sqlx::Error) -> DbError {
         }
         sqlx::Error::Database(d) => DbError::Query(d.message().to_string()),
         other => DbError::Query(other.to_string()),
+    }
+}
+
+/// Whether `url` (expanded) is one the hub can open: checked when the config loads, so a
+/// malformed URL is a config error naming its field, not a read model that never starts.
+pub fn check_url(url: &str) -> Result<(), String> {
+    let why = |e: sqlx::Error| format!("is not valid: {}", mask_secrets(&e.to_string()));
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        PgConnectOptions::from_str(url).map(drop).map_err(why)
+    } else if let Some(rest) = url.strip_prefix("mysql://").or_else(|| url.strip_prefix("mariadb://")) {
+        MySqlConnectOptions::from_str(&format!("mysql://{rest}")).map(drop).map_err(why)
+    } else if url.starts_with("sqlite:") {
+        Ok(())
+    } else {
+        Err("must start with postgres://, mysql:// or sqlite://".into())
     }
 }
 
@@ -111,10 +166,14 @@ impl DbPool {
         let (file, _query) = path.split_once('?').unwrap_or((path, ""));
         let file =
             if Path::new(file).is_absolute() { Path::new(file).to_path_buf() } else { data_dir.join(file) };
+        // NORMAL: a heartbeat commit without an fsync of its own (safe in WAL mode); FULL
+        // would hold the write lock over a disk flush each time and make the database's own
+        // writers wait.
         let options = SqliteConnectOptions::new()
             .filename(&file)
             .create_if_missing(false)
-            .busy_timeout(Duration::from_secs(1));
+            .busy_timeout(Duration::from_secs(1))
+            .synchronous(sqlx::sqlite::SqliteSynchronous::Normal);
         Ok(DbPool::Sqlite(
             SqlitePoolOptions::new().max_connections(4).acquire_timeout(ACQUIRE).connect_lazy_with(options),
         ))
@@ -274,8 +333,8 @@ fn one_integer(values: Vec<Result<Option<i64>, sqlx::Error>>) -> Result<i64, DbE
 mod tests {
     use super::*;
 
-    #[test]
-    fn urls_take_the_environment_and_names_are_quoted() {
+    #[tokio::test]
+    async fn urls_take_the_environment_and_names_are_quoted() {
         std::env::set_var("SB_TEST_DB_PASSWORD", "s3cret");
         assert_eq!(
             expand_env("postgres://u:${SB_TEST_DB_PASSWORD}@h/db").unwrap(),

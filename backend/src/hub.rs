@@ -44,8 +44,8 @@ pub struct HubSetup {
     pub artifacts_dir: std::path::PathBuf,
     /// This hub among those sharing the store (stable across its restarts).
     pub hub_id: String,
-    /// The data directory (relative SQLite paths of `[[connections]]` are under it).
-    pub data_dir: std::path::PathBuf,
+    /// How `[[connections]]` are opened (the data directory, the hub's own `${VAR}`s).
+    pub connections: crate::connections::Connections,
 }
 
 impl Hub {
@@ -69,7 +69,7 @@ impl Hub {
             dir: setup.artifacts_dir,
         });
         let metrics = Arc::new(Metrics::new(catalog.clone()));
-        let lag = Arc::new(Lag::new(catalog.clone(), metrics.clone(), store.clone(), setup.data_dir));
+        let lag = Arc::new(Lag::new(catalog.clone(), metrics.clone(), store.clone(), setup.connections));
         Self {
             metrics,
             lag,

@@ -1,6 +1,6 @@
 //! The home page's answer to "is anything wrong?": instances down or not scraping, services
 //! failing the shared metric format, key signals past their line, captures running and the
-//! latest ones — for everyone, or for one team.
+//! latest ones, read models behind their SLO — for everyone, or for one team.
 
 use crate::{now_ms, BackendError, Hub, Principal};
 use types::{ConformanceTrouble, InstanceTrouble, Overview};
@@ -64,6 +64,12 @@ impl Hub {
             bad_signals,
             captures_running: self.captures.recent(actor, &names, true, LATEST).await?,
             captures_latest: self.captures.recent(actor, &names, false, LATEST).await?,
+            read_models_behind: self
+                .lag
+                .list(actor)
+                .into_iter()
+                .filter(|l| names.contains(&l.service) && l.state != types::lag::LagState::Ok)
+                .collect(),
         })
     }
 }

@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
 const BATCH: i64 = 500;
+/// How late tokio's timer may wake (it counts in whole milliseconds).
+const TIMER_GRAIN: Duration = Duration::from_millis(1);
 const NAME: &str = "orders-projector";
 
 pub fn declare_metrics(i: &Shared) {
@@ -70,9 +72,18 @@ pub async fn run(i: Shared, source: Db, read: Db, stop: CancellationToken) {
         if applied < BATCH {
             // A held change is applied the moment it is due, not at the next poll after it.
             let poll = if chaos.paused { Duration::from_millis(50) } else { Duration::from_millis(1) };
-            let wait = held
-                .next_due(delay)
-                .map_or(poll, |due| poll.min(due.saturating_duration_since(Instant::now())));
+            let due = held.next_due(delay).filter(|_| !chaos.paused);
+            if let Some(due) = due.filter(|due| due.saturating_duration_since(Instant::now()) < TIMER_GRAIN) {
+                // The timer wakes up to a millisecond late: the last stretch is waited out
+                // here, so an injected delay is what the lag shows, not a millisecond more.
+                while Instant::now() < due && !stop.is_cancelled() {
+                    tokio::task::yield_now().await;
+                }
+                continue;
+            }
+            let wait = due.map_or(poll, |due| {
+                poll.min(due.saturating_duration_since(Instant::now()).saturating_sub(TIMER_GRAIN))
+            });
             tokio::select! {
                 () = stop.cancelled() => return,
                 () = tokio::time::sleep(wait) => {}

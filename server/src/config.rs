@@ -30,6 +30,13 @@ pub struct Settings {
     /// The demo fleet's binary; default: `switchboard-demo` beside this one.
     #[arg(long, env = "SWITCHBOARD_DEMO_BIN")]
     pub demo_bin: Option<PathBuf>,
+    /// The demo fleet's source of truth (`postgres://…`, `mysql://…`); default: SQLite files in
+    /// the data directory. The shipped config's `orders-source` connection reads it too.
+    #[arg(long, env = "SWITCHBOARD_DEMO_SOURCE_URL", hide_env_values = true)]
+    pub demo_source_url: Option<String>,
+    /// The demo fleet's read model (`postgres://…`, `mysql://…`); default: SQLite.
+    #[arg(long, env = "SWITCHBOARD_DEMO_READ_URL", hide_env_values = true)]
+    pub demo_read_url: Option<String>,
     /// Password of the initial `admin` user, used only when the store has no user yet;
     /// without it a random one is generated and printed once.
     #[arg(long, env = "SWITCHBOARD_ADMIN_PASSWORD", hide_env_values = true)]
@@ -51,6 +58,18 @@ impl Settings {
 
     pub fn demo_enabled(&self) -> bool {
         self.demo.trim() != "0"
+    }
+
+    /// The settings a config's connection URLs may name as `${VAR}`, whether they came from
+    /// the environment or a flag: the demo fleet's databases.
+    pub fn connection_vars(&self) -> Vec<(String, String)> {
+        [
+            ("SWITCHBOARD_DEMO_SOURCE_URL", &self.demo_source_url),
+            ("SWITCHBOARD_DEMO_READ_URL", &self.demo_read_url),
+        ]
+        .into_iter()
+        .filter_map(|(var, value)| value.clone().map(|v| (var.to_string(), v)))
+        .collect()
     }
 
     /// The config file named by the settings, or the shipped demo config.

@@ -26,14 +26,28 @@ pub fn binary(configured: Option<&Path>) -> PathBuf {
     })
 }
 
-pub async fn launch(binary: &Path, data_dir: &Path) -> Result<DemoFleet, String> {
+/// Where the fleet keeps its data: SQLite files in its directory unless URLs are given.
+pub struct FleetDatabases<'a> {
+    pub source_url: Option<&'a str>,
+    pub read_url: Option<&'a str>,
+}
+
+pub async fn launch(
+    binary: &Path,
+    data_dir: &Path,
+    databases: &FleetDatabases<'_>,
+) -> Result<DemoFleet, String> {
     let token = format!("{:032x}", rand::random::<u128>());
-    let mut child = Command::new(binary)
-        .args(["fleet", "--data-dir"])
-        .arg(data_dir)
-        .env("SWITCHBOARD_DEMO_TOKEN", &token)
-        .env_remove("DEMO_SOURCE_URL")
-        .env_remove("DEMO_READ_URL")
+    let mut command = Command::new(binary);
+    command.args(["fleet", "--data-dir"]).arg(data_dir).env("SWITCHBOARD_DEMO_TOKEN", &token);
+    // Only the hub's own settings choose the fleet's databases, not a stray DEMO_* variable.
+    for (var, url) in [("DEMO_SOURCE_URL", databases.source_url), ("DEMO_READ_URL", databases.read_url)] {
+        match url {
+            Some(url) => command.env(var, url),
+            None => command.env_remove(var),
+        };
+    }
+    let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .kill_on_drop(true)

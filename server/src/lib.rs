@@ -92,7 +92,10 @@ pub async fn start(settings: &Settings) -> Result<RunningHub, StartError> {
         demo_enabled: settings.demo_enabled(),
         artifacts_dir: settings.data_dir.join("artifacts"),
         hub_id: hub_id(&settings.data_dir)?,
-        data_dir: settings.data_dir.clone(),
+        connections: backend::connections::Connections {
+            data_dir: settings.data_dir.clone(),
+            vars: settings.connection_vars(),
+        },
     };
     let hub = Hub::new(store.clone(), setup);
     match hub.captures.recover().await {
@@ -146,7 +149,11 @@ pub async fn start(settings: &Settings) -> Result<RunningHub, StartError> {
 /// demo instances show why they are down.
 async fn start_demo(settings: &Settings, hub: &Hub) -> Option<demo_fleet::DemoFleet> {
     let binary = demo_fleet::binary(settings.demo_bin.as_deref());
-    match demo_fleet::launch(&binary, &settings.data_dir.join("demo")).await {
+    let databases = demo_fleet::FleetDatabases {
+        source_url: settings.demo_source_url.as_deref(),
+        read_url: settings.demo_read_url.as_deref(),
+    };
+    match demo_fleet::launch(&binary, &settings.data_dir.join("demo"), &databases).await {
         Ok(fleet) => {
             tracing::info!(instances = fleet.manifest.instances.len(), "demo fleet started");
             let controls =

@@ -15,6 +15,7 @@ use app::api::catalog::{
     GetService, InstanceNow, ListServices, Overview, ReloadConfig, RunningConfig, ServerNow,
 };
 use app::api::demo::{DemoFleet, InjectDemoFault};
+use app::api::lag::{ListLag, ReadModelCharts, ReadModelLag};
 use app::api::metrics::{ExploreMetrics, Matrix, MetricFamilies, ServicePanels, ServiceRules};
 use app::api::tokens::{CreateToken, ListTokens, RevokeToken};
 use app::api::users::{CreateUser, ListUsers, ResetUserPassword, SetUserDisabled, SetUserRole};
@@ -133,6 +134,23 @@ async fn every_state_changing_call_leaves_one_audit_row_done_or_refused() {
     let res = hub.call_json::<InjectDemoFault>(&admin, &clear).await;
     t.check("inject_demo_fault", res, 200, row("admin", "demo.fault", "ok", "orders-api-1: clear faults"))
         .await;
+    let clear = json!({ "instance": "projector-1", "fault": "clear" });
+    let res = viewer.post(hub.url("/api/v1/demo/faults")).json(&clear).send().await.unwrap();
+    t.check(
+        "POST /api/v1/demo/faults (viewer)",
+        res,
+        403,
+        row("view1", "demo.fault", "denied", "projector-1"),
+    )
+    .await;
+    let res = admin.post(hub.url("/api/v1/demo/faults")).json(&clear).send().await.unwrap();
+    t.check(
+        "POST /api/v1/demo/faults",
+        res,
+        204,
+        row("admin", "demo.fault", "ok", "projector-1: clear faults"),
+    )
+    .await;
 
     // Captures: developers and up, through the UI, the API and the upload form.
     let threads = json!({ "service": "orders-api", "instance": "orders-api-1", "kind": "threads" });
@@ -278,6 +296,9 @@ fn read_only() -> BTreeSet<&'static str> {
         ExploreMetrics::PATH,
         ListTokens::PATH,
         ListUsers::PATH,
+        ListLag::PATH,
+        ReadModelLag::PATH,
+        ReadModelCharts::PATH,
     ]
     .into()
 }

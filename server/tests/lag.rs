@@ -25,6 +25,24 @@ positions = { source = "SELECT max(seq) FROM outbox", read = "SELECT last_seq FR
 metric = "read_model_lag_seconds"
 "#;
 
+/// One fleet at a time: a lag measured to the millisecond must not share two cores with
+/// another fleet's processes.
+static ONE_FLEET: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// The hub's demo fleet (on SQLite files) with `model` measuring its read model.
+fn fleet_with(store: &TestStore, model: &str) -> server::config::Settings {
+    let (mut settings, path) = common::fleet_settings(store);
+    let config = format!(
+        "{}\n[[connections]]\nname = \"orders-source\"\nurl = \"sqlite://demo/source.db\"\n\n\
+         [[connections]]\nname = \"orders-read\"\nurl = \"sqlite://demo/read.db\"\n{model}",
+        common::FLEET_CONFIG
+    );
+    let path = path.with_file_name("lag.toml");
+    std::fs::write(&path, config).unwrap();
+    settings.config = Some(path);
+    settings
+}
+
 fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -71,17 +89,9 @@ async fn fault(hub: &TestHub, client: &reqwest::Client, body: Value) -> u16 {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_probe_measures_a_real_projector_on_sqlite_known_delays_and_a_pause() {
+    let _alone = ONE_FLEET.lock().await;
     let store = TestStore::new(Engine::Sqlite).await.unwrap();
-    let (mut settings, path) = common::fleet_settings(&store);
-    let config = format!(
-        "{}\n[[connections]]\nname = \"orders-source\"\nurl = \"sqlite://demo/source.db\"\n\n\
-         [[connections]]\nname = \"orders-read\"\nurl = \"sqlite://demo/read.db\"\n{READ_MODEL}",
-        common::FLEET_CONFIG
-    );
-    let path = path.with_file_name("lag.toml");
-    std::fs::write(&path, config).unwrap();
-    settings.config = Some(path);
-    let FleetHub { hub, admin, viewer, .. } = FleetHub::start_with(settings).await;
+    let FleetHub { hub, admin, viewer, .. } = FleetHub::start_with(fleet_with(&store, READ_MODEL)).await;
 
     // Every viewer reads the lag; it comes through the real projector within milliseconds.
     let v = until(&hub, &viewer, Duration::from_secs(20), |v| {
@@ -199,6 +209,7 @@ fn ci() -> bool {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn postgres_to_mariadb_and_an_unreachable_read_side_is_unknown_until_it_is_back() {
+    let _alone = ONE_FLEET.lock().await;
     let pg_base = std::env::var("SWITCHBOARD_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
     let my_base = std::env::var("SWITCHBOARD_TEST_MYSQL_URL")
@@ -268,20 +279,12 @@ async fn postgres_to_mariadb_and_an_unreachable_read_side_is_unknown_until_it_is
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_missing_table_and_a_bad_positions_query_are_states_on_the_page() {
+    let _alone = ONE_FLEET.lock().await;
     let store = TestStore::new(Engine::Sqlite).await.unwrap();
-    let (mut settings, path) = common::fleet_settings(&store);
     let model = READ_MODEL
         .replace("write = \"heartbeat\"", "write = \"no_such_table\"")
         .replace("SELECT max(seq) FROM outbox", "SELECT max(seq) FROM no_outbox");
-    let config = format!(
-        "{}\n[[connections]]\nname = \"orders-source\"\nurl = \"sqlite://demo/source.db\"\n\n\
-         [[connections]]\nname = \"orders-read\"\nurl = \"sqlite://demo/read.db\"\n{model}",
-        common::FLEET_CONFIG
-    );
-    let path = path.with_file_name("bad-lag.toml");
-    std::fs::write(&path, config).unwrap();
-    settings.config = Some(path);
-    let FleetHub { hub, viewer, .. } = FleetHub::start_with(settings).await;
+    let FleetHub { hub, viewer, .. } = FleetHub::start_with(fleet_with(&store, &model)).await;
     let v = until(&hub, &viewer, Duration::from_secs(20), |v| {
         v["reason"].as_str().is_some_and(|r| r.contains("no_such_table")) && v["positions_error"].is_string()
     })
@@ -304,3 +307,36 @@ async fn without_a_fleet_the_demo_faults_api_is_not_found() {
     assert_eq!(res, 404);
     hub.stop().await;
 }
+
+/// Probes and breaches are kept in the store: a restarted hub shows the last run's, and a
+/// breach it left open ends where its last probe was.
+async fn the_history_survives_a_restart(store: &TestStore) {
+    let _alone = ONE_FLEET.lock().await;
+    let settings = fleet_with(store, READ_MODEL);
+    let FleetHub { hub, admin, .. } = FleetHub::start_with(settings.clone()).await;
+    until(&hub, &admin, Duration::from_secs(20), |v| v["state"] == "ok" && v["probes"].as_u64() > Some(20))
+        .await;
+    assert_eq!(fault(&hub, &admin, json!({ "instance": "projector-1", "fault": "pause" })).await, 204);
+    until(&hub, &admin, Duration::from_secs(5), |v| v["state"] == "breach").await;
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let before = detail(&hub, &admin, "window=5m").await;
+    hub.stop().await;
+
+    let hub = TestHub::start_with(settings).await;
+    let admin = hub.session("admin", common::ADMIN_PASSWORD).await;
+    let after = detail(&hub, &admin, "window=5m").await;
+    let probes = |v: &Value| v["probes"].as_u64().unwrap();
+    assert!(
+        probes(&after) >= probes(&before),
+        "restored {} probes of {}: {after}",
+        probes(&after),
+        probes(&before)
+    );
+    let median = |v: &Value| v["p50_ms"].as_f64().unwrap();
+    assert!((median(&after) - median(&before)).abs() < 0.001, "the same probes, the same median: {after}");
+    let breach = &after["breaches"][0];
+    assert!(breach["end_ms"].as_i64().is_some(), "the breach of the stopped hub ended: {after}");
+    assert!(breach["worst_ms"].as_f64().unwrap() > 1000.0, "its worst lag is kept: {after}");
+    hub.stop().await;
+}
+both_engines!(the_history_survives_a_restart, the_history_survives_a_restart);

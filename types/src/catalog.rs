@@ -211,4 +211,6 @@ pub struct Overview {
     pub bad_signals: Vec<crate::KeySignals>,
     pub captures_running: Vec<crate::CaptureView>,
     pub captures_latest: Vec<crate::CaptureView>,
+    /// Read models of these services in breach of their SLO, or whose lag is unknown.
+    pub read_models_behind: Vec<crate::lag::LagSummary>,
 }

@@ -50,6 +50,19 @@ pub struct LagSummary {
     pub objective: f64,
     /// Probes over the window of the figures.
     pub probes: u64,
+    /// p50 / p95 / p99 over the last 5 min, 1 h and 24 h.
+    pub windows: Vec<LagPercentiles>,
+}
+
+/// Percentiles of the probes over one window.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LagPercentiles {
+    /// `5m`, `1h`, `24h`.
+    pub window: String,
+    pub p50_ms: Option<f64>,
+    pub p95_ms: Option<f64>,
+    pub p99_ms: Option<f64>,
+    pub probes: u64,
 }
 
 /// A period over the SLO.
@@ -91,7 +104,19 @@ pub struct LagDetail {
     /// How the window's probes are spread: probes up to each bound (ms).
     pub distribution: Vec<LagBucket>,
     /// Queries the probe has made to both sides since the hub started (its cost).
-    pub queries: u64,
+    pub queries: LagQueries,
+    /// Time in the window when the lag could not be measured (a side unreachable): neither
+    /// good nor bad for the SLO.
+    pub unknown_ms: i64,
+    /// The hub's clock when it answered.
+    pub now_ms: i64,
+}
+
+/// Queries the probe made to each side since the hub started (heartbeats and positions).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LagQueries {
+    pub source: u64,
+    pub read: u64,
 }
 
 /// Probes whose lag is at most `le_ms` (and above the bucket before).
@@ -107,4 +132,6 @@ pub struct LagCharts {
     pub lag: crate::charts::ChartView,
     /// How far behind the read side's position is (when positions are configured).
     pub positions: Option<crate::charts::ChartView>,
+    /// The step the percentile lines are taken over.
+    pub step_ms: i64,
 }

@@ -5,6 +5,11 @@ use std::process::Command;
 
 pub fn bench() -> Result<()> {
     run(cargo(&["build", "--release", "-p", "bench", "--bins"]), "building the benchmarks (release)")?;
+    // The lag benchmark measures the demo fleet's real projector.
+    run(
+        cargo(&["build", "--release", "-p", "demo", "--bin", "switchboard-demo"]),
+        "building the demo fleet (release)",
+    )?;
     run(
         Command::new(root().join("target/release/parse_throughput")),
         "benchmark: exposition parser throughput",
@@ -12,6 +17,10 @@ pub fn bench() -> Result<()> {
     run(
         Command::new(root().join("target/release/flamegraph")),
         "benchmark: flamegraph data for a 1M-sample profile",
+    )?;
+    run(
+        Command::new(root().join("target/release/lag_probe")),
+        "benchmark: read-model lag probe, resolution and cost",
     )
 }
 

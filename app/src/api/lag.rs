@@ -20,5 +20,5 @@ pub async fn read_model_lag(read_model: String, window: String) -> Result<LagDet
 pub async fn read_model_charts(read_model: String, window: String, log: bool) -> Result<LagCharts, AppError> {
     let (hub, me, _) = super::context::signed_in()?;
     let span = backend::lag::window_ms(&window).or_else(super::context::fail)?;
-    hub.lag.charts(&me, &read_model, span, log).or_else(super::context::fail)
+    hub.lag.charts(&me, &read_model, span, log).await.or_else(super::context::fail)
 }

@@ -102,7 +102,7 @@ fn overview_view(o: Overview) -> impl IntoView {
                 <span class="tile-label">"captures running"</span>
             </a>
             {tile_to_come("firing alerts")}
-            {tile_to_come("read models behind their SLO")}
+            {tile("#read-models".into(), o.read_models_behind.len(), "read models behind their SLO", "tile-lag")}
             {tile_to_come("open consistency differences")}
         </div>
     };
@@ -114,6 +114,7 @@ fn overview_view(o: Overview) -> impl IntoView {
         {troubles(&o)}
         {signals(&o)}
         {conformance(&o)}
+        {read_models(&o)}
         <section class="card" id="captures">
             <h2>"Captures"</h2>
             {captures_table(&o.captures_running, o.now_ms, "captures-running", "None running.")}
@@ -121,6 +122,44 @@ fn overview_view(o: Overview) -> impl IntoView {
             {captures_table(&o.captures_latest, o.now_ms, "captures-latest", "No captures yet.")}
         </section>
     }
+}
+
+/// Read models in breach or unknown, with why.
+fn read_models(o: &Overview) -> impl IntoView {
+    (!o.read_models_behind.is_empty()).then(|| {
+        let rows = o
+            .read_models_behind
+            .iter()
+            .map(|l| {
+                let now = match (l.current_ms, l.outstanding) {
+                    (None, _) => "unknown".to_string(),
+                    (Some(ms), true) => format!("≥ {}", types::units::Unit::Seconds.format(ms / 1000.0)),
+                    (Some(ms), false) => types::units::Unit::Seconds.format(ms / 1000.0),
+                };
+                view! {
+                    <tr>
+                        <td><a href=format!("/lag/{}", l.read_model)>{l.read_model.clone()}</a></td>
+                        <td><a href=format!("/services/{}", l.service)>{l.service.clone()}</a></td>
+                        <td><span class="pill bad">{l.state.as_str()}</span></td>
+                        <td class="num">{now}</td>
+                        <td class="num">{format!("{} ms", l.slo_ms)}</td>
+                        <td class="error-text">{l.reason.clone().unwrap_or_default()}</td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        view! {
+            <section class="card" id="read-models">
+                <h2>"Read models behind their SLO"</h2>
+                <div class="table-scroll">
+                    <table class="grid" data-testid="read-models-behind">
+                        <thead><tr><th>"Read model"</th><th>"Service"</th><th>"State"</th><th>"Lag now"</th><th>"SLO"</th><th>"Why"</th></tr></thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                </div>
+            </section>
+        }
+    })
 }
 
 fn troubles(o: &Overview) -> impl IntoView {

@@ -63,23 +63,48 @@ pub fn LagPage() -> impl IntoView {
     }
 }
 
+fn step(step_ms: i64) -> String {
+    #[expect(clippy::cast_precision_loss, reason = "a chart's step")]
+    let seconds = step_ms as f64 / 1000.0;
+    Unit::Seconds.format(seconds)
+}
+
+/// "p50 / p95 / p99" of one window, in one cell.
+fn percentiles(s: &LagSummary, window: &str) -> String {
+    s.windows.iter().find(|w| w.window == window).map_or_else(
+        || "–".into(),
+        |w| {
+            if w.probes == 0 {
+                "–".into()
+            } else {
+                format!("{} / {} / {}", ms(w.p50_ms), ms(w.p95_ms), ms(w.p99_ms))
+            }
+        },
+    )
+}
+
+fn burn(v: Option<f64>) -> String {
+    v.map_or_else(|| "–".into(), |b| format!("{b:.1}×"))
+}
+
 fn lag_table(list: Vec<LagSummary>) -> impl IntoView {
     let rows = list
         .into_iter()
         .map(|s| {
+            let over = s.current_ms.is_some_and(|c| c > s.slo_ms);
             view! {
                 <tr data-read-model=s.read_model.clone()>
                     <td><a href=format!("/lag/{}", s.read_model)>{s.read_model.clone()}</a><br/>
                         <a class="muted small" href=format!("/services/{}", s.service)>{s.service.clone()}</a></td>
                     <td>{state_pill(s.state)}{s.reason.clone().map(|r| view! { <br/><span class="error-text small">{r}</span> })}</td>
-                    <td class="num" data-testid="lag-current">{current(&s)}</td>
-                    <td class="num">{ms(s.p50_ms)}</td>
-                    <td class="num">{ms(s.p95_ms)}</td>
-                    <td class="num">{ms(s.p99_ms)}</td>
+                    <td class="num" class:bad=over data-testid="lag-current">{current(&s)}</td>
+                    <td class="num">{percentiles(&s, "5m")}</td>
+                    <td class="num">{percentiles(&s, "1h")}</td>
+                    <td class="num">{percentiles(&s, "24h")}</td>
                     <td class="num">{ms(Some(s.slo_ms))}</td>
                     <td class="num">{pct(s.compliance)}</td>
                     <td class="num">{pct(s.budget_left)}</td>
-                    <td class="num">{s.burn_1h.map_or("–".into(), |b| format!("{b:.1}×"))} " / " {s.burn_6h.map_or("–".into(), |b| format!("{b:.1}×"))}</td>
+                    <td class="num">{burn(s.burn_1h)} " / " {burn(s.burn_6h)}</td>
                 </tr>
             }
         })
@@ -87,8 +112,12 @@ fn lag_table(list: Vec<LagSummary>) -> impl IntoView {
     view! {
         <div class="table-scroll card flush">
             <table class="grid" data-testid="lag-list">
-                <thead><tr><th>"Read model"</th><th>"State"</th><th>"Now"</th><th>"p50"</th><th>"p95"</th><th>"p99"</th>
-                    <th>"SLO"</th><th>"Within SLO"</th><th>"Budget left"</th><th>"Burn 1h / 6h"</th></tr></thead>
+                <thead><tr><th>"Read model"</th><th>"State"</th><th>"Now"</th>
+                    <th title="p50 / p95 / p99 over the last 5 minutes">"5 min p50 / p95 / p99"</th>
+                    <th title="p50 / p95 / p99 over the last hour">"1 h"</th>
+                    <th title="p50 / p95 / p99 over the last day">"24 h"</th>
+                    <th>"SLO"</th><th title="Share of the last hour's probes within the SLO">"Within SLO (1 h)"</th>
+                    <th title="Error budget left over the SLO window">"Budget left"</th><th>"Burn 1 h / 6 h"</th></tr></thead>
                 <tbody>{rows}</tbody>
             </table>
         </div>
@@ -148,7 +177,7 @@ fn ReadModelView() -> impl IntoView {
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     chart.await.ok().map(|charts| view! {
-                        <figure class="panel wide" data-testid="lag-chart"><figcaption>"Heartbeat lag (breaches and unknown periods shaded)"</figcaption><Chart chart=charts.lag/></figure>
+                        <figure class="panel wide" data-testid="lag-chart"><figcaption>{format!("Heartbeat lag: p50, p95, p99 per {} (band p50–p99); breaches and unknown periods shaded", step(charts.step_ms))}</figcaption><Chart chart=charts.lag/></figure>
                         {charts.positions.map(|chart| view! {
                             <figure class="panel wide" data-testid="positions-chart"><figcaption>"Stream position: messages behind"</figcaption><Chart chart/></figure>
                         })}
@@ -177,11 +206,31 @@ fn facts_view(d: &LagDetail) -> impl IntoView {
                     (None, None) => "not configured".into(),
                 }}</dd>
                 <dt>"The service says"</dt><dd>{d.metric_ms.map_or_else(|| "–".into(), |m| ms(Some(m)))}</dd>
+                <dt>"Unknown"</dt><dd data-testid="lag-unknown">{unknown(d)}</dd>
+                <dt>"Probe cost"</dt><dd>{format!("{} queries to the source, {} to the read side since the hub started", d.queries.source, d.queries.read)}</dd>
                 <dt>"Source · read side"</dt><dd><code>{d.source_url.clone()}</code> " · " <code>{d.read_url.clone()}</code></dd>
             </dl>
         </section>
     };
     facts
+}
+
+/// Time in the window the lag could not be measured (not counted for or against the SLO).
+fn unknown(d: &LagDetail) -> String {
+    if d.unknown_ms == 0 {
+        format!("never in {}", d.window)
+    } else {
+        #[expect(clippy::cast_precision_loss, reason = "ms of a window")]
+        let seconds = d.unknown_ms as f64 / 1000.0;
+        format!("{} in {} (not counted for or against the SLO)", Unit::Seconds.format(seconds), d.window)
+    }
+}
+
+/// How long a breach lasted (so far).
+fn lasted(b: &types::lag::LagBreach, now_ms: i64) -> String {
+    #[expect(clippy::cast_precision_loss, reason = "ms of a breach")]
+    let seconds = (b.end_ms.unwrap_or(now_ms) - b.start_ms).max(0) as f64 / 1000.0;
+    Unit::Seconds.format(seconds)
 }
 
 fn spread_view(d: &LagDetail) -> impl IntoView {
@@ -201,7 +250,8 @@ fn spread_view(d: &LagDetail) -> impl IntoView {
         .breaches
         .iter()
         .map(|b| {
-            view! { <tr><td>{format_ms(b.start_ms)}</td><td>{b.end_ms.map_or_else(|| "ongoing".into(), format_ms)}</td><td class="num">{ms(Some(b.worst_ms))}</td></tr> }
+            view! { <tr><td>{format_ms(b.start_ms)}</td><td>{b.end_ms.map_or_else(|| "ongoing".into(), format_ms)}</td>
+                <td class="num">{lasted(b, d.now_ms)}</td><td class="num">{ms(Some(b.worst_ms))}</td></tr> }
         })
         .collect_view();
     let has_breaches = !d.breaches.is_empty();
@@ -209,10 +259,33 @@ fn spread_view(d: &LagDetail) -> impl IntoView {
         <section class="card"><h2>"Probes by lag"</h2><div class="bars" data-testid="lag-distribution">{bars}</div></section>
         <section class="card"><h2>"Breaches"</h2>
             {if has_breaches {
-                view! { <div class="table-scroll"><table class="grid" data-testid="lag-breaches"><thead><tr><th>"Start"</th><th>"End"</th><th>"Worst"</th></tr></thead><tbody>{breaches}</tbody></table></div> }.into_any()
+                view! { <div class="table-scroll"><table class="grid" data-testid="lag-breaches"><thead><tr><th>"Start"</th><th>"End"</th><th>"Lasted"</th><th>"Worst lag"</th></tr></thead><tbody>{breaches}</tbody></table></div> }.into_any()
             } else {
                 view! { <p class="ok">"No breach in this window."</p> }.into_any()
             }}
         </section>
+    }
+}
+
+/// The read models a service projects, on the service's page.
+#[component]
+pub fn ServiceReadModels(service: Signal<String>) -> impl IntoView {
+    let mine = Resource::new(
+        move || service.get(),
+        |name| async move {
+            list_lag().await.map(|list| list.into_iter().filter(|l| l.service == name).collect::<Vec<_>>())
+        },
+    );
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                mine.await.ok().filter(|l| !l.is_empty()).map(|list| view! {
+                    <section id="read-models" data-testid="service-read-models">
+                        <h2>"Read models it projects"</h2>
+                        {lag_table(list)}
+                    </section>
+                })
+            })}
+        </Transition>
     }
 }

@@ -32,6 +32,7 @@ fn Service(name: Signal<String>) -> impl IntoView {
         <Detail name missing/>
         <Show when=move || !missing.get()>
             <ServicePanels name/>
+            <crate::pages::lag::ServiceReadModels service=name/>
             <Captures name/>
         </Show>
     }

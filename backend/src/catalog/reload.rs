@@ -3,6 +3,7 @@
 
 use super::{diff, Catalog, Loaded};
 use crate::audit::{Attempt, AuditEvent, Outcome};
+use crate::config::mask_secrets;
 use crate::{now_ms, BackendError, Principal};
 use std::sync::{Arc, PoisonError};
 use types::{ConfigView, DiffOp, ReloadOutcome, Role};
@@ -11,7 +12,8 @@ impl Catalog {
     pub fn config_view(&self, actor: &Principal) -> Result<ConfigView, BackendError> {
         actor.require(Role::Admin)?;
         let loaded = self.loaded();
-        Ok(ConfigView { file: self.file.label(), text: loaded.text.clone(), loaded_ms: loaded.loaded_ms })
+        let text = mask_secrets(&loaded.text);
+        Ok(ConfigView { file: self.file.label(), text, loaded_ms: loaded.loaded_ms })
     }
 
     /// Re-reads the config file for an admin; audited whatever the outcome.
@@ -37,18 +39,20 @@ impl Catalog {
         let (config, text, metric_catalog) = match loaded {
             Ok(loaded) => loaded,
             Err(e) => {
-                tracing::warn!(error = %e, "config reload refused; the running config stays");
-                self.audit.record(reload_event(who, source, Outcome::Failed, &e.to_string())).await?;
+                // A parse error quotes the line, which may hold a URL with its password.
+                let why = mask_secrets(&e.to_string());
+                tracing::warn!(error = %why, "config reload refused; the running config stays");
+                self.audit.record(reload_event(who, source, Outcome::Failed, &why)).await?;
                 return Ok(ReloadOutcome {
                     applied: false,
-                    error: Some(e.to_string()),
+                    error: Some(why),
                     line: e.line,
                     diff: vec![],
                     notes: vec![],
                 });
             }
         };
-        let diff = diff::lines(&old.text, &text);
+        let diff = diff::lines(&mask_secrets(&old.text), &mask_secrets(&text));
         let mut notes = Vec::new();
         if !diff::changed(&diff) {
             notes.push("The file has not changed.".to_string());

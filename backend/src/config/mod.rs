@@ -2,6 +2,8 @@
 //! used, with errors that name the file, the line and the field.
 
 pub mod read_models;
+mod secrets;
+pub use secrets::mask_secrets;
 mod services;
 mod triggers;
 
@@ -144,7 +146,7 @@ impl HubConfig {
         let config: HubConfig = toml::from_str(text).map_err(|e| ConfigError {
             file: file.to_string(),
             line: e.span().map(|s| line_of(text, s.start)),
-            message: e.message().trim().to_string(),
+            message: mask_secrets(e.message().trim()),
         })?;
         config.validate().map_err(|Invalid { at, message }| ConfigError {
             file: file.to_string(),

@@ -170,18 +170,12 @@ pub(super) fn validate_connections(connections: &[ConnectionDef]) -> Result<(), 
         if !names.insert(name.clone()) {
             return Err(at(&c.name, format!("connections.name: connection {name} is declared twice")));
         }
-        let url = c.url.get_ref();
-        if let Err(why) = crate::connections::expand_env(url) {
-            return Err(at(&c.url, format!("connections.url: {name}: {why}")));
-        }
-        let known = ["postgres://", "postgresql://", "mysql://", "mariadb://", "sqlite:"];
-        if !known.iter().any(|p| url.starts_with(p)) {
-            return Err(at(
-                &c.url,
-                format!(
-                    "connections.url: the URL of {name} must start with postgres://, mysql:// or sqlite://"
-                ),
-            ));
+        let url = match crate::connections::expand_env(c.url.get_ref()) {
+            Ok(url) => url,
+            Err(why) => return Err(at(&c.url, format!("connections.url: {name}: {why}"))),
+        };
+        if let Err(why) = crate::connections::check_url(&url) {
+            return Err(at(&c.url, format!("connections.url: the URL of {name} {why}")));
         }
     }
     Ok(())

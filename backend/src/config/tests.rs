@@ -156,3 +156,83 @@ fn captures_policy_paths_and_triggers_are_checked() {
     let e = error_for(&format!("{GOOD}\n[captures]\nper_user_per_hour = 0\n"));
     assert!(e.message.contains("per_user_per_hour"), "{e}");
 }
+
+const READ_MODEL: &str = r#"
+[[connections]]
+name = "orders-source"
+url = "postgres://app:${SB_NO_SUCH_PASSWORD:-pw}@db/orders"
+
+[[connections]]
+name = "orders-read"
+url = "mysql://root@view/orders"
+
+[[read_models]]
+name = "orders"
+service = "orders-api"
+source = "orders-source"
+read = "orders-read"
+probe = { interval = "100ms", write = "heartbeat", read = "heartbeat_view" }
+positions = { source = "SELECT max(seq) FROM outbox", read = "SELECT last_seq FROM projector_state" }
+"#;
+
+fn with_read_model(change: impl Fn(&str) -> String) -> String {
+    format!("{GOOD}{}", change(READ_MODEL))
+}
+
+#[test]
+fn a_read_model_parses_with_its_defaults() {
+    let c = HubConfig::parse(&with_read_model(str::to_string), "c.toml").expect("valid");
+    let m = &c.read_models[0];
+    assert_eq!((m.slo_ms, m.objective, m.window()), (10.0, 0.99, Duration::from_secs(28 * 86_400)));
+    assert_eq!((m.interval(), m.probe.id.as_str()), (Duration::from_millis(100), "hub"));
+    assert_eq!(m.breach_after().probes, 3);
+    assert_eq!(m.breach_after().outstanding, Duration::from_millis(300));
+}
+
+#[test]
+fn read_model_mistakes_name_the_field_and_line() {
+    // The read model's lines follow GOOD's (its [[connections]] starts on line 20).
+    let cases = [
+        (with_read_model(|m| m.replace("read = \"orders-read\"", "read = \"nope\"")), 32, "read_models.read"),
+        (
+            with_read_model(|m| m.replace("SELECT last_seq", "DELETE FROM projector_state; SELECT last_seq")),
+            34,
+            "positions.read",
+        ),
+        (
+            with_read_model(|m| m.replace("write = \"heartbeat\"", "write = \"heartbeat; DROP TABLE x\"")),
+            33,
+            "probe.write",
+        ),
+        (
+            with_read_model(|m| m.replace("service = \"orders-api\"", "service = \"ghost\"")),
+            29,
+            "read_models.service",
+        ),
+        (with_read_model(|m| m.replace("mysql://root@view", "oracle://root@view")), 26, "connections.url"),
+        (with_read_model(|m| m.replace(":-pw}", "}")), 22, "SB_NO_SUCH_PASSWORD"),
+        (with_read_model(|m| format!("{m}objective = 1.5\n")), 29, "read_models.objective"),
+    ];
+    for (text, line, field) in cases {
+        let e = error_for(&text);
+        assert_eq!(e.line, Some(line), "{field}: {e}");
+        assert!(e.message.contains(field), "{field}: {e}");
+    }
+}
+
+#[test]
+fn a_password_in_a_parse_error_is_masked() {
+    let e = error_for(&with_read_model(|m| {
+        m.replace("url = \"mysql://root@view/orders\"", "url = 'mysql://root:hunter2@view/orders' x")
+    }));
+    assert!(!e.to_string().contains("hunter2"), "{e}");
+}
+
+#[test]
+fn a_malformed_connection_url_is_a_config_error() {
+    let e = error_for(&with_read_model(|m| {
+        m.replace("mysql://root@view/orders", "mysql://root:pw@view:port/orders")
+    }));
+    assert_eq!(e.line, Some(26), "{e}");
+    assert!(e.message.contains("is not valid") && !e.message.contains(":pw@"), "{e}");
+}

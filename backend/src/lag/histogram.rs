@@ -44,6 +44,11 @@ impl LagHistogram {
         self.buckets.iter().map(|(_, n)| u64::from(*n)).sum()
     }
 
+    /// Each bucket's middle (µs) and its count.
+    pub fn buckets(&self) -> impl Iterator<Item = (f64, u64)> + '_ {
+        self.buckets.iter().map(|(b, n)| (middle_of(*b), u64::from(*n)))
+    }
+
     /// Quantile `q` in µs, or None when empty.
     pub fn quantile(&self, q: f64) -> Option<f64> {
         let total = self.count();

@@ -48,10 +48,14 @@ fn take_pending(m: &ReadModel, now: i64) -> Pending {
             u64::try_from(probes).unwrap_or(0),
             u64::try_from(good).unwrap_or(0),
         ));
+        live.minute_hists.push_back((minute, histogram.clone()));
         minutes.push(Minute { minute_ms: minute, probes, good, unknown_ms, histogram });
         minute += MINUTE;
     }
     live.minute_saved = Some(current_minute - MINUTE);
+    while live.minute_hists.front().is_some_and(|m| m.0 < now - super::live::KEEP_MS) {
+        live.minute_hists.pop_front();
+    }
     let horizon = now - i64::try_from(m.def.window().as_millis()).unwrap_or(i64::MAX);
     while live.minutes.front().is_some_and(|m| m.0 < horizon) {
         live.minutes.pop_front();

@@ -40,6 +40,8 @@ pub struct Live {
     pub metric_ms: Option<f64>,
     /// Closed minutes of the SLO window: (minute, probes, good).
     pub minutes: VecDeque<(i64, u64, u64)>,
+    /// Closed minutes of the last day as histograms: what figures over hours are read from.
+    pub minute_hists: VecDeque<(i64, LagHistogram)>,
     /// The last minute kept as a histogram.
     pub minute_saved: Option<i64>,
     /// Probes not yet saved.
@@ -67,6 +69,7 @@ impl Live {
             positions_error: None,
             metric_ms: None,
             minutes: VecDeque::new(),
+            minute_hists: VecDeque::new(),
             minute_saved: None,
             unsaved: Vec::new(),
             breach_changed: false,
@@ -172,8 +175,9 @@ impl Live {
         }
     }
 
-    /// The lag now: the last probe's, or the heartbeat's age on its way when larger (a lag
-    /// of at least that much), None when unknown.
+    /// The lag now: the last probe's, or the age of the heartbeat on its way once that is past
+    /// both the last probe's and the SLO (a lag of at least that much; below the SLO a
+    /// heartbeat in flight says nothing new), None when unknown.
     pub fn current(&self, now: i64) -> Option<(f64, bool)> {
         if self.unknown.is_some() {
             return None;
@@ -182,16 +186,55 @@ impl Live {
         let waiting = self.outstanding.map(|w| (now - w).max(0) as f64);
         let last = self.probes.back().map(|p| p.1);
         match (waiting, last) {
-            (Some(w), Some(l)) if w > l => Some((w, true)),
+            (Some(w), Some(l)) if w > l && w > self.slo_ms => Some((w, true)),
             (_, Some(l)) => Some((l, false)),
             (Some(w), None) => Some((w, true)),
             (None, None) => None,
         }
     }
 
-    /// The probes that arrived in `[from, to]`.
+    /// The probes that arrived in `[from, to]` (they are in time order).
     pub fn between(&self, from: i64, to: i64) -> impl Iterator<Item = &Probe> {
-        self.probes.iter().filter(move |p| p.0 >= from && p.0 <= to)
+        let start = self.probes.partition_point(|p| p.0 < from);
+        let end = self.probes.partition_point(|p| p.0 <= to).max(start);
+        self.probes.range(start..end)
+    }
+
+    /// Figures over `[from, to]`: exact up to an hour; over longer spans from the closed
+    /// minutes' histograms (within a bucket, ~9 %) and the exact probes since, so that a
+    /// day's figures cost a merge, not a sort of a day of probes.
+    pub fn figures(&self, from: i64, to: i64) -> Figures {
+        let since = self.minute_saved.map(|m| m + 60_000);
+        match since {
+            Some(since) if to - from > 3_600_000 && since > from => {
+                let mut h = LagHistogram::default();
+                let (mut probes, mut good) = (0u64, 0u64);
+                for (_, minute) in self.minute_hists.iter().filter(|(m, _)| *m >= from) {
+                    h.merge(minute);
+                }
+                for (m, p, g) in self.minutes.iter().filter(|(m, ..)| *m >= from && *m < since) {
+                    let _ = m;
+                    probes += p;
+                    good += g;
+                }
+                for (_, lag) in self.between(since, to) {
+                    h.add(lag * 1000.0);
+                    probes += 1;
+                    good += u64::from(*lag <= self.slo_ms);
+                }
+                Figures::of_histogram(&h, probes, good)
+            }
+            _ => Figures::of(self.between(from, to).map(|p| p.1), self.slo_ms),
+        }
+    }
+
+    /// Whether the read model was in breach or unknown at any time in `[from, to]`.
+    pub fn troubled_between(&self, from: i64, to: i64) -> bool {
+        let overlaps = |(a, b): (i64, i64)| a < to && b > from;
+        let breaches = self.recent_breaches.iter().chain(self.breach.iter());
+        breaches.map(|b| (b.start_ms, b.end_ms.unwrap_or(i64::MAX))).any(overlaps)
+            || self.unknown_spans.iter().copied().any(overlaps)
+            || self.unknown.as_ref().is_some_and(|(since, _)| overlaps((*since, i64::MAX)))
     }
 
     /// Unknown time in `[from, to]`, in ms.
@@ -311,5 +354,43 @@ mod tests {
         assert!(f.budget_left(0.99).unwrap().abs() < 1e-9, "one bad probe of a 1 % budget of 100");
         assert!((f.burn(0.99).unwrap() - 1.0).abs() < 1e-9);
         assert_eq!(Figures::of(std::iter::empty(), 10.0).compliance(), None);
+    }
+
+    #[test]
+    fn a_days_figures_read_the_minutes_then_the_probes_since() {
+        let mut l = live();
+        let day = 86_400_000;
+        for minute in [day, day + 60_000] {
+            let mut h = LagHistogram::default();
+            (0..60).for_each(|_| h.add(5_000.0));
+            l.minute_hists.push_back((minute, h));
+            l.minutes.push_back((minute, 60, 60));
+        }
+        l.minute_saved = Some(day + 60_000);
+        // Probes of the closed minutes are still there in full, and newer ones at 30 ms.
+        (0..120).for_each(|i| l.arrived(day + i * 1000, 5.0));
+        (0..40).for_each(|i| l.arrived(day + 120_000 + i * 1000, 30.0));
+        let f = l.figures(0, day + 200_000);
+        assert_eq!((f.probes, f.good), (160, 120), "each probe once");
+        assert!((f.p50.unwrap() / 5.0 - 1.0).abs() < 0.1, "{f:?}");
+        assert!((f.p99.unwrap() / 30.0 - 1.0).abs() < 0.1, "{f:?}");
+        let hour = l.figures(day + 200_000 - 3_600_000, day + 200_000);
+        assert_eq!(hour.p99, Some(30.0), "an hour is exact");
+    }
+
+    #[test]
+    fn troubled_periods_are_breaches_and_unknown_spans() {
+        let t0 = crate::now_ms();
+        let mut l = live();
+        assert!(l.troubled_between(t0, t0 + 10), "nothing measured yet is unknown");
+        l.arrived(t0 + 1000, 2.0);
+        assert!(!l.troubled_between(t0 + 1000, t0 + 2000));
+        for t in [1100, 1200, 1300] {
+            l.arrived(t0 + t, 50.0);
+        }
+        l.arrived(t0 + 1400, 2.0);
+        assert!(l.troubled_between(t0 + 1250, t0 + 1260) && !l.troubled_between(t0 + 1500, t0 + 1600));
+        l.set_unknown(t0 + 2000, "gone".into());
+        assert!(l.troubled_between(t0 + 5000, t0 + 6000), "still unknown");
     }
 }

@@ -3,6 +3,7 @@
 //! through one service — the pages and API here, and the consistency verifier and the alerts
 //! later ("what was the lag of R at time T, and its p99 over the last N minutes").
 
+mod charts;
 mod histogram;
 mod keeper;
 mod live;
@@ -16,12 +17,11 @@ pub use views::window_ms;
 use crate::catalog::Catalog;
 use crate::config::read_models::ReadModelDef;
 use crate::config::HubConfig;
-use crate::connections::{expand_env, DbPool};
+use crate::connections::{Connections, DbPool};
 use crate::metrics::Metrics;
-use crate::store::{redact_url, Store};
+use crate::store::Store;
 use crate::{now_ms, BackendError};
 use live::{Figures, Live};
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -36,13 +36,23 @@ pub struct ReadModel {
     live: Mutex<Live>,
     /// The store's id of the breach in progress.
     breach_id: Mutex<Option<i64>>,
-    /// Heartbeat writes and reads made, for what the probe costs.
-    queries: std::sync::atomic::AtomicU64,
+    /// Queries made to each side (heartbeats, positions): what the probe costs.
+    source_queries: std::sync::atomic::AtomicU64,
+    read_queries: std::sync::atomic::AtomicU64,
 }
 
 impl ReadModel {
     fn lock(&self) -> MutexGuard<'_, Live> {
         self.live.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Queries made to each side since the hub started.
+    pub fn queries(&self) -> types::lag::LagQueries {
+        use std::sync::atomic::Ordering::Relaxed;
+        types::lag::LagQueries {
+            source: self.source_queries.load(Relaxed),
+            read: self.read_queries.load(Relaxed),
+        }
     }
 
     pub fn name(&self) -> &str {
@@ -55,7 +65,7 @@ pub struct Lag {
     catalog: Arc<Catalog>,
     metrics: Arc<Metrics>,
     store: Store,
-    data_dir: PathBuf,
+    connections: Connections,
     models: RwLock<Vec<Arc<ReadModel>>>,
 }
 
@@ -65,20 +75,9 @@ impl std::fmt::Debug for Lag {
     }
 }
 
-fn open(config: &HubConfig, name: &str, data_dir: &std::path::Path) -> Result<(DbPool, String), String> {
-    let c = config
-        .connections
-        .iter()
-        .find(|c| c.name.get_ref() == name)
-        .ok_or_else(|| format!("no connection named {name}"))?;
-    let url = expand_env(c.url.get_ref())?;
-    let pool = DbPool::open(&url, data_dir).map_err(|e| e.to_string())?;
-    Ok((pool, redact_url(&url)))
-}
-
 impl Lag {
-    pub fn new(catalog: Arc<Catalog>, metrics: Arc<Metrics>, store: Store, data_dir: PathBuf) -> Lag {
-        Lag { catalog, metrics, store, data_dir, models: RwLock::default() }
+    pub fn new(catalog: Arc<Catalog>, metrics: Arc<Metrics>, store: Store, connections: Connections) -> Lag {
+        Lag { catalog, metrics, store, connections, models: RwLock::default() }
     }
 
     pub fn models(&self) -> Vec<Arc<ReadModel>> {
@@ -119,19 +118,24 @@ impl Lag {
     }
 
     async fn build(&self, config: &HubConfig, def: &ReadModelDef) -> Result<ReadModel, String> {
-        let (source, source_url) = open(config, def.source.get_ref(), &self.data_dir)?;
-        let (read, read_url) = open(config, def.read.get_ref(), &self.data_dir)?;
+        let (source, source_url) = self.connections.open(config, def.source.get_ref())?;
+        let (read, read_url) = self.connections.open(config, def.read.get_ref())?;
         let mut live = Live::new(def.slo_ms, def.breach_after());
         let name = def.name.get_ref();
         let now = now_ms();
         match store::probes_since(&self.store, name, now - live::KEEP_MS).await {
             Ok(probes) => {
-                if let Some(last) = probes.last() {
-                    if let Err(e) = store::close_open_breaches(&self.store, name, last.0).await {
-                        tracing::warn!(error = %e, "could not close the breaches of the last run");
-                    }
+                let last = probes.last().map_or(0, |p| p.0);
+                if let Err(e) = store::close_open_breaches(&self.store, name, last, def.slo_ms).await {
+                    tracing::warn!(error = %e, "could not close the breaches of the last run");
                 }
                 live.probes = probes.into();
+                // The last day's breaches, for the chart's shading.
+                if let Ok(mut breaches) = store::breaches_since(&self.store, name, now - live::KEEP_MS).await
+                {
+                    breaches.reverse();
+                    live.recent_breaches = breaches.into();
+                }
             }
             Err(e) => {
                 tracing::warn!(read_model = %name, error = %e, "could not restore the lag history; starting empty")
@@ -139,12 +143,15 @@ impl Lag {
         }
         let window = i64::try_from(def.window().as_millis()).unwrap_or(i64::MAX);
         if let Ok(minutes) = store::minutes_since(&self.store, name, now - window).await {
-            live.minutes = minutes
-                .into_iter()
-                .map(|m| {
-                    (m.minute_ms, u64::try_from(m.probes).unwrap_or(0), u64::try_from(m.good).unwrap_or(0))
-                })
-                .collect();
+            // The keeper goes on after the last minute kept (the probes since are restored).
+            live.minute_saved = minutes.last().map(|m| m.minute_ms);
+            for m in minutes {
+                let count = |n: i64| u64::try_from(n).unwrap_or(0);
+                live.minutes.push_back((m.minute_ms, count(m.probes), count(m.good)));
+                if m.minute_ms >= now - live::KEEP_MS {
+                    live.minute_hists.push_back((m.minute_ms, m.histogram));
+                }
+            }
         }
         Ok(ReadModel {
             def: def.clone(),
@@ -154,7 +161,8 @@ impl Lag {
             read_url,
             live: Mutex::new(live),
             breach_id: Mutex::new(None),
-            queries: std::sync::atomic::AtomicU64::new(0),
+            source_queries: std::sync::atomic::AtomicU64::new(0),
+            read_queries: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
@@ -188,6 +196,13 @@ impl Lag {
         let m = self.model(name).ok()?;
         let live = m.lock();
         live.probes.iter().find(|p| p.0 >= at_ms).map(|p| p.1).or_else(|| live.current(now_ms()).map(|c| c.0))
+    }
+
+    /// Whether read model `name` was in breach of its SLO or unknown at any time in
+    /// `[from_ms, to_ms]` (the last day): a difference seen then may be lag, not corruption.
+    /// An unknown read model counts as troubled.
+    pub fn troubled_between(&self, name: &str, from_ms: i64, to_ms: i64) -> bool {
+        self.model(name).map_or(true, |m| m.lock().troubled_between(from_ms, to_ms))
     }
 
     /// The p99 of read model `name` over the last `minutes` minutes (ms).

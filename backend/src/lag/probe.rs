@@ -46,7 +46,7 @@ pub async fn run(m: Arc<ReadModel>, stop: CancellationToken) {
         }
         // The hub's clock in µs, and never less than the last: a sequence across restarts.
         seq = (seq + 1).max(now_us());
-        m.queries.fetch_add(1, Ordering::Relaxed);
+        m.source_queries.fetch_add(1, Ordering::Relaxed);
         // Like pt-heartbeat, the lag counts from the moment the heartbeat is written (the
         // time it carries), so the commit is part of what the pipeline takes.
         let t0 = Instant::now();
@@ -77,7 +77,7 @@ pub async fn run(m: Arc<ReadModel>, stop: CancellationToken) {
                 () = stop.cancelled() => return,
                 () = tokio::time::sleep(delay) => {}
             }
-            m.queries.fetch_add(1, Ordering::Relaxed);
+            m.read_queries.fetch_add(1, Ordering::Relaxed);
             match tokio::time::timeout(CALL, m.read.read_heartbeat(read, id)).await {
                 Ok(Ok(Some(seen))) if seen >= seq => {
                     let lag_ms = t0.elapsed().as_secs_f64() * 1000.0;
@@ -120,6 +120,8 @@ pub async fn sides(m: Arc<ReadModel>, metrics: Arc<Metrics>, stop: CancellationT
             _ = tick.tick() => {}
         }
         if let Some(p) = &m.def.positions {
+            m.source_queries.fetch_add(1, Ordering::Relaxed);
+            m.read_queries.fetch_add(1, Ordering::Relaxed);
             let (source, read) = tokio::join!(
                 m.source.read_only_integer(p.source.get_ref()),
                 m.read.read_only_integer(p.read.get_ref())

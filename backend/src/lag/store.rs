@@ -138,13 +138,30 @@ pub async fn breaches_since(
         .collect())
 }
 
-/// At start: breaches a stopped hub left open end where its last probe was.
-pub async fn close_open_breaches(store: &Store, read_model: &str, at_ms: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE lag_breaches SET end_ms = $1 WHERE read_model = $2 AND end_ms IS NULL")
-        .bind(at_ms)
-        .bind(read_model)
-        .execute(store.pool())
-        .await?;
+/// At start: breaches a stopped hub left open end when it last saw them — their worst lag
+/// past the SLO after they started (an outstanding heartbeat's age grows with the breach), or
+/// the last probe when that is later.
+pub async fn close_open_breaches(
+    store: &Store,
+    read_model: &str,
+    last_probe_ms: i64,
+    slo_ms: f64,
+) -> Result<(), sqlx::Error> {
+    let open: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT id, start_ms, worst_us FROM lag_breaches WHERE read_model = $1 AND end_ms IS NULL",
+    )
+    .bind(read_model)
+    .fetch_all(store.pool())
+    .await?;
+    for (id, start_ms, worst_us) in open {
+        #[expect(clippy::cast_possible_truncation, reason = "ms of a lag")]
+        let over = (ms(worst_us) - slo_ms).max(0.0) as i64;
+        sqlx::query("UPDATE lag_breaches SET end_ms = $1 WHERE id = $2")
+            .bind((start_ms + over).max(last_probe_ms).max(start_ms))
+            .bind(id)
+            .execute(store.pool())
+            .await?;
+    }
     Ok(())
 }
 

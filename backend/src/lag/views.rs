@@ -4,12 +4,8 @@
 use super::histogram::LagHistogram;
 use super::live::{Figures, Live};
 use super::{store, Lag, ReadModel};
-use crate::metrics::chart::{chart, ChartInput};
-use crate::metrics::panels::Line;
 use crate::{now_ms, BackendError, Principal};
-use types::charts::RefLine;
-use types::lag::{LagBucket, LagCharts, LagDetail, LagSummary};
-use types::units::Unit;
+use types::lag::{LagBucket, LagDetail, LagPercentiles, LagSummary};
 
 /// The windows a read model's figures are asked for, and their length.
 pub const WINDOWS: [(&str, i64); 4] =
@@ -27,11 +23,12 @@ pub fn window_ms(window: &str) -> Result<i64, BackendError> {
 const BOUNDS: [f64; 13] =
     [1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0, 5000.0, 30_000.0, 1e9];
 
-fn distribution(lags: impl Iterator<Item = f64>) -> Vec<LagBucket> {
+/// Probes by lag: `(lag ms, how many)`.
+fn distribution(lags: impl Iterator<Item = (f64, u64)>) -> Vec<LagBucket> {
     let mut counts = [0u64; BOUNDS.len()];
-    for lag in lags {
+    for (lag, n) in lags {
         if let Some(i) = BOUNDS.iter().position(|b| lag <= *b) {
-            counts[i] += 1;
+            counts[i] += n;
         }
     }
     BOUNDS.iter().zip(counts).map(|(le_ms, count)| LagBucket { le_ms: *le_ms, count }).collect()
@@ -47,14 +44,27 @@ fn budget(m: &ReadModel, live: &Live, now: i64) -> Figures {
         good += g;
     }
     let since = live.minute_saved.map_or(horizon, |s| s + 60_000);
-    let recent = Figures::of(live.between(since, now).map(|p| p.1), live.slo_ms);
+    let recent = live.figures(since, now);
     Figures { probes: probes + recent.probes, good: good + recent.good, ..Figures::default() }
 }
 
 fn summary(m: &ReadModel, live: &Live, figures: &Figures, now: i64) -> LagSummary {
     let objective = m.def.objective;
     let current = live.current(now);
-    let burn = |ms: i64| Figures::of(live.between(now - ms, now).map(|p| p.1), live.slo_ms).burn(objective);
+    let burn = |ms: i64| live.figures(now - ms, now).burn(objective);
+    let windows = WINDOWS[..3]
+        .iter()
+        .map(|(window, span)| {
+            let f = live.figures(now - span, now);
+            LagPercentiles {
+                window: (*window).to_string(),
+                p50_ms: f.p50,
+                p95_ms: f.p95,
+                p99_ms: f.p99,
+                probes: f.probes,
+            }
+        })
+        .collect();
     LagSummary {
         read_model: m.name().to_string(),
         state: live.state(),
@@ -72,6 +82,7 @@ fn summary(m: &ReadModel, live: &Live, figures: &Figures, now: i64) -> LagSummar
         burn_6h: burn(6 * 3_600_000),
         objective,
         probes: figures.probes,
+        windows,
     }
 }
 
@@ -83,7 +94,7 @@ impl Lag {
             .iter()
             .map(|m| {
                 let live = m.lock();
-                let figures = Figures::of(live.between(now - 3_600_000, now).map(|p| p.1), live.slo_ms);
+                let figures = live.figures(now - 3_600_000, now);
                 summary(m, &live, &figures, now)
             })
             .collect()
@@ -119,18 +130,26 @@ impl Lag {
         };
         let breaches = store::breaches_since(&self.store, name, now - span).await?;
         let live = m.lock();
-        let figures = match &minutes {
+        let (figures, distribution, unknown_ms) = match &minutes {
             Some(minutes) => {
                 let mut h = LagHistogram::default();
-                let (mut probes, mut good) = (0u64, 0u64);
+                let (mut probes, mut good, mut unknown_ms) = (0u64, 0u64, 0i64);
                 for minute in minutes {
                     h.merge(&minute.histogram);
                     probes += u64::try_from(minute.probes).unwrap_or(0);
                     good += u64::try_from(minute.good).unwrap_or(0);
+                    unknown_ms += minute.unknown_ms;
                 }
-                Figures::of_histogram(&h, probes, good)
+                let since = minutes.last().map_or(now - span, |m| m.minute_ms + 60_000);
+                unknown_ms += live.unknown_ms(since, now);
+                let spread = distribution(h.buckets().map(|(us, n)| (us / 1000.0, n)));
+                (Figures::of_histogram(&h, probes, good), spread, unknown_ms)
             }
-            None => Figures::of(live.between(now - span, now).map(|p| p.1), live.slo_ms),
+            None => (
+                live.figures(now - span, now),
+                distribution(live.between(now - span, now).map(|p| (p.1, 1))),
+                live.unknown_ms(now - span, now),
+            ),
         };
         // The store has what the keeper saved (once a second); the live breaches are newer.
         let mut all = breaches;
@@ -154,92 +173,10 @@ impl Lag {
             source_url: m.source_url.clone(),
             read_url: m.read_url.clone(),
             positions_error: live.positions_error.clone(),
-            queries: m.queries.load(std::sync::atomic::Ordering::Relaxed),
-            distribution: match &minutes {
-                Some(_) => Vec::new(),
-                None => distribution(live.between(now - span, now).map(|p| p.1)),
-            },
+            queries: m.queries(),
+            distribution,
+            unknown_ms,
+            now_ms: now,
         })
-    }
-
-    /// The charts of one read model over the last `span` ms (a day at most): the heartbeat
-    /// lag with its p99 per step, the service's own lag metric and the SLO line, breaches and
-    /// unknown periods shaded; and, on the same time axis, how far behind its position is.
-    pub fn charts(
-        &self,
-        _actor: &Principal,
-        name: &str,
-        span: i64,
-        log: bool,
-    ) -> Result<LagCharts, BackendError> {
-        let m = self.model(name)?;
-        let now = now_ms();
-        let from = now - span.min(super::live::KEEP_MS);
-        let metric = m.def.metric.as_ref().map(|family| {
-            let points: Vec<(i64, f64)> = self
-                .metrics
-                .history()
-                .query(&m.def.service, None, family, from, now)
-                .into_iter()
-                .max_by_key(|(_, p)| p.len())
-                .map(|(_, p)| p)
-                .unwrap_or_default();
-            Line { label: format!("{family} (the service's own)"), points }
-        });
-        let live = m.lock();
-        let probes: Vec<(i64, f64)> = live.between(from, now).map(|p| (p.0, p.1 / 1000.0)).collect();
-        let step = (span / 60).max(1000);
-        let p99: Vec<(i64, f64)> = probes
-            .chunk_by(|a, b| a.0.div_euclid(step) == b.0.div_euclid(step))
-            .filter_map(|c| {
-                let f = Figures::of(c.iter().map(|p| p.1), f64::MAX);
-                f.p99.map(|v| (c[c.len() - 1].0, v))
-            })
-            .collect();
-        let mut lines = vec![Line { label: "heartbeat lag".into(), points: probes }];
-        lines.push(Line { label: "p99 per step".into(), points: p99 });
-        lines.extend(metric);
-        let mut shaded: Vec<(i64, i64)> = live
-            .recent_breaches
-            .iter()
-            .chain(live.breach.iter())
-            .map(|b| (b.start_ms, b.end_ms.unwrap_or(now)))
-            .collect();
-        shaded.extend(live.unknown_spans.iter().copied());
-        if let Some((since, _)) = &live.unknown {
-            shaded.push((*since, now));
-        }
-        let slo = RefLine { label: format!("SLO {} ms", m.def.slo_ms), value: m.def.slo_ms / 1000.0 };
-        // Both charts on one time axis: the probes' (a fresh hub's data starts late).
-        let first = live.probes.front().map_or(from, |p| p.0).max(from);
-        let input = ChartInput {
-            lines: &lines,
-            shaded: &shaded,
-            refs: &[slo],
-            unit: Unit::Seconds,
-            from: first,
-            to: now,
-            fit: false,
-            log,
-        };
-        let lag = chart(&input).map_err(|e| BackendError::Internal(e.to_string()))?;
-        let positions = m.def.positions.as_ref().map(|_| {
-            let behind = vec![Line {
-                label: "messages behind".into(),
-                points: live.behind.iter().copied().filter(|b| b.0 >= first).collect(),
-            }];
-            let input = ChartInput {
-                lines: &behind,
-                shaded: &shaded,
-                refs: &[],
-                unit: Unit::Count,
-                from: first,
-                to: now,
-                fit: false,
-                log: false,
-            };
-            chart(&input).map_err(|e| BackendError::Internal(e.to_string()))
-        });
-        Ok(LagCharts { lag, positions: positions.transpose()? })
     }
 }

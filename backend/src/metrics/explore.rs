@@ -145,6 +145,7 @@ pub fn explore(history: &History, q: &Query<'_>) -> Result<ExploreView, DrawErro
         lines: &lines,
         shaded: &[],
         refs: &[],
+        bands: &[],
         unit: unit_of(q.metric, shown),
         from: q.from,
         to: q.to,

@@ -112,6 +112,7 @@ impl Metrics {
                 lines: &panel.lines,
                 shaded: &panel.alarms,
                 refs: &panel.refs,
+                bands: &[],
                 unit: kind.unit(),
                 from,
                 to,

@@ -69,6 +69,7 @@ fn main() {
                 lines: &panel.lines,
                 shaded: &panel.alarms,
                 refs: &panel.refs,
+                bands: &[],
                 unit: kind.unit(),
                 from: start,
                 to: now,

@@ -106,7 +106,7 @@ async fn main() {
         demo_enabled: false,
         artifacts_dir: std::env::temp_dir().join("switchboard-scale-artifacts"),
         hub_id: "bench".into(),
-        data_dir: std::env::temp_dir(),
+        connections: backend::connections::Connections::default(),
     };
     let hub = Hub::new(store, setup);
     let stop = CancellationToken::new();

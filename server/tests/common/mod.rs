@@ -85,6 +85,8 @@ pub fn settings(store: &TestStore) -> Settings {
         config: None,
         demo: "0".into(),
         demo_bin: Some(demo_binary()),
+        demo_source_url: None,
+        demo_read_url: None,
         admin_password: Some(ADMIN_PASSWORD.into()),
         site_root: store.data_dir().join("site"),
         log: "text".into(),

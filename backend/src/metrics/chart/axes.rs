@@ -133,6 +133,8 @@ impl ValueAxis {
     pub fn linear(peak: f64, unit: Unit) -> ValueAxis {
         let top = if peak.is_finite() && peak > 0.0 { peak * 1.1 } else { 1.0 };
         let top = if unit == Unit::Percent && top <= 100.0 { 100.0 } else { top };
+        // Counts are whole: an axis of a few messages ticks 0, 1, 2…, never 0.25.
+        let top = if unit == Unit::Count { top.max(5.0) } else { top };
         let step = nice_step(top, 5);
         ValueAxis { min: 0.0, max: (top / step).ceil() * step, unit, log: false }
     }

@@ -38,6 +38,9 @@ pub struct ChartInput<'a> {
     /// Spans to shade (a pool exhausted, a read model in breach).
     pub shaded: &'a [(i64, i64)],
     pub refs: &'a [RefLine],
+    /// Areas filled between two of the lines, by label (lower, upper): a percentile band.
+    /// The two lines must share their times.
+    pub bands: &'a [(&'a str, &'a str)],
     pub unit: Unit,
     pub from: i64,
     pub to: i64,
@@ -214,6 +217,19 @@ fn draw(
         ));
         chart.draw_series(std::iter::once(Text::new(r.label.clone(), (to, r.value), style))).map_err(err)?;
     }
+    for (lower, upper) in input.bands {
+        let find = |label: &str| lines.iter().position(|l| l.label == label);
+        let (Some(lo_i), Some(hi_i)) = (find(lower), find(upper)) else { continue };
+        let (low, high) = (&lines[lo_i].points, &lines[hi_i].points);
+        if low.len() != high.len() || low.iter().zip(high.iter()).any(|(a, b)| a.0 != b.0) {
+            continue;
+        }
+        let (r, g, b) = PALETTE[hi_i % PALETTE.len()];
+        let outline: Vec<(i64, f64)> = high.iter().copied().chain(low.iter().rev().copied()).collect();
+        chart
+            .draw_series(std::iter::once(Polygon::new(outline, RGBColor(r, g, b).mix(0.15).filled())))
+            .map_err(err)?;
+    }
     for (i, line) in lines.iter().enumerate() {
         let (r, g, b) = PALETTE[i % PALETTE.len()];
         for run in runs(&thin(&line.points, DRAWN_POINTS)) {
@@ -248,6 +264,7 @@ mod tests {
             lines,
             shaded: &[(20_000, 40_000)],
             refs,
+            bands: &[],
             unit: Unit::Seconds,
             from: 0,
             to: 60_000,
