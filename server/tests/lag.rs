@@ -210,26 +210,9 @@ fn ci() -> bool {
 #[tokio::test(flavor = "multi_thread")]
 async fn postgres_to_mariadb_and_an_unreachable_read_side_is_unknown_until_it_is_back() {
     let _alone = ONE_FLEET.lock().await;
-    let pg_base = std::env::var("SWITCHBOARD_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let my_base = std::env::var("SWITCHBOARD_TEST_MYSQL_URL")
-        .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".into());
-    let (mut pg, mut my) =
-        match (sqlx::PgConnection::connect(&pg_base).await, sqlx::MySqlConnection::connect(&my_base).await) {
-            (Ok(pg), Ok(my)) => (pg, my),
-            (pg, my) => {
-                let why = format!("PostgreSQL: {:?}, MariaDB: {:?}", pg.err(), my.err());
-                assert!(!ci(), "PostgreSQL and MariaDB are required under CI=true: {why}");
-                eprintln!("SKIPPED: {why}");
-                return;
-            }
-        };
-    let name = format!("lag_{:016x}", rand::random::<u64>());
-    sqlx::query(&format!("CREATE SCHEMA {name}")).execute(&mut pg).await.unwrap();
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut my).await.unwrap();
-    let source = format!("{pg_base}?options=-c%20search_path%3D{name}");
-    let (my_root, _) = my_base.rsplit_once('/').unwrap();
-    let read = format!("{my_root}/{name}");
+    let Some(dbs) = ServerDbs::create().await else { return };
+    let (source, read, my_root) = (dbs.postgres_url(), dbs.mariadb_url(), dbs.mariadb_root());
+    let name = dbs.name.clone();
     let store = TestStore::new(Engine::Sqlite).await.unwrap();
     let fleet = {
         let (dir, source, read) = (store.data_dir().join("fleet"), source.clone(), read.clone());
@@ -273,8 +256,84 @@ async fn postgres_to_mariadb_and_an_unreachable_read_side_is_unknown_until_it_is
     hub.stop().await;
     restored.cancel();
     drop(fleet);
-    let _ = sqlx::query(&format!("DROP SCHEMA {name} CASCADE")).execute(&mut pg).await;
-    let _ = sqlx::query(&format!("DROP DATABASE {name}")).execute(&mut my).await;
+    dbs.drop_all().await;
+}
+
+/// The other way round, through the hub's own settings: its demo fleet on MariaDB (source)
+/// and PostgreSQL (read model), and the shipped config's connections follow them.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_shipped_config_follows_the_fleet_onto_mariadb_and_postgres() {
+    let _alone = ONE_FLEET.lock().await;
+    let Some(dbs) = ServerDbs::create().await else { return };
+    let store = TestStore::new(Engine::Sqlite).await.unwrap();
+    let mut settings = common::settings(&store);
+    settings.demo = "1".into();
+    settings.demo_source_url = Some(dbs.mariadb_url());
+    settings.demo_read_url = Some(dbs.postgres_url());
+    let hub = TestHub::start_with(settings).await;
+    let admin = hub.session("admin", common::ADMIN_PASSWORD).await;
+    let v = until(&hub, &admin, Duration::from_secs(40), |v| {
+        v["state"] == "ok" && v["probes"].as_u64() > Some(10)
+    })
+    .await;
+    assert!(v["source_url"].as_str().unwrap().starts_with("mysql://"), "{v}");
+    assert!(v["read_url"].as_str().unwrap().starts_with("postgres://"), "{v}");
+    assert!(v["positions"]["source"].as_i64().unwrap() > 0, "{v}");
+    hub.stop().await;
+    dbs.drop_all().await;
+}
+
+/// A schema of its own on PostgreSQL and a database of its own on MariaDB, for one test;
+/// None (the test skipped) when they cannot be reached, outside CI.
+struct ServerDbs {
+    pg: sqlx::PgConnection,
+    my: sqlx::MySqlConnection,
+    pg_base: String,
+    my_base: String,
+    name: String,
+}
+
+impl ServerDbs {
+    async fn create() -> Option<ServerDbs> {
+        let pg_base = std::env::var("SWITCHBOARD_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+        let my_base = std::env::var("SWITCHBOARD_TEST_MYSQL_URL")
+            .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".into());
+        let (mut pg, mut my) = match (
+            sqlx::PgConnection::connect(&pg_base).await,
+            sqlx::MySqlConnection::connect(&my_base).await,
+        ) {
+            (Ok(pg), Ok(my)) => (pg, my),
+            (pg, my) => {
+                let why = format!("PostgreSQL: {:?}, MariaDB: {:?}", pg.err(), my.err());
+                assert!(!ci(), "PostgreSQL and MariaDB are required under CI=true: {why}");
+                eprintln!("SKIPPED: {why}");
+                return None;
+            }
+        };
+        let name = format!("lag_{:016x}", rand::random::<u64>());
+        sqlx::query(&format!("CREATE SCHEMA {name}")).execute(&mut pg).await.unwrap();
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut my).await.unwrap();
+        Some(ServerDbs { pg, my, pg_base, my_base, name })
+    }
+
+    fn postgres_url(&self) -> String {
+        format!("{}?options=-c%20search_path%3D{}", self.pg_base, self.name)
+    }
+
+    /// The MariaDB URL without its database.
+    fn mariadb_root(&self) -> String {
+        self.my_base.rsplit_once('/').unwrap().0.to_string()
+    }
+
+    fn mariadb_url(&self) -> String {
+        format!("{}/{}", self.mariadb_root(), self.name)
+    }
+
+    async fn drop_all(mut self) {
+        let _ = sqlx::query(&format!("DROP SCHEMA {} CASCADE", self.name)).execute(&mut self.pg).await;
+        let _ = sqlx::query(&format!("DROP DATABASE {}", self.name)).execute(&mut self.my).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -340,3 +399,40 @@ async fn the_history_survives_a_restart(store: &TestStore) {
     hub.stop().await;
 }
 both_engines!(the_history_survives_a_restart, the_history_survives_a_restart);
+
+/// A password written in a connection URL is masked on the read model's page, the Config
+/// page, a reload's diff and the audit; the read model is a state, not an error page.
+#[tokio::test]
+async fn a_password_in_a_connection_url_never_reaches_the_browser() {
+    let store = TestStore::new(Engine::Sqlite).await.unwrap();
+    let config = |password: &str| {
+        format!(
+            "[[services]]\nname = \"projector\"\nteam = \"data\"\n\n\
+             [[connections]]\nname = \"orders-source\"\nurl = \"postgres://app:{password}@127.0.0.1:1/orders\"\n\n\
+             [[connections]]\nname = \"orders-read\"\nurl = \"mysql://app:{password}@127.0.0.1:1/orders\"\n{READ_MODEL}"
+        )
+    };
+    let path = store.data_dir().join("secret.toml");
+    std::fs::write(&path, config("s3cret-one")).unwrap();
+    let mut settings = common::settings(&store);
+    settings.config = Some(path.clone());
+    let hub = TestHub::start_with(settings).await;
+    let admin = hub.session("admin", common::ADMIN_PASSWORD).await;
+
+    let v =
+        until(&hub, &admin, Duration::from_secs(10), |v| v["state"] == "unknown" && v["reason"].is_string())
+            .await;
+    assert_eq!(v["source_url"], "postgres://app:***@127.0.0.1:1/orders", "{v}");
+    assert!(!v.to_string().contains("s3cret"), "{v}");
+    let res = hub.call::<app::api::catalog::RunningConfig>(&admin, &[]).await;
+    let page = res.text().await.unwrap();
+    assert!(page.contains("app:***@127.0.0.1:1") && !page.contains("s3cret"), "{page}");
+
+    std::fs::write(&path, config("s3cret-two")).unwrap();
+    let res = hub.call::<app::api::catalog::ReloadConfig>(&admin, &[]).await;
+    let outcome = res.text().await.unwrap();
+    assert!(outcome.contains("\"applied\":true") && !outcome.contains("s3cret"), "{outcome}");
+    let audit = hub.get_json(&admin, "/api/v1/audit").await;
+    assert!(!audit.to_string().contains("s3cret"), "{audit}");
+    hub.stop().await;
+}

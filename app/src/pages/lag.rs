@@ -19,6 +19,19 @@ fn ms(v: Option<f64>) -> String {
     v.map_or_else(|| "–".into(), |v| Unit::Seconds.format(v / 1000.0))
 }
 
+/// Three lags with their unit once when they share it: "3.6 / 8.5 / 12 ms".
+fn three(a: Option<f64>, b: Option<f64>, c: Option<f64>) -> String {
+    let (a, b, c) = (ms(a), ms(b), ms(c));
+    let unit = |v: &str| v.rsplit_once(' ').map(|(_, u)| u.to_string());
+    match (unit(&a), unit(&b), unit(&c)) {
+        (Some(x), Some(y), Some(z)) if x == y && y == z => {
+            let bare = |v: &str| v.rsplit_once(' ').map_or(v.to_string(), |(n, _)| n.to_string());
+            format!("{} / {} / {c}", bare(&a), bare(&b))
+        }
+        _ => format!("{a} / {b} / {c}"),
+    }
+}
+
 fn pct(v: Option<f64>) -> String {
     v.map_or_else(|| "–".into(), |v| format!("{:.2} %", v * 100.0))
 }
@@ -49,7 +62,7 @@ pub fn LagPage() -> impl IntoView {
         <Title text="Read-model lag"/>
         <RequireRole role=Role::Viewer>
             <h1>"Read-model lag"</h1>
-            <p class="lead">"Measured by the hub with heartbeats through each read model's pipeline, one clock at both ends; figures over the last hour, the error budget over the SLO window."</p>
+            <p class="lead">"Measured by the hub with heartbeats through each read model's pipeline, one clock at both ends: percentiles over the last 5 minutes, hour and day; compliance over the last hour; the error budget over each read model's SLO window."</p>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match list.await {
@@ -77,7 +90,7 @@ fn percentiles(s: &LagSummary, window: &str) -> String {
             if w.probes == 0 {
                 "–".into()
             } else {
-                format!("{} / {} / {}", ms(w.p50_ms), ms(w.p95_ms), ms(w.p99_ms))
+                three(w.p50_ms, w.p95_ms, w.p99_ms)
             }
         },
     )
@@ -111,7 +124,7 @@ fn lag_table(list: Vec<LagSummary>) -> impl IntoView {
         .collect_view();
     view! {
         <div class="table-scroll card flush">
-            <table class="grid" data-testid="lag-list">
+            <table class="grid lag-list" data-testid="lag-list">
                 <thead><tr><th>"Read model"</th><th>"State"</th><th>"Now"</th>
                     <th title="p50 / p95 / p99 over the last 5 minutes">"5 min p50 / p95 / p99"</th>
                     <th title="p50 / p95 / p99 over the last hour">"1 h"</th>
@@ -197,7 +210,7 @@ fn facts_view(d: &LagDetail) -> impl IntoView {
             <dl class="facts">
                 <dt>"State"</dt><dd>{state_pill(s.state)}{s.reason.clone().map(|r| view! { " " <span class="error-text">{r}</span> })}</dd>
                 <dt>"Now"</dt><dd data-testid="lag-current">{current(s)}</dd>
-                <dt>{format!("p50 / p95 / p99 ({})", d.window)}</dt><dd>{format!("{} / {} / {}", ms(s.p50_ms), ms(s.p95_ms), ms(s.p99_ms))}</dd>
+                <dt>{format!("p50 / p95 / p99 ({})", d.window)}</dt><dd>{three(s.p50_ms, s.p95_ms, s.p99_ms)}</dd>
                 <dt>"SLO"</dt><dd>{format!("{} within {} ms · {} of {} probes within", pct(Some(s.objective)), s.slo_ms, pct(s.compliance), s.probes)}</dd>
                 <dt>"Error budget left"</dt><dd>{pct(s.budget_left)} " · burn " {s.burn_1h.map_or("–".into(), |b| format!("{b:.1}×"))} " (1 h), " {s.burn_6h.map_or("–".into(), |b| format!("{b:.1}×"))} " (6 h)"</dd>
                 <dt>"Positions"</dt><dd data-testid="lag-positions">{match (&d.positions, &d.positions_error) {

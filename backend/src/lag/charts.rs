@@ -79,6 +79,20 @@ impl Percentiles {
     }
 }
 
+/// The heartbeat still on its way once it is past the SLO: its age, growing from the SLO
+/// line to now (a stalled read model's lag is at least that; no probe has arrived to say so).
+fn on_its_way(live: &Live, slo_ms: f64, now: i64) -> Option<Line> {
+    let written = live.outstanding.filter(|_| live.unknown.is_none())?;
+    #[expect(clippy::cast_precision_loss, reason = "ms of a lag")]
+    let age_ms = (now - written) as f64;
+    #[expect(clippy::cast_possible_truncation, reason = "ms of a lag")]
+    let crossed = written + slo_ms as i64;
+    (age_ms > slo_ms).then(|| Line {
+        label: "heartbeat on its way (at least)".into(),
+        points: vec![(crossed, slo_ms / 1000.0), (now, age_ms / 1000.0)],
+    })
+}
+
 /// Breaches and unknown periods of the last day.
 fn shaded(live: &Live, now: i64) -> Vec<(i64, i64)> {
     let mut shaded: Vec<(i64, i64)> = live
@@ -128,6 +142,7 @@ impl Lag {
         };
         shade.retain(|s| s.1 >= first);
         let band = (lines[0].label.clone(), lines[2].label.clone());
+        lines.extend(on_its_way(&live, m.def.slo_ms, now));
         lines.extend(metric);
         let slo = RefLine { label: format!("SLO {} ms", m.def.slo_ms), value: m.def.slo_ms / 1000.0 };
         let input = ChartInput {
