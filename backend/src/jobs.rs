@@ -137,6 +137,35 @@ async fn run_logged(job: &dyn Job) {
     }
 }
 
+/// Runs one generation of tasks per config: `start` spawns them on the tracker with the
+/// generation's token; when the config changes the generation is cancelled, waited for, and
+/// started anew; when `shutdown` is cancelled it ends. The scrape loops and the lag probes
+/// run this way.
+pub async fn per_config<F, Started>(
+    mut changes: tokio::sync::watch::Receiver<u64>,
+    shutdown: CancellationToken,
+    mut start: F,
+) where
+    F: FnMut(TaskTracker, CancellationToken) -> Started,
+    Started: Future<Output = ()>,
+{
+    loop {
+        let generation = shutdown.child_token();
+        let tasks = TaskTracker::new();
+        start(tasks.clone(), generation.clone()).await;
+        tasks.close();
+        let restart = tokio::select! {
+            () = shutdown.cancelled() => false,
+            changed = changes.changed() => changed.is_ok(),
+        };
+        generation.cancel();
+        tasks.wait().await;
+        if !restart {
+            return;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,4 +1,4 @@
-//! Inputs shared by the benchmarks.
+//! Inputs and measures shared by the benchmarks.
 
 /// A real node_exporter exposition (prometheus-node-exporter 1.5.0 on Debian 12).
 pub const NODE_EXPORTER: &str = include_str!("../fixtures/node_exporter.prom");
@@ -63,4 +63,13 @@ pub fn repeated_exposition(exposition: &str, target_bytes: usize) -> String {
         }
     }
     out
+}
+
+/// CPU seconds (user + system) this process has used, from /proc.
+pub fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> =
+        stat.rsplit_once(')').map(|(_, r)| r.split_whitespace().collect()).unwrap_or_default();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
 }

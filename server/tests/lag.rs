@@ -11,7 +11,7 @@ use sqlx::Connection;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 const READ_MODEL: &str = r#"
@@ -147,24 +147,6 @@ async fn the_probe_measures_a_real_projector_on_sqlite_known_delays_and_a_pause(
     hub.stop().await;
 }
 
-/// Forwards 127.0.0.1:port to `target` until `cut`, which drops every connection.
-async fn proxy(listener: TcpListener, target: String, cut: CancellationToken) {
-    loop {
-        let (mut inbound, _) = tokio::select! {
-            () = cut.cancelled() => return,
-            accepted = listener.accept() => match accepted { Ok(a) => a, Err(_) => return },
-        };
-        let (target, cut) = (target.clone(), cut.clone());
-        tokio::spawn(async move {
-            let Ok(mut outbound) = TcpStream::connect(&target).await else { return };
-            tokio::select! {
-                () = cut.cancelled() => {}
-                _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
-            }
-        });
-    }
-}
-
 /// The demo fleet on server databases, as its own process (the hub runs without one).
 struct Fleet {
     child: Child,
@@ -224,7 +206,7 @@ async fn postgres_to_mariadb_and_an_unreachable_read_side_is_unknown_until_it_is
     let port = listener.local_addr().unwrap().port();
     let target = my_root.rsplit_once('@').map_or("127.0.0.1:3306", |(_, hp)| hp).to_string();
     let cut = CancellationToken::new();
-    tokio::spawn(proxy(listener, target.clone(), cut.clone()));
+    tokio::spawn(common::proxy(listener, target.clone(), cut.clone()));
     let proxied = format!("{}@127.0.0.1:{port}/{name}", my_root.rsplit_once('@').unwrap().0);
     let config = format!(
         "[[services]]\nname = \"projector\"\nteam = \"data\"\n\n[[connections]]\nname = \"orders-source\"\nurl = \"{source}\"\n\n\
@@ -251,7 +233,7 @@ async fn postgres_to_mariadb_and_an_unreachable_read_side_is_unknown_until_it_is
 
     let listener = TcpListener::bind(("127.0.0.1", port)).await.unwrap();
     let restored = CancellationToken::new();
-    tokio::spawn(proxy(listener, target, restored.clone()));
+    tokio::spawn(common::proxy(listener, target, restored.clone()));
     until(&hub, &admin, Duration::from_secs(30), |v| v["state"] == "ok").await;
     hub.stop().await;
     restored.cancel();

@@ -6,28 +6,8 @@ mod common;
 use common::{Engine, TestHub, TestStore, ADMIN_PASSWORD};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-
-/// Forwards connections to `target` until cancelled; cancelling also cuts open connections.
-async fn proxy(listener: TcpListener, target: String, cut: CancellationToken) {
-    loop {
-        tokio::select! {
-            () = cut.cancelled() => return,
-            accepted = listener.accept() => {
-                let Ok((mut inbound, _)) = accepted else { continue };
-                let (target, cut) = (target.clone(), cut.clone());
-                tokio::spawn(async move {
-                    let Ok(mut outbound) = TcpStream::connect(&target).await else { return };
-                    tokio::select! {
-                        () = cut.cancelled() => {}
-                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
-                    }
-                });
-            }
-        }
-    }
-}
 
 async fn status_within(client: &reqwest::Client, url: &str, want: u16, limit: Duration) -> u16 {
     let deadline = Instant::now() + limit;
@@ -49,7 +29,7 @@ async fn the_hub_reports_a_lost_store_and_recovers() {
     let addr: SocketAddr = listener.local_addr().unwrap();
     let target = "127.0.0.1:5432".to_string();
     let mut cut = CancellationToken::new();
-    tokio::spawn(proxy(listener, target.clone(), cut.clone()));
+    tokio::spawn(common::proxy(listener, target.clone(), cut.clone()));
 
     let mut settings = common::settings(&store);
     let proxied = store.url.replace("127.0.0.1:5432", &addr.to_string());
@@ -72,7 +52,7 @@ async fn the_hub_reports_a_lost_store_and_recovers() {
 
     cut = CancellationToken::new();
     let listener = TcpListener::bind(addr).await.expect("the proxy's port again");
-    tokio::spawn(proxy(listener, target, cut.clone()));
+    tokio::spawn(common::proxy(listener, target, cut.clone()));
     assert_eq!(status_within(&client, &hub.url("/readyz"), 200, Duration::from_secs(20)).await, 200);
     assert_eq!(status_within(&client, &hub.url("/api/v1/me"), 200, Duration::from_secs(20)).await, 200);
     cut.cancel();

@@ -24,7 +24,6 @@ use crate::{now_ms, BackendError};
 use live::{Figures, Live};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 
 /// One read model being measured.
 pub struct ReadModel {
@@ -168,26 +167,17 @@ impl Lag {
 
     /// Probes every read model until `shutdown`; starts over on a config change.
     pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
-        let mut changes = self.catalog.subscribe();
-        loop {
-            let models = self.rebuild().await;
-            let generation = shutdown.child_token();
-            let tasks = TaskTracker::new();
-            for m in models {
-                tasks.spawn(probe::run(m.clone(), generation.clone()));
-                tasks.spawn(probe::sides(m, self.metrics.clone(), generation.clone()));
+        let changes = self.catalog.subscribe();
+        crate::jobs::per_config(changes, shutdown, |tasks, generation| {
+            let lag = self.clone();
+            async move {
+                for m in lag.rebuild().await {
+                    tasks.spawn(probe::run(m.clone(), generation.clone()));
+                    tasks.spawn(probe::sides(m, lag.metrics.clone(), generation.clone()));
+                }
             }
-            tasks.close();
-            let restart = tokio::select! {
-                () = shutdown.cancelled() => false,
-                changed = changes.changed() => changed.is_ok(),
-            };
-            generation.cancel();
-            tasks.wait().await;
-            if !restart {
-                return;
-            }
-        }
+        })
+        .await;
     }
 
     /// The lag of read model `name` at time `at_ms`: the probe that arrived nearest after it

@@ -11,7 +11,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 
 pub const BODY_LIMIT: usize = 16 * 1024 * 1024;
 const MAX_CONCURRENT: usize = 64;
@@ -65,24 +64,14 @@ impl Scraper {
 
     /// Runs until `shutdown`; starts over whenever the catalog's config changes.
     pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
-        let mut changes = self.metrics.catalog().subscribe();
-        loop {
-            let generation = shutdown.child_token();
-            let tasks = TaskTracker::new();
+        let changes = self.metrics.catalog().subscribe();
+        crate::jobs::per_config(changes, shutdown, |tasks, generation| {
             for target in self.metrics.targets() {
                 tasks.spawn(self.clone().scrape_loop(target, generation.clone()));
             }
-            tasks.close();
-            let restart = tokio::select! {
-                () = shutdown.cancelled() => false,
-                changed = changes.changed() => changed.is_ok(),
-            };
-            generation.cancel();
-            tasks.wait().await;
-            if !restart {
-                return;
-            }
-        }
+            std::future::ready(())
+        })
+        .await;
     }
 
     async fn scrape_loop(self: Arc<Self>, target: Target, stop: CancellationToken) {

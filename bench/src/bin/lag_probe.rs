@@ -65,14 +65,6 @@ fn config(dir: &Path) -> String {
     )
 }
 
-fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let fields: Vec<&str> =
-        stat.rsplit_once(')').map(|(_, r)| r.split_whitespace().collect()).unwrap_or_default();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
-    (ticks(11) + ticks(12)) / 100.0
-}
-
 struct Bench {
     hub: Hub,
     controls: DemoControls,
@@ -101,12 +93,12 @@ impl Bench {
 
     /// Queries a second to each side and the share of one core this process used.
     async fn cost(&self) -> (f64, f64, f64) {
-        let (q0, cpu0, t0) = (self.queries(), cpu_seconds(), Instant::now());
+        let (q0, cpu0, t0) = (self.queries(), bench::cpu_seconds(), Instant::now());
         tokio::time::sleep(MEASURE).await;
         let (q1, seconds) = (self.queries(), t0.elapsed().as_secs_f64());
         #[expect(clippy::cast_precision_loss, reason = "query counts")]
         let rate = |a: u64, b: u64| (b - a) as f64 / seconds;
-        (rate(q0.source, q1.source), rate(q0.read, q1.read), (cpu_seconds() - cpu0) / seconds * 100.0)
+        (rate(q0.source, q1.source), rate(q0.read, q1.read), (bench::cpu_seconds() - cpu0) / seconds * 100.0)
     }
 }
 

@@ -46,14 +46,6 @@ async fn serve(port: u16) {
     axum::serve(listener, app).await.expect("serve");
 }
 
-fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let fields: Vec<&str> =
-        stat.rsplit_once(')').map(|(_, r)| r.split_whitespace().collect()).unwrap_or_default();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
-    (ticks(11) + ticks(12)) / 100.0
-}
-
 fn peak_rss_mib() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
@@ -116,9 +108,9 @@ async fn main() {
     // One interval to warm up (every series created), then measure.
     println!("{TARGETS} targets x {SERIES} series every {INTERVAL_S} s; warming up for one interval…");
     tokio::time::sleep(Duration::from_secs(INTERVAL_S)).await;
-    let (cpu0, t0) = (cpu_seconds(), Instant::now());
+    let (cpu0, t0) = (bench::cpu_seconds(), Instant::now());
     tokio::time::sleep(Duration::from_secs(INTERVAL_S * MEASURED_INTERVALS)).await;
-    let cpu = (cpu_seconds() - cpu0) / t0.elapsed().as_secs_f64() * 100.0;
+    let cpu = (bench::cpu_seconds() - cpu0) / t0.elapsed().as_secs_f64() * 100.0;
     let rss = peak_rss_mib();
     let services = hub.catalog.services_unchecked();
     let up = services.iter().flat_map(|s| &s.instances).filter(|i| i.up).count();

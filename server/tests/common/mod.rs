@@ -324,3 +324,28 @@ macro_rules! both_engines {
         }
     };
 }
+
+/// Forwards connections from `listener` to `target` until `cut` is cancelled, which also
+/// drops every open connection: a database "cut" behind it, for tests of outages.
+pub async fn proxy(
+    listener: tokio::net::TcpListener,
+    target: String,
+    cut: tokio_util::sync::CancellationToken,
+) {
+    loop {
+        tokio::select! {
+            () = cut.cancelled() => return,
+            accepted = listener.accept() => {
+                let Ok((mut inbound, _)) = accepted else { continue };
+                let (target, cut) = (target.clone(), cut.clone());
+                tokio::spawn(async move {
+                    let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await else { return };
+                    tokio::select! {
+                        () = cut.cancelled() => {}
+                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                    }
+                });
+            }
+        }
+    }
+}
