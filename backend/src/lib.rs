@@ -8,6 +8,7 @@ pub mod catalog;
 mod clock;
 pub mod config;
 pub mod connections;
+pub mod consistency;
 mod error;
 pub mod http;
 pub mod jobs;

@@ -7,7 +7,6 @@ mod common;
 
 use common::{Engine, FleetHub, TestHub, TestStore};
 use serde_json::{json, Value};
-use sqlx::Connection;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -185,14 +184,10 @@ impl Drop for Fleet {
     }
 }
 
-fn ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn postgres_to_mariadb_and_an_unreachable_read_side_is_unknown_until_it_is_back() {
     let _alone = ONE_FLEET.lock().await;
-    let Some(dbs) = ServerDbs::create().await else { return };
+    let Some(dbs) = common::ServerDbs::create().await else { return };
     let (source, read, my_root) = (dbs.postgres_url(), dbs.mariadb_url(), dbs.mariadb_root());
     let name = dbs.name.clone();
     let store = TestStore::new(Engine::Sqlite).await.unwrap();
@@ -246,7 +241,7 @@ async fn postgres_to_mariadb_and_an_unreachable_read_side_is_unknown_until_it_is
 #[tokio::test(flavor = "multi_thread")]
 async fn the_shipped_config_follows_the_fleet_onto_mariadb_and_postgres() {
     let _alone = ONE_FLEET.lock().await;
-    let Some(dbs) = ServerDbs::create().await else { return };
+    let Some(dbs) = common::ServerDbs::create().await else { return };
     let store = TestStore::new(Engine::Sqlite).await.unwrap();
     let mut settings = common::settings(&store);
     settings.demo = "1".into();
@@ -263,59 +258,6 @@ async fn the_shipped_config_follows_the_fleet_onto_mariadb_and_postgres() {
     assert!(v["positions"]["source"].as_i64().unwrap() > 0, "{v}");
     hub.stop().await;
     dbs.drop_all().await;
-}
-
-/// A schema of its own on PostgreSQL and a database of its own on MariaDB, for one test;
-/// None (the test skipped) when they cannot be reached, outside CI.
-struct ServerDbs {
-    pg: sqlx::PgConnection,
-    my: sqlx::MySqlConnection,
-    pg_base: String,
-    my_base: String,
-    name: String,
-}
-
-impl ServerDbs {
-    async fn create() -> Option<ServerDbs> {
-        let pg_base = std::env::var("SWITCHBOARD_TEST_POSTGRES_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-        let my_base = std::env::var("SWITCHBOARD_TEST_MYSQL_URL")
-            .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".into());
-        let (mut pg, mut my) = match (
-            sqlx::PgConnection::connect(&pg_base).await,
-            sqlx::MySqlConnection::connect(&my_base).await,
-        ) {
-            (Ok(pg), Ok(my)) => (pg, my),
-            (pg, my) => {
-                let why = format!("PostgreSQL: {:?}, MariaDB: {:?}", pg.err(), my.err());
-                assert!(!ci(), "PostgreSQL and MariaDB are required under CI=true: {why}");
-                eprintln!("SKIPPED: {why}");
-                return None;
-            }
-        };
-        let name = format!("lag_{:016x}", rand::random::<u64>());
-        sqlx::query(&format!("CREATE SCHEMA {name}")).execute(&mut pg).await.unwrap();
-        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut my).await.unwrap();
-        Some(ServerDbs { pg, my, pg_base, my_base, name })
-    }
-
-    fn postgres_url(&self) -> String {
-        format!("{}?options=-c%20search_path%3D{}", self.pg_base, self.name)
-    }
-
-    /// The MariaDB URL without its database.
-    fn mariadb_root(&self) -> String {
-        self.my_base.rsplit_once('/').unwrap().0.to_string()
-    }
-
-    fn mariadb_url(&self) -> String {
-        format!("{}/{}", self.mariadb_root(), self.name)
-    }
-
-    async fn drop_all(mut self) {
-        let _ = sqlx::query(&format!("DROP SCHEMA {} CASCADE", self.name)).execute(&mut self.pg).await;
-        let _ = sqlx::query(&format!("DROP DATABASE {}", self.name)).execute(&mut self.my).await;
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -1,6 +1,7 @@
 //! The hub's TOML configuration (config-as-code): typed, validated as a whole before it is
 //! used, with errors that name the file, the line and the field.
 
+pub mod checks;
 pub mod read_models;
 mod secrets;
 pub use secrets::mask_secrets;
@@ -29,6 +30,9 @@ pub struct HubConfig {
     pub connections: Vec<read_models::ConnectionDef>,
     #[serde(default)]
     pub read_models: Vec<read_models::ReadModelDef>,
+    /// Consistency checks between a source of truth and a read model.
+    #[serde(default)]
+    pub checks: Vec<checks::CheckDef>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
@@ -216,6 +220,9 @@ impl HubConfig {
         services::validate(&self.services)?;
         read_models::validate_connections(&self.connections)?;
         read_models::validate_read_models(&self.read_models, &self.connections)?;
+        let connections = self.connections.iter().map(|c| c.name.get_ref().as_str()).collect();
+        let models = self.read_models.iter().map(|m| m.name.get_ref().as_str()).collect();
+        checks::validate(&self.checks, &connections, &models)?;
         for m in &self.read_models {
             if self.service(&m.service).is_none() {
                 return Err(Invalid {

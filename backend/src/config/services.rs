@@ -131,6 +131,7 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
     let (n, unit) = text.split_at(split);
     let n: u64 = n.parse().ok()?;
     match unit {
+        "us" | "µs" => Some(Duration::from_micros(n)),
         "ms" => Some(Duration::from_millis(n)),
         "s" => Some(Duration::from_secs(n)),
         "m" => Some(Duration::from_secs(n * 60)),

@@ -349,3 +349,67 @@ pub async fn proxy(
         }
     }
 }
+
+/// A schema of its own on PostgreSQL and a database of its own on MariaDB, for one test;
+/// None (the test skipped) when they cannot be reached, outside CI.
+pub struct ServerDbs {
+    pub pg: sqlx::PgConnection,
+    pub my: sqlx::MySqlConnection,
+    pg_base: String,
+    my_base: String,
+    pub name: String,
+}
+
+impl ServerDbs {
+    pub async fn create() -> Option<ServerDbs> {
+        let pg_base = std::env::var("SWITCHBOARD_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+        let my_base = std::env::var("SWITCHBOARD_TEST_MYSQL_URL")
+            .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".into());
+        let (mut pg, mut my) = match (
+            sqlx::PgConnection::connect(&pg_base).await,
+            sqlx::MySqlConnection::connect(&my_base).await,
+        ) {
+            (Ok(pg), Ok(my)) => (pg, my),
+            (pg, my) => {
+                let why = format!("PostgreSQL: {:?}, MariaDB: {:?}", pg.err(), my.err());
+                assert!(!in_ci(), "PostgreSQL and MariaDB are required under CI=true: {why}");
+                eprintln!("SKIPPED: {why}");
+                return None;
+            }
+        };
+        let name = format!("lag_{:016x}", rand::random::<u64>());
+        sqlx::query(&format!("CREATE SCHEMA {name}"))
+            .execute(&mut pg)
+            .await
+            .expect("a schema of the test's own");
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut my)
+            .await
+            .expect("a database of the test's own");
+        Some(ServerDbs { pg, my, pg_base, my_base, name })
+    }
+
+    pub fn postgres_url(&self) -> String {
+        format!("{}?options=-c%20search_path%3D{}", self.pg_base, self.name)
+    }
+
+    /// The MariaDB URL without its database.
+    pub fn mariadb_root(&self) -> String {
+        self.my_base.rsplit_once('/').map_or(self.my_base.as_str(), |(root, _)| root).to_string()
+    }
+
+    pub fn mariadb_url(&self) -> String {
+        format!("{}/{}", self.mariadb_root(), self.name)
+    }
+
+    pub async fn drop_all(mut self) {
+        let _ = sqlx::query(&format!("DROP SCHEMA {} CASCADE", self.name)).execute(&mut self.pg).await;
+        let _ = sqlx::query(&format!("DROP DATABASE {}", self.name)).execute(&mut self.my).await;
+    }
+}
+
+/// Under CI=true a test that cannot reach its databases fails instead of skipping.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}

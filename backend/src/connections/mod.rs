@@ -3,12 +3,16 @@
 //! what uses it, never a failed start. Identifiers are validated by the config and quoted
 //! here; a URL is shown with its password masked; `${VAR}` in a URL comes from the environment.
 
+mod read_only;
+
+pub use read_only::Cell;
+
 use crate::config::{mask_secrets, HubConfig};
 use crate::store::redact_url;
 use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
-use sqlx::{Connection, Row};
+
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
@@ -245,87 +249,12 @@ impl DbPool {
         Ok(row.map(|(s,)| s))
     }
 
-    /// Runs a query a config holds, read-only (a read-only transaction, or SQLite's
-    /// query_only) and within a statement timeout; it must return one integer (NULL reads as 0).
-    pub async fn read_only_integer(&self, sql: &str) -> Result<i64, DbError> {
-        let work = async {
-            match self {
-                DbPool::Postgres(p) => {
-                    let mut tx = p.begin().await.map_err(|e| describe(&e))?;
-                    sqlx::query("SET TRANSACTION READ ONLY")
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(|e| describe(&e))?;
-                    let ms = STATEMENT.as_millis();
-                    sqlx::query(&format!("SET LOCAL statement_timeout = {ms}"))
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(|e| describe(&e))?;
-                    let rows = sqlx::query(sql).fetch_all(&mut *tx).await.map_err(|e| describe(&e))?;
-                    let _ = tx.rollback().await;
-                    one_integer(
-                        rows.iter()
-                            .map(|r| {
-                                r.try_get::<Option<i64>, _>(0)
-                                    .or_else(|_| r.try_get::<Option<i32>, _>(0).map(|v| v.map(i64::from)))
-                            })
-                            .collect(),
-                    )
-                }
-                DbPool::MySql(p) => {
-                    let mut conn = p.acquire().await.map_err(|e| describe(&e))?;
-                    // MariaDB's limit is max_statement_time (s), MySQL's max_execution_time (ms).
-                    let _ = sqlx::query(&format!("SET SESSION max_statement_time = {}", STATEMENT.as_secs()))
-                        .execute(&mut *conn)
-                        .await;
-                    let mut tx = conn.begin().await.map_err(|e| describe(&e))?;
-                    sqlx::query("SET TRANSACTION READ ONLY").execute(&mut *tx).await.ok();
-                    let rows = sqlx::query(sql).fetch_all(&mut *tx).await.map_err(|e| describe(&e))?;
-                    let _ = tx.rollback().await;
-                    one_integer(
-                        rows.iter()
-                            .map(|r| {
-                                r.try_get::<Option<i64>, _>(0).or_else(|_| {
-                                    r.try_get::<Option<u64>, _>(0)
-                                        .map(|v| v.and_then(|u| i64::try_from(u).ok()))
-                                })
-                            })
-                            .collect(),
-                    )
-                }
-                DbPool::Sqlite(p) => {
-                    let mut conn = p.acquire().await.map_err(|e| describe(&e))?;
-                    sqlx::query("PRAGMA query_only = ON")
-                        .execute(&mut *conn)
-                        .await
-                        .map_err(|e| describe(&e))?;
-                    let rows = sqlx::query(sql).fetch_all(&mut *conn).await;
-                    let _ = sqlx::query("PRAGMA query_only = OFF").execute(&mut *conn).await;
-                    let rows = rows.map_err(|e| describe(&e))?;
-                    one_integer(rows.iter().map(|r| r.try_get::<Option<i64>, _>(0)).collect())
-                }
-            }
-        };
-        tokio::time::timeout(STATEMENT + Duration::from_millis(500), work)
-            .await
-            .unwrap_or(Err(DbError::Timeout(STATEMENT)))
-    }
-
     pub async fn close(&self) {
         match self {
             DbPool::Postgres(p) => p.close().await,
             DbPool::MySql(p) => p.close().await,
             DbPool::Sqlite(p) => p.close().await,
         }
-    }
-}
-
-fn one_integer(values: Vec<Result<Option<i64>, sqlx::Error>>) -> Result<i64, DbError> {
-    match values.as_slice() {
-        [Ok(v)] => Ok(v.unwrap_or(0)),
-        [Err(e)] => Err(DbError::Query(format!("must return an integer ({e})"))),
-        [] => Err(DbError::Query("returned no row (it must return one integer)".into())),
-        _ => Err(DbError::Query(format!("returned {} rows (it must return one integer)", values.len()))),
     }
 }
 

@@ -1,0 +1,373 @@
+//! The canonical text of a value, the same on every engine: what makes `12.34` in a
+//! PostgreSQL NUMERIC(18,4) and `12.3400` in a MariaDB DECIMAL(18,4) one value. Each compared
+//! column gets a `Canon` from both sides' types and the check's `normalize`; PostgreSQL and
+//! MySQL compute it in SQL (so checksums are computed in the database), SQLite values are
+//! made canonical here, byte for byte the same.
+//!
+//! Canonical forms: integers and booleans as decimal text (`1`, `0`); decimals and floats
+//! rounded half away from zero to a fixed number of places (`12.3400`); text as stored
+//! (optionally trimmed, upper- or lower-cased; UUIDs lower-cased); timestamps as µs since
+//! the epoch (UTC; a time without zone is read as UTC), truncated to the precision; dates as
+//! `YYYY-MM-DD`; bytes as lower-case hex. NULL is its own marker.
+
+use crate::connections::{Cell, DbEngine};
+
+/// A column's type, as far as comparing goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColumnKind {
+    Int,
+    Bool,
+    Decimal,
+    Float,
+    Text,
+    Uuid,
+    Timestamp,
+    Date,
+    Bytes,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ColumnInfo {
+    pub name: String,
+    pub kind: ColumnKind,
+    /// Declared decimal places (DECIMAL(18,4): 4).
+    pub scale: Option<u32>,
+}
+
+/// How a compared column is made canonical.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Canon {
+    Int,
+    /// Rounded to this many places.
+    Decimal(u32),
+    /// µs since the epoch, truncated to a multiple of this many µs.
+    Micros(i64),
+    Date,
+    Text {
+        trim: bool,
+        upper: bool,
+        lower: bool,
+    },
+    Hex,
+}
+
+/// What a check says of a column (`normalize`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Normalize {
+    pub scale: Option<u32>,
+    pub precision_us: Option<i64>,
+    pub trim: bool,
+    pub upper: bool,
+    pub lower: bool,
+}
+
+/// Decimal places floats are compared to when no scale is given.
+pub const FLOAT_PLACES: u32 = 9;
+
+impl Canon {
+    /// The canonical form of a column typed `a` on one side and `b` on the other.
+    pub fn resolve(a: &ColumnInfo, b: &ColumnInfo, n: Normalize) -> Canon {
+        use ColumnKind as K;
+        if let Some(scale) = n.scale {
+            return Canon::Decimal(scale);
+        }
+        if let Some(p) = n.precision_us {
+            return Canon::Micros(p);
+        }
+        let kinds = [a.kind, b.kind];
+        let either = |k: K| kinds.contains(&k);
+        let numeric = |k: K| matches!(k, K::Int | K::Bool | K::Decimal | K::Float);
+        if kinds.iter().all(|k| numeric(*k)) {
+            if either(K::Decimal) {
+                return Canon::Decimal(a.scale.unwrap_or(0).max(b.scale.unwrap_or(0)));
+            }
+            if either(K::Float) {
+                return Canon::Decimal(FLOAT_PLACES);
+            }
+            return Canon::Int;
+        }
+        if either(K::Timestamp) {
+            return Canon::Micros(1);
+        }
+        if kinds == [K::Date, K::Date] {
+            return Canon::Date;
+        }
+        if kinds == [K::Bytes, K::Bytes] {
+            return Canon::Hex;
+        }
+        Canon::Text { trim: n.trim, upper: n.upper, lower: n.lower || either(K::Uuid) }
+    }
+
+    /// The canonical text of column `col` (quoted) of type `own` in SQL for `engine`
+    /// (PostgreSQL or MySQL; SQLite is made canonical by `canonical`).
+    pub fn sql(self, engine: DbEngine, col: &str, own: ColumnKind) -> String {
+        match engine {
+            DbEngine::Postgres => self.postgres(col, own),
+            DbEngine::MySql | DbEngine::Sqlite => self.mysql(col, own),
+        }
+    }
+
+    fn postgres(self, col: &str, own: ColumnKind) -> String {
+        match self {
+            Canon::Int if own == ColumnKind::Bool => format!("(CASE WHEN {col} THEN '1' ELSE '0' END)"),
+            Canon::Int => format!("({col})::text"),
+            Canon::Decimal(s) if own == ColumnKind::Bool => {
+                format!("round((CASE WHEN {col} THEN 1 ELSE 0 END)::numeric, {s})::text")
+            }
+            Canon::Decimal(s) => format!("round(({col})::numeric, {s})::text"),
+            Canon::Micros(p) if matches!(own, ColumnKind::Timestamp | ColumnKind::Date) => {
+                let epoch =
+                    if own == ColumnKind::Date { format!("({col})::timestamp") } else { col.to_string() };
+                format!("(floor(extract(epoch from {epoch}) * 1000000 / {p}) * {p})::bigint::text")
+            }
+            Canon::Micros(_) | Canon::Text { .. } => text(format!("({col})::text"), self, "btrim"),
+            Canon::Date => format!("to_char({col}, 'YYYY-MM-DD')"),
+            Canon::Hex => format!("encode({col}, 'hex')"),
+        }
+    }
+
+    fn mysql(self, col: &str, own: ColumnKind) -> String {
+        match self {
+            Canon::Int => format!("CAST({col} AS CHAR)"),
+            Canon::Decimal(s) => format!("CAST(CAST({col} AS DECIMAL(65, {s})) AS CHAR)"),
+            Canon::Micros(p) if matches!(own, ColumnKind::Timestamp | ColumnKind::Date) => {
+                format!("CAST(FLOOR(TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', {col}) / {p}) * {p} AS CHAR)")
+            }
+            Canon::Micros(_) | Canon::Text { .. } => text(format!("CAST({col} AS CHAR)"), self, "TRIM"),
+            Canon::Date => format!("DATE_FORMAT({col}, '%Y-%m-%d')"),
+            Canon::Hex => format!("LOWER(HEX({col}))"),
+        }
+    }
+}
+
+fn text(mut e: String, canon: Canon, trim_fn: &str) -> String {
+    if let Canon::Text { trim, upper, lower } = canon {
+        if trim {
+            e = format!("{trim_fn}({e})");
+        }
+        if upper {
+            e = format!("UPPER({e})");
+        } else if lower {
+            e = format!("LOWER({e})");
+        }
+    }
+    e
+}
+
+/// The canonical text of a SQLite value (None: NULL).
+pub fn canonical(raw: &Cell, canon: Canon) -> Option<String> {
+    match (raw, canon) {
+        (Cell::Null, _) => None,
+        (Cell::Int(i), Canon::Int) => Some(i.to_string()),
+        (Cell::Real(f), Canon::Int) if f.fract() == 0.0 && f.abs() < 9e15 => Some(format!("{f:.0}")),
+        (Cell::Int(i), Canon::Decimal(s)) => Some(round_decimal(&i.to_string(), s)),
+        (Cell::Real(f), Canon::Decimal(s)) => Some(round_decimal(&format!("{f}"), s)),
+        (Cell::Text(t), Canon::Decimal(s)) if is_decimal(t.trim()) => Some(round_decimal(t.trim(), s)),
+        (Cell::Text(t), Canon::Micros(p)) => {
+            Some(parse_timestamp_us(t).map_or_else(|| t.clone(), |us| (us.div_euclid(p) * p).to_string()))
+        }
+        (Cell::Text(t), Canon::Date) => Some(t.get(..10).unwrap_or(t).to_string()),
+        (Cell::Bytes(b), Canon::Hex) => Some(hex::encode(b)),
+        (Cell::Text(t), Canon::Text { trim, upper, lower }) => {
+            let t = if trim { t.trim_matches(' ').to_string() } else { t.clone() };
+            Some(if upper {
+                t.to_uppercase()
+            } else if lower {
+                t.to_lowercase()
+            } else {
+                t
+            })
+        }
+        (Cell::Int(i), _) => Some(i.to_string()),
+        (Cell::Real(f), _) => Some(format!("{f}")),
+        (Cell::Text(t), _) => Some(t.clone()),
+        (Cell::Bytes(b), _) => Some(hex::encode(b)),
+    }
+}
+
+fn is_decimal(t: &str) -> bool {
+    let body = t.strip_prefix(['-', '+']).unwrap_or(t);
+    !body.is_empty() && body.chars().all(|c| c.is_ascii_digit() || c == '.') && body.matches('.').count() <= 1
+}
+
+/// A decimal string (`-12.345`, `1e-7` from a float) rounded half away from zero to `scale`
+/// places, with exactly that many: what PostgreSQL's `round(numeric, s)` and MySQL's
+/// `CAST(… AS DECIMAL(65, s))` print.
+pub fn round_decimal(text: &str, scale: u32) -> String {
+    let plain = expand_exponent(text);
+    let (negative, body) = match plain.strip_prefix('-') {
+        Some(rest) => (true, rest.to_string()),
+        None => (false, plain.trim_start_matches('+').to_string()),
+    };
+    let (int, frac) = body.split_once('.').unwrap_or((&body, ""));
+    let scale = scale as usize;
+    let mut digits: Vec<u8> = int
+        .bytes()
+        .chain(frac.bytes().chain(std::iter::repeat(b'0')).take(scale))
+        .map(|d| d - b'0')
+        .collect();
+    if frac.as_bytes().get(scale).is_some_and(|d| *d >= b'5') {
+        let mut i = digits.len();
+        loop {
+            if i == 0 {
+                digits.insert(0, 1);
+                break;
+            }
+            i -= 1;
+            if digits[i] == 9 {
+                digits[i] = 0;
+            } else {
+                digits[i] += 1;
+                break;
+            }
+        }
+    }
+    let text: String = digits.iter().map(|d| char::from(b'0' + d)).collect();
+    let split = text.len() - scale;
+    let int = text[..split].trim_start_matches('0');
+    let int = if int.is_empty() { "0" } else { int };
+    let zero = int == "0" && text[split..].bytes().all(|d| d == b'0');
+    let sign = if negative && !zero { "-" } else { "" };
+    if scale == 0 {
+        format!("{sign}{int}")
+    } else {
+        format!("{sign}{int}.{}", &text[split..])
+    }
+}
+
+/// `1.5e-7` as `0.00000015` (floats print exponents; decimals never do).
+fn expand_exponent(text: &str) -> String {
+    let Some((mantissa, exp)) = text.split_once(['e', 'E']) else { return text.to_string() };
+    let Ok(exp) = exp.parse::<i32>() else { return text.to_string() };
+    let (sign, m) = mantissa.strip_prefix('-').map_or(("", mantissa), |m| ("-", m));
+    let (int, frac) = m.split_once('.').unwrap_or((m, ""));
+    let digits = format!("{int}{frac}");
+    let point = i32::try_from(int.len()).unwrap_or(0) + exp;
+    if point <= 0 {
+        format!("{sign}0.{}{digits}", "0".repeat(usize::try_from(-point).unwrap_or(0)))
+    } else if usize::try_from(point).unwrap_or(0) >= digits.len() {
+        format!("{sign}{digits}{}", "0".repeat(usize::try_from(point).unwrap_or(0) - digits.len()))
+    } else {
+        let p = usize::try_from(point).unwrap_or(0);
+        format!("{sign}{}.{}", &digits[..p], &digits[p..])
+    }
+}
+
+/// `YYYY-MM-DD[ T]HH:MM:SS[.ffffff][Z|±HH:MM]` (a time without zone is UTC) to µs.
+pub fn parse_timestamp_us(t: &str) -> Option<i64> {
+    let t = t.trim();
+    let num = |s: &str| s.parse::<i64>().ok();
+    let (y, mo, d) = (num(t.get(0..4)?)?, num(t.get(5..7)?)?, num(t.get(8..10)?)?);
+    let rest = t.get(10..).unwrap_or("");
+    let rest = rest.strip_prefix([' ', 'T']).unwrap_or(rest);
+    let (h, mi, s) =
+        if rest.len() >= 8 { (num(&rest[0..2])?, num(&rest[3..5])?, num(&rest[6..8])?) } else { (0, 0, 0) };
+    let mut after = rest.get(8..).unwrap_or("");
+    let mut micros = 0;
+    if let Some(f) = after.strip_prefix('.') {
+        let digits: String = f.chars().take_while(char::is_ascii_digit).collect();
+        after = &f[digits.len()..];
+        let six: String = digits.chars().chain(std::iter::repeat('0')).take(6).collect();
+        micros = num(&six)?;
+    }
+    let offset = match after {
+        "" | "Z" | "+00" | "+00:00" => 0,
+        o if o.len() >= 3 => {
+            let sign = if o.starts_with('-') { -1 } else { 1 };
+            let hours = num(o.get(1..3)?)?;
+            let minutes = o.get(4..6).and_then(num).unwrap_or(0);
+            sign * (hours * 3600 + minutes * 60)
+        }
+        _ => return None,
+    };
+    let days = days_from_civil(y, mo, d);
+    Some(((days * 86_400 + h * 3600 + mi * 60 + s - offset) * 1_000_000) + micros)
+}
+
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The row's hash (first 8 bytes of md5, big-endian) and the key's bucket hash (first 4), as
+/// PostgreSQL and MySQL compute them from the same canonical texts.
+pub fn md5_prefix(text: &[u8]) -> (u64, u32) {
+    use md5::{Digest, Md5};
+    let d = Md5::digest(text);
+    let mut eight = [0u8; 8];
+    eight.copy_from_slice(&d[..8]);
+    (u64::from_be_bytes(eight), u32::from_be_bytes([d[0], d[1], d[2], d[3]]))
+}
+
+/// What joins canonical texts into a row (unit separator) and stands for NULL (record separator).
+pub const SEPARATOR: char = '\u{1f}';
+pub const NULL_MARK: char = '\u{1e}';
+
+/// The canonical texts joined as the databases join them.
+pub fn joined(values: &[Option<String>]) -> String {
+    let mut out = String::new();
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            out.push(SEPARATOR);
+        }
+        match v {
+            Some(v) => out.push_str(v),
+            None => out.push(NULL_MARK),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_round_half_away_from_zero_to_their_scale() {
+        assert_eq!(round_decimal("12.34", 4), "12.3400");
+        assert_eq!(round_decimal("12.34565", 4), "12.3457");
+        assert_eq!(round_decimal("-12.34565", 4), "-12.3457");
+        assert_eq!(round_decimal("9.99995", 4), "10.0000");
+        assert_eq!(round_decimal("-0.00001", 4), "0.0000");
+        assert_eq!(round_decimal("42", 0), "42");
+        assert_eq!(round_decimal("1.5e-7", 9), "0.000000150");
+        assert_eq!(round_decimal("2.5", 0), "3");
+        assert_eq!(canonical(&Cell::Real(0.1 + 0.2), Canon::Decimal(9)), Some("0.300000000".into()));
+    }
+
+    #[test]
+    fn timestamps_are_micros_since_the_epoch_in_utc() {
+        assert_eq!(parse_timestamp_us("1970-01-01 00:00:01"), Some(1_000_000));
+        assert_eq!(parse_timestamp_us("2026-12-02T10:00:00.123456Z"), Some(1_796_205_600_123_456));
+        assert_eq!(parse_timestamp_us("2026-12-02 11:00:00.1+01:00"), Some(1_796_205_600_100_000));
+        assert_eq!(
+            canonical(&Cell::Text("2026-12-02 10:00:00.123456".into()), Canon::Micros(1000)),
+            Some("1796205600123000".into())
+        );
+    }
+
+    #[test]
+    fn kinds_meet_in_one_canonical_form() {
+        let col = |kind, scale| ColumnInfo { name: "c".into(), kind, scale };
+        let n = Normalize::default();
+        assert_eq!(
+            Canon::resolve(&col(ColumnKind::Decimal, Some(4)), &col(ColumnKind::Decimal, Some(2)), n),
+            Canon::Decimal(4)
+        );
+        assert_eq!(Canon::resolve(&col(ColumnKind::Bool, None), &col(ColumnKind::Int, None), n), Canon::Int);
+        assert_eq!(
+            Canon::resolve(&col(ColumnKind::Timestamp, None), &col(ColumnKind::Text, None), n),
+            Canon::Micros(1)
+        );
+        let uuid = Canon::resolve(&col(ColumnKind::Uuid, None), &col(ColumnKind::Text, None), n);
+        assert_eq!(uuid, Canon::Text { trim: false, upper: false, lower: true });
+        let (hash, bucket) = md5_prefix(b"");
+        assert_eq!(format!("{hash:016x}"), "d41d8cd98f00b204", "md5('') begins so on every engine");
+        assert_eq!(bucket, 0xd41d_8cd9);
+    }
+}
