@@ -5,6 +5,7 @@ use crate::audit::AuditLog;
 use crate::auth::Accounts;
 use crate::catalog::{Catalog, CatalogSetup, DemoControls};
 use crate::config::{ConfigFile, HubConfig};
+use crate::consistency::{Checks, ChecksSetup};
 use crate::jobs::{Every, Job, Runner};
 use crate::lag::{Lag, LagKeeper};
 use crate::metrics::scrape::Scraper;
@@ -26,6 +27,7 @@ pub struct Hub {
     pub metrics: Arc<Metrics>,
     pub captures: Captures,
     pub lag: Arc<Lag>,
+    pub checks: Arc<Checks>,
     /// Starts and stops every background job.
     pub runner: Runner,
     /// Set once the demo fleet has started; absent without it.
@@ -65,14 +67,24 @@ impl Hub {
             catalog: catalog.clone(),
             audit: audit.clone(),
             runner: runner.clone(),
-            owner: setup.hub_id,
+            owner: setup.hub_id.clone(),
             dir: setup.artifacts_dir,
         });
         let metrics = Arc::new(Metrics::new(catalog.clone()));
-        let lag = Arc::new(Lag::new(catalog.clone(), metrics.clone(), store.clone(), setup.connections));
+        let lag =
+            Arc::new(Lag::new(catalog.clone(), metrics.clone(), store.clone(), setup.connections.clone()));
+        let checks = Arc::new(Checks::new(ChecksSetup {
+            store: store.clone(),
+            catalog: catalog.clone(),
+            connections: setup.connections,
+            lag: lag.clone(),
+            audit: audit.clone(),
+            owner: setup.hub_id,
+        }));
         Self {
             metrics,
             lag,
+            checks,
             captures,
             catalog,
             runner,
@@ -102,6 +114,10 @@ impl Hub {
         self.runner.spawn("lag probes", move |stop| lag.run(stop));
         let second = Every { period: Duration::from_secs(1), at_shutdown: true };
         self.runner.every(Arc::new(LagKeeper(self.lag.clone())), second);
+        let checks = self.checks.clone();
+        self.runner.spawn("check runs", move |stop| checks.work(stop));
+        let minute = Every { period: Duration::from_secs(30), at_shutdown: false };
+        self.runner.every(Arc::new(crate::consistency::CheckSchedule(self.checks.clone())), minute);
     }
 
     pub async fn status(&self) -> HubStatus {

@@ -3,6 +3,7 @@
 
 mod api_audit;
 pub mod api_captures;
+mod api_checks;
 mod api_lag;
 pub mod api_v1;
 pub mod config;

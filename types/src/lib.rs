@@ -4,6 +4,7 @@
 mod captures;
 mod catalog;
 pub mod charts;
+pub mod checks;
 mod error;
 pub mod lag;
 mod metrics;

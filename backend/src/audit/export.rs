@@ -64,7 +64,7 @@ pub const CSV_HEADER: &str = "ts_ms,time_utc,actor,action,target,outcome,source\
 
 /// One CSV field: quoted, quotes doubled, and a leading `= + - @` (which a spreadsheet
 /// would run as a formula) defused with a `'`.
-fn field(text: &str) -> String {
+pub fn csv_field(text: &str) -> String {
     let defused = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{text}")
     } else {
@@ -82,11 +82,11 @@ pub fn csv_row(e: &AuditEntryView) -> String {
         "{},{},{},{},{},{},{}\r\n",
         e.at_ms,
         time,
-        field(&e.actor),
-        field(&e.action),
-        field(&e.target),
-        field(&e.outcome),
-        field(&e.source)
+        csv_field(&e.actor),
+        csv_field(&e.action),
+        csv_field(&e.target),
+        csv_field(&e.outcome),
+        csv_field(&e.source)
     )
 }
 

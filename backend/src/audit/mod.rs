@@ -4,7 +4,7 @@
 mod export;
 mod store;
 
-pub use export::{csv_row, parse_since, AuditQuery, CSV_HEADER};
+pub use export::{csv_field, csv_row, parse_since, AuditQuery, CSV_HEADER};
 
 use crate::store::Store;
 use crate::{BackendError, Principal};

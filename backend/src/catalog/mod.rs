@@ -103,6 +103,11 @@ impl Catalog {
         self.loaded().config.clone()
     }
 
+    /// When the running config was loaded.
+    pub fn loaded_ms(&self) -> i64 {
+        self.loaded().loaded_ms
+    }
+
     /// The shared metric format's catalog the running config names.
     pub fn metric_catalog(&self) -> Arc<MetricCatalog> {
         self.loaded().metric_catalog.clone()

@@ -7,10 +7,71 @@ pub mod canon;
 pub mod columns;
 pub mod filter;
 pub mod schedule;
+pub mod service;
 pub mod side;
+mod worker;
 
-use crate::connections::DbError;
+pub use scheduled::CheckSchedule;
+pub use worker::WAIT_FOR_DATABASE;
+
+use crate::audit::AuditLog;
+use crate::catalog::Catalog;
+use crate::connections::{Connections, DbError};
+use crate::lag::Lag;
+use crate::store::Store;
 use crate::BackendError;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// A run this hub works on: its token, and why it was cancelled (None: the hub stopping).
+type Running = (CancellationToken, Arc<Mutex<Option<String>>>);
+
+/// The consistency-check service.
+pub struct Checks {
+    store: Store,
+    catalog: Arc<Catalog>,
+    connections: Connections,
+    lag: Arc<Lag>,
+    audit: AuditLog,
+    /// This hub among those sharing the store.
+    owner: String,
+    running: Mutex<HashMap<i64, Running>>,
+    /// How long a run waits for a database that stopped answering.
+    pub wait_for_database: Duration,
+}
+
+impl std::fmt::Debug for Checks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Checks").field("owner", &self.owner).finish_non_exhaustive()
+    }
+}
+
+/// What the check service is made of.
+pub struct ChecksSetup {
+    pub store: Store,
+    pub catalog: Arc<Catalog>,
+    pub connections: Connections,
+    pub lag: Arc<Lag>,
+    pub audit: AuditLog,
+    pub owner: String,
+}
+
+impl Checks {
+    pub fn new(s: ChecksSetup) -> Checks {
+        Checks {
+            store: s.store,
+            catalog: s.catalog,
+            connections: s.connections,
+            lag: s.lag,
+            audit: s.audit,
+            owner: s.owner,
+            running: Mutex::default(),
+            wait_for_database: WAIT_FOR_DATABASE,
+        }
+    }
+}
 
 /// What can go wrong with a check, in its user's words.
 #[derive(Debug, thiserror::Error)]
@@ -43,5 +104,9 @@ impl From<CheckError> for BackendError {
     }
 }
 pub mod diff;
+pub mod export;
+pub mod findings;
 pub mod residual;
 pub mod scan;
+mod scheduled;
+pub mod store;

@@ -1,0 +1,169 @@
+//! Consistency checks through the hub, against the demo fleet's real source and read model:
+//! a residual run finds nothing on an honest read model and exactly the drift planted in it;
+//! runs, differences, CSV, the review and the sign-off through /api/v1, with roles and audit.
+#![expect(clippy::unwrap_used, reason = "a test fails loudly on anything unexpected")]
+
+mod common;
+
+use common::{Engine, FleetHub, TestHub, TestStore};
+use reqwest::Client;
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+const CHECK: &str = r#"
+[[read_models]]
+name = "orders"
+service = "projector"
+source = "orders-source"
+read = "orders-read"
+probe = { interval = "100ms", write = "heartbeat", read = "heartbeat_view", id = "hub" }
+
+[[checks]]
+name = "orders"
+source = { connection = "orders-source", table = "orders" }
+target = { connection = "orders-read", table = "orders_view" }
+key = ["id"]
+columns = ["customer", "user_group", "amount_cents", "status", "updated_ms"]
+read_model = "orders"
+"#;
+
+fn fleet_with(store: &TestStore, extra: &str) -> server::config::Settings {
+    let (mut settings, path) = common::fleet_settings(store);
+    let config = format!(
+        "{}\n[[connections]]\nname = \"orders-source\"\nurl = \"sqlite://demo/source.db\"\n\n\
+         [[connections]]\nname = \"orders-read\"\nurl = \"sqlite://demo/read.db\"\n{extra}",
+        common::FLEET_CONFIG
+    );
+    let path = path.with_file_name("checks.toml");
+    std::fs::write(&path, config).unwrap();
+    settings.config = Some(path);
+    settings
+}
+
+async fn run_to_end(hub: &TestHub, client: &Client, id: i64) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let v = hub.get_json(client, &format!("/api/v1/checks/orders/runs/{id}")).await;
+        if ["done", "failed", "cancelled"].contains(&v["state"].as_str().unwrap_or("")) {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "the run did not end: {v}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn start(hub: &TestHub, client: &Client) -> reqwest::Response {
+    client
+        .post(hub.url("/api/v1/checks/orders/runs"))
+        .json(&json!({ "mode": "residual" }))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn fault(hub: &TestHub, client: &Client, body: Value) {
+    let res = client.post(hub.url("/api/v1/demo/faults")).json(&body).send().await.unwrap();
+    assert_eq!(res.status(), 204);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_residual_run_finds_the_drift_and_a_lead_reviews_it() {
+    let store = TestStore::new(Engine::Sqlite).await.unwrap();
+    let FleetHub { hub, admin, dev, viewer } = FleetHub::start_with(fleet_with(&store, CHECK)).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    // Viewers read; developers run.
+    assert_eq!(start(&hub, &viewer).await.status(), 403);
+    let res = start(&hub, &dev).await;
+    assert_eq!(res.status(), 200);
+    let id = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let honest = run_to_end(&hub, &viewer, id).await;
+    assert_eq!(honest["state"], "done", "{honest}");
+    assert_eq!(honest["counts"], json!({ "missing": 0, "extra": 0, "changed": 0 }), "{honest}");
+    assert!(honest["rows_compared"].as_i64().unwrap() > 0 && honest["progress"] == 1.0, "{honest}");
+
+    // Drift in the read model: five rows' amounts changed behind the projector's back.
+    fault(&hub, &admin, json!({ "instance": "projector-1", "fault": "drift", "rows": 5 })).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let id = start(&hub, &dev).await.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let drifted = run_to_end(&hub, &viewer, id).await;
+    assert_eq!(drifted["state"], "done", "{drifted}");
+    let changed = drifted["counts"]["changed"].as_i64().unwrap();
+    assert!((1..=5).contains(&changed) && drifted["counts"]["missing"] == 0, "{drifted}");
+    let list = hub.get_json(&viewer, &format!("/api/v1/checks/orders/runs/{id}/differences")).await;
+    let first = &list[0];
+    assert_eq!(first["kind"], "changed", "{list}");
+    assert_eq!(first["columns"], json!(["amount_cents"]), "{list}");
+    assert!(
+        first["key"]["id"].is_string() && first["source"]["amount_cents"] != first["target"]["amount_cents"],
+        "{first}"
+    );
+    let csv = viewer
+        .get(hub.url(&format!("/api/v1/checks/orders/runs/{id}/differences")))
+        .header("accept", "text/csv")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        csv.starts_with("difference,kind,key") && csv.contains("changed") && csv.contains("amount_cents"),
+        "{csv}"
+    );
+
+    // The review: leads act, developers do not; every action is kept with the difference.
+    let diff = first["id"].as_i64().unwrap();
+    let act = |client: &Client, action: &str, body: Value| {
+        client.post(hub.url(&format!("/api/v1/differences/{diff}/{action}"))).json(&body).send()
+    };
+    assert_eq!(act(&dev, "acknowledge", json!({})).await.unwrap().status(), 403);
+    let lead = hub.user_session(&admin, "lead1", "lead").await;
+    assert_eq!(act(&lead, "acknowledge", json!({})).await.unwrap().status(), 204);
+    assert_eq!(act(&lead, "assign", json!({ "team": "orders" })).await.unwrap().status(), 204);
+    assert_eq!(
+        act(&lead, "comment", json!({ "text": "drift injected from the Demo page" })).await.unwrap().status(),
+        204
+    );
+    assert_eq!(act(&lead, "resolve", json!({ "reason": "nonsense" })).await.unwrap().status(), 400);
+    assert_eq!(
+        act(&lead, "resolve", json!({ "reason": "expected", "note": "a demo" })).await.unwrap().status(),
+        204
+    );
+    let history = hub.get_json(&viewer, &format!("/api/v1/differences/{diff}/history")).await;
+    let actions: Vec<&str> =
+        history.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["found", "acknowledge", "assign", "comment", "resolve"], "{history}");
+    let resolved =
+        hub.get_json(&viewer, &format!("/api/v1/checks/orders/runs/{id}/differences?state=resolved")).await;
+    assert_eq!(resolved[0]["assignee"], "orders", "{resolved}");
+
+    let signoff = format!("/api/v1/checks/orders/runs/{id}/signoff");
+    assert_eq!(dev.post(hub.url(&signoff)).send().await.unwrap().status(), 403);
+    let signed: Value = lead.post(hub.url(&signoff)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(signed["signed_off_by"], "lead1", "{signed}");
+    assert_eq!(signed["signed_off_open"].as_i64(), Some(changed - 1), "{signed}");
+    let audit = hub.get_json(&admin, "/api/v1/audit?action=check.").await;
+    let rows: Vec<(String, String, String)> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["actor"].as_str().unwrap().into(),
+                e["action"].as_str().unwrap().into(),
+                e["outcome"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    for want in [
+        ("view1", "check.run", "denied"),
+        ("dev1", "check.run", "ok"),
+        ("dev1", "check.review", "denied"),
+        ("lead1", "check.review", "ok"),
+        ("lead1", "check.signoff", "ok"),
+    ] {
+        assert!(rows.contains(&(want.0.into(), want.1.into(), want.2.into())), "{want:?} in {rows:?}");
+    }
+    hub.stop().await;
+}
