@@ -116,6 +116,8 @@ impl Hub {
         self.runner.every(Arc::new(LagKeeper(self.lag.clone())), second);
         let checks = self.checks.clone();
         self.runner.spawn("check runs", move |stop| checks.work(stop));
+        let checks = self.checks.clone();
+        self.runner.spawn("check verifiers", move |stop| checks.verify(stop));
         let minute = Every { period: Duration::from_secs(30), at_shutdown: false };
         self.runner.every(Arc::new(crate::consistency::CheckSchedule(self.checks.clone())), minute);
     }

@@ -24,7 +24,8 @@ pub enum Fault {
     Pause,
     /// Projector: wait this long before each batch.
     Slowdown { ms: u64 },
-    /// Projector: change this many rows in the read model only (drift).
+    /// Projector: project the next this many order changes with their amount off by one
+    /// (drift: real differences between the source and the read model).
     Drift { rows: u64 },
     /// Break the shared metric format: `wrong_type` declares a counter as a gauge,
     /// `drop_label` drops the required `pool` label.

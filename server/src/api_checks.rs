@@ -14,13 +14,14 @@ use backend::consistency::findings::Filters;
 use backend::consistency::service::ReviewAction;
 use backend::Caller;
 use serde::Deserialize;
-use types::checks::{CheckSummary, DifferenceEvent, RunMode, RunView};
+use types::checks::{CheckSummary, DifferenceEvent, RunMode, RunView, VerifierView};
 use types::AppError;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/checks", get(list))
         .route("/checks/{name}/runs", post(start).get(runs))
+        .route("/checks/{name}/verifier", get(verifier))
         .route("/checks/{name}/runs/{id}", get(run))
         .route("/checks/{name}/runs/{id}/differences", get(differences))
         .route("/checks/{name}/runs/{id}/cancel", post(cancel))
@@ -54,6 +55,14 @@ async fn start(
     })?;
     let id = state.hub.checks.start(me, &caller.source, &name, mode).await?;
     Ok(Json(serde_json::json!({ "id": id })))
+}
+
+async fn verifier(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(name): Path<String>,
+) -> Result<Json<VerifierView>, ApiError> {
+    Ok(Json(state.hub.checks.verifier(signed_in(&caller)?, &name).await?))
 }
 
 #[derive(Deserialize)]

@@ -167,3 +167,47 @@ async fn a_residual_run_finds_the_drift_and_a_lead_reviews_it() {
     }
     hub.stop().await;
 }
+
+/// The verifier follows the outbox: what heals within the read model's lag is never
+/// reported; a projection that went wrong is confirmed within seconds.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_verifier_waits_out_the_lag_and_confirms_drift_within_seconds() {
+    let store = TestStore::new(Engine::Sqlite).await.unwrap();
+    let check = CHECK.replace(
+        "read_model = \"orders\"",
+        "read_model = \"orders\"\nrecent = { outbox = \"outbox\", key = \"ref_id\", seq = \"seq\" }",
+    );
+    let FleetHub { hub, admin, viewer, .. } = FleetHub::start_with(fleet_with(&store, &check)).await;
+    let live = || hub.get_json(&viewer, "/api/v1/checks/orders/verifier");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while live().await["run_id"].is_null() {
+        assert!(Instant::now() < deadline, "the verifier did not start");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // Every change lands 300 ms late for a while: lag, not corruption.
+    fault(&hub, &admin, json!({ "instance": "projector-1", "fault": "slowdown", "ms": 300 })).await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    fault(&hub, &admin, json!({ "instance": "projector-1", "fault": "clear" })).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let v = live().await;
+    assert_eq!(v["confirmed"], json!([]), "lag was reported as a difference: {v}");
+
+    // Three changes projected wrongly: confirmed, each with its column (a later change of the
+    // same order may heal one first: the projector writes whole rows).
+    fault(&hub, &admin, json!({ "instance": "projector-1", "fault": "drift", "rows": 3 })).await;
+    let injected = Instant::now();
+    let v = loop {
+        let v = live().await;
+        if !v["confirmed"].as_array().unwrap().is_empty() {
+            break v;
+        }
+        assert!(injected.elapsed() < Duration::from_secs(15), "not confirmed in time: {v}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    eprintln!("drift confirmed {:?} after it was injected", injected.elapsed());
+    for d in v["confirmed"].as_array().unwrap() {
+        assert_eq!((d["kind"].as_str(), &d["columns"]), (Some("changed"), &json!(["amount_cents"])), "{v}");
+    }
+    hub.stop().await;
+}

@@ -170,3 +170,24 @@ pub struct CheckSummary {
     pub next_run_ms: Option<i64>,
     pub schedule: Option<String>,
 }
+
+/// A difference the verifier has seen once and waits to see again, after the read model's
+/// lag, before it confirms it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Suspect {
+    pub key: BTreeMap<String, Option<String>>,
+    pub kind: String,
+    pub columns: Vec<String>,
+    pub first_seen_ms: i64,
+    /// Seen while the read model was in breach or its lag unknown: it waits for the lag.
+    pub during_lag: bool,
+}
+
+/// `GET /api/v1/checks/{name}/verifier`: the real-time verifier's live list.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VerifierView {
+    /// The verifier's rolling run, which holds what it confirmed.
+    pub run_id: Option<i64>,
+    pub suspects: Vec<Suspect>,
+    pub confirmed: Vec<DifferenceView>,
+}

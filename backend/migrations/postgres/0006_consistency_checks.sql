@@ -72,3 +72,13 @@ CREATE TABLE check_difference_events (
     detail TEXT
 );
 CREATE INDEX check_difference_events_of ON check_difference_events (difference_id, id);
+
+-- The real-time verifier of a check: where it is in the source's changes, and which hub
+-- runs it (one hub at a time, under a lease).
+CREATE TABLE check_verifiers (
+    check_name TEXT PRIMARY KEY,
+    position TEXT,
+    run_id BIGINT,
+    owner TEXT,
+    lease_until_ms BIGINT
+);

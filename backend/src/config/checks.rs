@@ -286,6 +286,9 @@ fn validate_rules(c: &CheckDef) -> Result<(), Invalid> {
         let columns: Vec<&String> = match recent {
             RecentDef::Column { column } => vec![column],
             RecentDef::Outbox { outbox, key, seq } => {
+                if c.key.get_ref().len() != 1 {
+                    return Err(at(&c.name, format!("checks.recent.outbox: {name} has a key of several columns; an outbox names one (use recent = {{ column = … }})")));
+                }
                 if !is_table(outbox) {
                     return Err(at(
                         &c.name,

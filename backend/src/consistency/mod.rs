@@ -9,6 +9,7 @@ pub mod filter;
 pub mod schedule;
 pub mod service;
 pub mod side;
+mod verifier;
 mod worker;
 
 pub use scheduled::CheckSchedule;
@@ -38,6 +39,8 @@ pub struct Checks {
     /// This hub among those sharing the store.
     owner: String,
     running: Mutex<HashMap<i64, Running>>,
+    /// The verifiers' suspected differences, by check.
+    suspects: Mutex<HashMap<String, Vec<types::checks::Suspect>>>,
     /// How long a run waits for a database that stopped answering.
     pub wait_for_database: Duration,
 }
@@ -68,6 +71,7 @@ impl Checks {
             audit: s.audit,
             owner: s.owner,
             running: Mutex::default(),
+            suspects: Mutex::default(),
             wait_for_database: WAIT_FOR_DATABASE,
         }
     }
@@ -106,6 +110,7 @@ impl From<CheckError> for BackendError {
 pub mod diff;
 pub mod export;
 pub mod findings;
+pub mod recent;
 pub mod residual;
 pub mod scan;
 mod scheduled;

@@ -7,7 +7,9 @@ use super::store;
 use super::Checks;
 use crate::audit::Attempt;
 use crate::{now_ms, BackendError, Principal};
-use types::checks::{CheckSummary, DifferenceEvent, DifferenceView, ReviewState, RunMode, RunState, RunView};
+use types::checks::{
+    CheckSummary, DifferenceEvent, DifferenceView, ReviewState, RunMode, RunState, RunView, VerifierView,
+};
 use types::Role;
 
 /// Why a difference is resolved.
@@ -209,6 +211,19 @@ impl Checks {
         }
         .await;
         self.audit.settle(Attempt::by(actor, "check.review", target, source), result).await
+    }
+
+    /// The real-time verifier's suspects and what it confirmed (the newest 200).
+    pub async fn verifier(&self, _actor: &Principal, name: &str) -> Result<VerifierView, BackendError> {
+        self.known(name)?;
+        let run_id = store::verifier_of(&self.store, name).await?;
+        let confirmed = match run_id {
+            Some(id) => {
+                findings::of_run(&self.store, id, &Filters { limit: 200, ..Filters::default() }).await?
+            }
+            None => Vec::new(),
+        };
+        Ok(VerifierView { run_id, suspects: self.suspects(name), confirmed })
     }
 
     pub async fn history(&self, _actor: &Principal, id: i64) -> Result<Vec<DifferenceEvent>, BackendError> {

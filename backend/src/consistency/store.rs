@@ -55,7 +55,8 @@ impl RunRow {
         RunView {
             id: self.id,
             check: self.check_name.clone(),
-            mode: RunMode::parse(&self.mode).unwrap_or(RunMode::Residual),
+            // The verifier's rolling run reads as a run of recent changes.
+            mode: RunMode::parse(&self.mode).unwrap_or(RunMode::Recent),
             state,
             progress,
             rows_compared: self.rows_compared,
@@ -134,7 +135,7 @@ pub async fn claim(
     now: i64,
     lease_until: i64,
     limit: i64,
-) -> Result<Vec<(i64, String)>, sqlx::Error> {
+) -> Result<Vec<(i64, String, String)>, sqlx::Error> {
     let lock = match store.engine() {
         Engine::Postgres => "FOR UPDATE SKIP LOCKED",
         Engine::Sqlite => "",
@@ -142,7 +143,7 @@ pub async fn claim(
     sqlx::query_as(&format!(
         "UPDATE check_runs SET state = 'running', owner = $1, lease_until_ms = $2, started_ms = COALESCE(started_ms, $3) \
          WHERE id IN (SELECT id FROM check_runs WHERE state = 'queued' ORDER BY id LIMIT $4 {lock}) \
-         RETURNING id, check_name"
+         RETURNING id, check_name, mode"
     ))
     .bind(owner)
     .bind(lease_until)
@@ -171,7 +172,7 @@ pub async fn requeue_orphans(store: &Store, now: i64, restarted: Option<&str>) -
     let owner = restarted.unwrap_or("");
     let done = sqlx::query(
         "UPDATE check_runs SET state = 'queued', owner = NULL, lease_until_ms = NULL \
-         WHERE state = 'running' AND (owner = $1 OR lease_until_ms IS NULL OR lease_until_ms < $2)",
+         WHERE state = 'running' AND mode <> 'verifier' AND (owner = $1 OR lease_until_ms IS NULL OR lease_until_ms < $2)",
     )
     .bind(owner)
     .bind(now)
@@ -250,4 +251,97 @@ pub async fn sign_off(store: &Store, id: i64, by: &str, now: i64, open: i64) -> 
     .execute(store.pool())
     .await?;
     Ok(done.rows_affected() > 0)
+}
+
+/// Takes (or keeps) the verifier of `check` for `owner` when no other hub holds it; its
+/// position and rolling run when taken.
+pub async fn take_verifier(
+    store: &Store,
+    check: &str,
+    owner: &str,
+    now: i64,
+    lease_until: i64,
+) -> Result<Option<(Option<String>, Option<i64>)>, sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO check_verifiers (check_name, owner, lease_until_ms) VALUES ($1, NULL, NULL) ON CONFLICT (check_name) DO NOTHING",
+    )
+    .bind(check)
+    .execute(store.pool())
+    .await?;
+    let taken = sqlx::query(
+        "UPDATE check_verifiers SET owner = $1, lease_until_ms = $2 WHERE check_name = $3 \
+         AND (owner IS NULL OR owner = $1 OR lease_until_ms IS NULL OR lease_until_ms < $4)",
+    )
+    .bind(owner)
+    .bind(lease_until)
+    .bind(check)
+    .bind(now)
+    .execute(store.pool())
+    .await?;
+    if taken.rows_affected() == 0 {
+        return Ok(None);
+    }
+    let row: Option<(Option<String>, Option<i64>)> =
+        sqlx::query_as("SELECT position, run_id FROM check_verifiers WHERE check_name = $1")
+            .bind(check)
+            .fetch_optional(store.pool())
+            .await?;
+    Ok(row)
+}
+
+pub async fn save_verifier(
+    store: &Store,
+    check: &str,
+    position: Option<&str>,
+    run_id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE check_verifiers SET position = $1, run_id = $2 WHERE check_name = $3")
+        .bind(position)
+        .bind(run_id)
+        .bind(check)
+        .execute(store.pool())
+        .await?;
+    Ok(())
+}
+
+/// The verifier's rolling run: found again or made (mode `verifier`, never claimed).
+pub async fn verifier_run(
+    store: &Store,
+    check: &str,
+    known: Option<i64>,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    if let Some(id) = known {
+        if get(store, id).await?.is_some() {
+            return Ok(id);
+        }
+    }
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO check_runs (check_name, mode, state, requested_by, created_ms, started_ms) \
+         VALUES ($1, 'verifier', 'running', 'verifier', $2, $2) RETURNING id",
+    )
+    .bind(check)
+    .bind(now)
+    .fetch_one(store.pool())
+    .await?;
+    Ok(id)
+}
+
+/// How many chunks (batches) a run has saved: the next batch's number.
+pub async fn chunk_count(store: &Store, run_id: i64) -> Result<i64, sqlx::Error> {
+    let (n,): (i64,) = sqlx::query_as("SELECT count(*) FROM check_chunks WHERE run_id = $1")
+        .bind(run_id)
+        .fetch_one(store.pool())
+        .await?;
+    Ok(n)
+}
+
+/// The verifier's rolling run of `check`, when it has one.
+pub async fn verifier_of(store: &Store, check: &str) -> Result<Option<i64>, sqlx::Error> {
+    let row: Option<(Option<i64>,)> =
+        sqlx::query_as("SELECT run_id FROM check_verifiers WHERE check_name = $1")
+            .bind(check)
+            .fetch_optional(store.pool())
+            .await?;
+    Ok(row.and_then(|(r,)| r))
 }

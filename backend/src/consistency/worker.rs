@@ -16,12 +16,14 @@ use std::sync::{Arc, PoisonError};
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
-use types::checks::RunState;
+use types::checks::{RunMode, RunState};
 
 /// How long a run holds its lease between renewals.
 const LEASE: Duration = Duration::from_secs(30);
 /// Runs one hub works on at once.
 const MAX_RUNS: usize = 2;
+/// Changes a run of recent changes compares.
+const RECENT_KEYS: i64 = 10_000;
 /// How long a run waits for a database that stopped answering before it fails.
 pub const WAIT_FOR_DATABASE: Duration = Duration::from_secs(60);
 
@@ -82,7 +84,8 @@ impl Checks {
             return Ok(());
         }
         let limit = i64::try_from(free).unwrap_or(1);
-        for (id, check) in store::claim(&self.store, &self.owner, now, now + ms(LEASE), limit).await? {
+        for (id, check, mode) in store::claim(&self.store, &self.owner, now, now + ms(LEASE), limit).await? {
+            let recent = mode == RunMode::Recent.as_str();
             let token = shutdown.child_token();
             let why = Arc::new(std::sync::Mutex::new(None));
             self.running
@@ -91,7 +94,11 @@ impl Checks {
                 .insert(id, (token.clone(), why.clone()));
             let me = self.clone();
             tasks.spawn(async move {
-                let stop = me.execute(id, &check, &token).await;
+                let stop = if recent {
+                    me.execute_recent(id, &check, &token).await
+                } else {
+                    me.execute(id, &check, &token).await
+                };
                 me.running.lock().unwrap_or_else(PoisonError::into_inner).remove(&id);
                 let reason = why.lock().unwrap_or_else(PoisonError::into_inner).clone();
                 me.settle(id, &check, stop, reason).await;
@@ -136,7 +143,7 @@ impl Checks {
             .ok_or_else(|| CheckError::Definition(format!("check {check} is no longer in the config")))
     }
 
-    async fn pair(&self, def: &CheckDef) -> Result<Pair, CheckError> {
+    pub(super) async fn pair(&self, def: &CheckDef) -> Result<Pair, CheckError> {
         let config = self.catalog.config();
         let open = |name: &str| {
             self.connections.open(&config, name).map(|(pool, _)| pool).map_err(CheckError::Definition)
@@ -147,7 +154,7 @@ impl Checks {
 
     /// How long a difference is given to heal before it is reported: the read model's p99
     /// lag over the last 5 minutes, twice, from 50 ms to 5 s (200 ms without a read model).
-    fn heal_wait(&self, def: &CheckDef) -> Duration {
+    pub(super) fn heal_wait(&self, def: &CheckDef) -> Duration {
         let p99 = def.read_model.as_ref().and_then(|rm| self.lag.p99_over(rm.get_ref(), 5));
         p99.map_or(Duration::from_millis(200), |ms| {
             Duration::from_secs_f64((ms * 2.0 / 1000.0).clamp(0.05, 5.0))
@@ -198,6 +205,52 @@ impl Checks {
         let total = i64::try_from(chunks.len()).unwrap_or(i64::MAX);
         store::save_plan(&self.store, id, &text, total).await.map_err(CheckError::Store)?;
         Ok(chunks)
+    }
+
+    /// A run of recent changes: the last changes the source recorded, compared key by key
+    /// once their lag has passed, as one chunk.
+    async fn execute_recent(&self, id: i64, check: &str, token: &CancellationToken) -> Result<(), Stop> {
+        let def = self.definition(check)?;
+        let recent = def
+            .recent
+            .clone()
+            .ok_or_else(|| CheckError::Definition(format!("check {check} has no `recent` to follow")))?;
+        let pair = self.waiting(token, || self.pair(&def)).await?;
+        let changes =
+            self.waiting(token, || super::recent::latest(&pair.source, &recent, RECENT_KEYS)).await?;
+        store::save_plan(&self.store, id, "[]", 1).await.map_err(CheckError::Store)?;
+        let wait = self.heal_wait(&def);
+        let from = now_ms();
+        let found = self
+            .waiting(token, || async {
+                let (s, t) = tokio::join!(
+                    pair.source.rows_by_key(&changes.keys),
+                    pair.target.rows_by_key(&changes.keys)
+                );
+                Ok(super::diff::compare(s?, t?, &residual::column_names(&pair), &pair.tolerances))
+            })
+            .await?;
+        let found = self.waiting(token, || residual::recheck(&pair, found.clone(), wait)).await?;
+        let lagging = def
+            .read_model
+            .as_ref()
+            .is_some_and(|rm| self.lag.troubled_between(rm.get_ref(), from - ms(wait), now_ms()));
+        let found: Vec<_> = found.into_iter().map(|f| (f, lagging)).collect();
+        let keys: Vec<String> = pair.source.keys.iter().map(|k| k.name.clone()).collect();
+        let rows = i64::try_from(changes.keys.len()).unwrap_or(0);
+        let done = findings::ChunkDone {
+            run_id: id,
+            check: def.name(),
+            chunk: 0,
+            rows_source: rows,
+            rows_target: rows,
+            found: &found,
+            key_names: &keys,
+            column_names: &residual::column_names(&pair),
+            now: now_ms(),
+        };
+        findings::save_chunk(&self.store, &done).await.map_err(CheckError::Store)?;
+        Ok(())
     }
 
     /// Compares, looks again after `wait`, and saves one chunk; the rows it read.
