@@ -78,6 +78,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/conformance") view=pages::conformance::ConformancePage/>
                     <Route path=path!("/catalog") view=pages::metric_catalog::MetricCatalogPage/>
                     <Route path=path!("/explore") view=pages::explore::ExplorePage/>
+                    <Route path=path!("/checks") view=pages::checks::ChecksPage/>
+                    <Route path=path!("/checks/:name") view=pages::checks::CheckPage/>
+                    <Route path=path!("/checks/:name/runs/:id") view=pages::check_run::CheckRunPage/>
                     <Route path=path!("/lag") view=pages::lag::LagPage/>
                     <Route path=path!("/lag/:name") view=pages::lag::ReadModelPage/>
                     <Route path=path!("/admin/config") view=pages::config::ConfigPage/>

@@ -24,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .route("/checks/{name}/verifier", get(verifier))
         .route("/checks/{name}/runs/{id}", get(run))
         .route("/checks/{name}/runs/{id}/differences", get(differences))
+        .route("/checks/{name}/runs/{id}/repair.sql", get(repair))
         .route("/checks/{name}/runs/{id}/cancel", post(cancel))
         .route("/checks/{name}/runs/{id}/signoff", post(sign_off))
         .route("/differences/{id}/history", get(history))
@@ -95,6 +96,8 @@ struct DifferencesQuery {
     state: Option<String>,
     assignee: Option<String>,
     column: Option<String>,
+    /// `csv`: the same as `Accept: text/csv` (for a plain link).
+    format: Option<String>,
 }
 
 async fn differences(
@@ -105,8 +108,8 @@ async fn differences(
     Query(q): Query<DifferencesQuery>,
 ) -> Result<Response, ApiError> {
     let me = signed_in(&caller)?;
-    let csv =
-        headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/csv"));
+    let csv = q.format.as_deref() == Some("csv")
+        || headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/csv"));
     let filters = Filters {
         kind: q.kind,
         state: q.state,
@@ -130,6 +133,16 @@ async fn differences(
         body,
     )
         .into_response())
+}
+
+/// Suggested repair SQL for the run's open differences (never run by the hub).
+async fn repair(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path((name, id)): Path<(String, i64)>,
+) -> Result<Response, ApiError> {
+    let sql = state.hub.checks.repair_sql(signed_in(&caller)?, &name, id).await?;
+    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], sql).into_response())
 }
 
 async fn cancel(

@@ -14,6 +14,10 @@ use app::api::captures::{
 use app::api::catalog::{
     GetService, InstanceNow, ListServices, Overview, ReloadConfig, RunningConfig, ServerNow,
 };
+use app::api::checks::{
+    CancelCheckRun, CheckRun, CheckRuns, CheckTrend, CheckVerifier, DifferenceHistory, ListChecks,
+    ReviewDifference, RunDifferences, SignOffRun, StartCheckRun,
+};
 use app::api::demo::{DemoFleet, InjectDemoFault};
 use app::api::lag::{ListLag, ReadModelCharts, ReadModelLag};
 use app::api::metrics::{ExploreMetrics, Matrix, MetricFamilies, ServicePanels, ServiceRules};
@@ -26,6 +30,14 @@ use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
 const JSTACK: &str = include_str!("../../threaddump/fixtures/deadlock.jstack");
+
+const CHECK: &str = r#"
+[[checks]]
+name = "orders"
+source = { connection = "orders-source", table = "orders" }
+target = { connection = "orders-read", table = "orders_view" }
+key = ["id"]
+"#;
 
 /// What one call must have left in the log.
 struct Row<'a> {
@@ -83,7 +95,7 @@ fn row<'a>(actor: &'a str, action: &'a str, outcome: &'a str, target: &'a str) -
 #[tokio::test]
 async fn every_state_changing_call_leaves_one_audit_row_done_or_refused() {
     let store = TestStore::new(Engine::Sqlite).await.unwrap();
-    let FleetHub { hub, admin, dev, viewer } = FleetHub::start(&store).await;
+    let FleetHub { hub, admin, dev, viewer } = FleetHub::start_with(common::fleet_with(&store, CHECK)).await;
     let mut t = Trail::new(&hub, &admin).await;
 
     // Users: admins only.
@@ -124,9 +136,10 @@ async fn every_state_changing_call_leaves_one_audit_row_done_or_refused() {
 
     // Config and demo: admins only.
     let res = hub.call::<ReloadConfig>(&viewer, &[]).await;
-    t.check("reload_config (viewer)", res, 403, row("view1", "config.reload", "denied", "fleet.toml")).await;
+    t.check("reload_config (viewer)", res, 403, row("view1", "config.reload", "denied", "fleet-with.toml"))
+        .await;
     let res = hub.call::<ReloadConfig>(&admin, &[]).await;
-    t.check("reload_config", res, 200, row("admin", "config.reload", "ok", "fleet.toml")).await;
+    t.check("reload_config", res, 200, row("admin", "config.reload", "ok", "fleet-with.toml")).await;
     let clear = json!({ "instance": "orders-api-1", "fault": { "fault": "clear" } });
     let res = hub.call_json::<InjectDemoFault>(&viewer, &clear).await;
     t.check("inject_demo_fault (viewer)", res, 403, row("view1", "demo.fault", "denied", "orders-api-1"))
@@ -251,6 +264,62 @@ async fn every_state_changing_call_leaves_one_audit_row_done_or_refused() {
     let res = form(&dev).await.unwrap();
     t.check("POST /captures/upload", res, 200, row("dev1", "capture.upload", "ok", "upload jstack")).await;
 
+    // Consistency checks: developers run and cancel, leads review and sign off.
+    let orders = [("name", "orders"), ("mode", "residual")];
+    let res = hub.call::<StartCheckRun>(&viewer, &orders).await;
+    t.check("start_check_run (viewer)", res, 403, row("view1", "check.run", "denied", "orders residual"))
+        .await;
+    let res = hub.call::<StartCheckRun>(&dev, &orders).await;
+    let run = t.check("start_check_run", res, 200, row("dev1", "check.run", "ok", "orders residual #")).await;
+    let run = run.as_i64().unwrap();
+    let url = format!("/api/v1/checks/orders/runs/{run}");
+    while !["done", "failed"].contains(&hub.get_json(&dev, &url).await["state"].as_str().unwrap()) {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let run_id = run.to_string();
+    let this = [("name", "orders"), ("id", run_id.as_str())];
+    let res = hub.call::<CancelCheckRun>(&viewer, &this).await;
+    t.check("cancel_check_run (viewer)", res, 403, row("view1", "check.cancel", "denied", "orders #")).await;
+    let res = hub.call::<CancelCheckRun>(&dev, &this).await;
+    t.check("cancel_check_run (ended)", res, 409, row("dev1", "check.cancel", "failed", "orders #")).await;
+    let res = hub.call::<SignOffRun>(&dev, &this).await;
+    t.check("sign_off_run (developer)", res, 403, row("dev1", "check.signoff", "denied", "orders #")).await;
+    let res = hub.call::<SignOffRun>(&admin, &this).await;
+    t.check("sign_off_run", res, 200, row("admin", "check.signoff", "ok", "orders #")).await;
+    let ack = [("id", "999999"), ("action", "acknowledge")];
+    let res = hub.call::<ReviewDifference>(&dev, &ack).await;
+    t.check("review_difference (developer)", res, 403, row("dev1", "check.review", "denied", "#999999"))
+        .await;
+    let res = hub.call::<ReviewDifference>(&admin, &ack).await;
+    t.check("review_difference (unknown)", res, 404, row("admin", "check.review", "failed", "#999999")).await;
+    let res = viewer.post(hub.url("/api/v1/checks/orders/runs")).json(&json!({})).send().await.unwrap();
+    t.check("POST /api/v1/checks/…/runs (viewer)", res, 403, row("view1", "check.run", "denied", "orders"))
+        .await;
+    let res = dev.post(hub.url("/api/v1/checks/orders/runs")).json(&json!({})).send().await.unwrap();
+    let second =
+        t.check("POST /api/v1/checks/…/runs", res, 200, row("dev1", "check.run", "ok", "orders")).await;
+    let cancel = format!("/api/v1/checks/orders/runs/{}/cancel", second["id"]);
+    let res = dev.post(hub.url(&cancel)).send().await.unwrap();
+    let status = res.status().as_u16();
+    // Cancelled while queued or running (204), or it ended first (409): one row either way.
+    let outcome = if status == 204 { "ok" } else { "failed" };
+    t.check("POST …/runs/{id}/cancel", res, status, row("dev1", "check.cancel", outcome, "orders #")).await;
+    let res = admin.post(hub.url(&format!("/api/v1/checks/orders/runs/{run}/signoff"))).send().await.unwrap();
+    t.check("POST …/signoff", res, 200, row("admin", "check.signoff", "ok", "orders #")).await;
+    let res = viewer
+        .post(hub.url("/api/v1/differences/999999/resolve"))
+        .json(&json!({ "reason": "fixed" }))
+        .send()
+        .await
+        .unwrap();
+    t.check(
+        "POST /api/v1/differences/{id}/resolve (viewer)",
+        res,
+        403,
+        row("view1", "check.review", "denied", "#999999"),
+    )
+    .await;
+
     // Logging in and out, through the UI and the API.
     let browser = TestHub::client();
     let res = hub.call::<Login>(&browser, &[("username", "dev1"), ("password", "wrong-password")]).await;
@@ -299,6 +368,13 @@ fn read_only() -> BTreeSet<&'static str> {
         ListLag::PATH,
         ReadModelLag::PATH,
         ReadModelCharts::PATH,
+        ListChecks::PATH,
+        CheckRuns::PATH,
+        CheckTrend::PATH,
+        CheckRun::PATH,
+        CheckVerifier::PATH,
+        RunDifferences::PATH,
+        DifferenceHistory::PATH,
     ]
     .into()
 }
@@ -314,6 +390,10 @@ fn walked() -> BTreeSet<&'static str> {
         RevokeToken::PATH,
         ReloadConfig::PATH,
         InjectDemoFault::PATH,
+        StartCheckRun::PATH,
+        CancelCheckRun::PATH,
+        SignOffRun::PATH,
+        ReviewDifference::PATH,
         RequestCapture::PATH,
         CancelCapture::PATH,
         Login::PATH,

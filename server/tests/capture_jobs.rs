@@ -11,15 +11,6 @@ use common::{Engine, FleetHub, TestHub, TestStore, ADMIN_PASSWORD};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
-fn fleet_with(store: &TestStore, extra: &str) -> server::config::Settings {
-    let (mut settings, path) = common::fleet_settings(store);
-    let config = format!("{extra}\n{}", common::FLEET_CONFIG);
-    let path = path.with_file_name("fleet-extra.toml");
-    std::fs::write(&path, config).unwrap();
-    settings.config = Some(path);
-    settings
-}
-
 #[tokio::test]
 async fn the_ui_requests_and_cancels_captures_and_viewers_are_refused() {
     let store = TestStore::new(Engine::Sqlite).await.unwrap();
@@ -90,7 +81,7 @@ async fn captures_are_listed_per_service_and_instance() {
 #[tokio::test]
 async fn a_user_past_the_hourly_limit_is_refused_with_the_reason() {
     let store = TestStore::new(Engine::Sqlite).await.unwrap();
-    let hub = TestHub::start_with(fleet_with(&store, "[captures]\nper_user_per_hour = 2\n")).await;
+    let hub = TestHub::start_with(common::fleet_with(&store, "[captures]\nper_user_per_hour = 2\n")).await;
     let admin = hub.session("admin", ADMIN_PASSWORD).await;
     let dev = hub.user_session(&admin, "dev1", "developer").await;
     for instance in ["orders-api-1", "orders-api-2"] {
@@ -110,7 +101,7 @@ async fn a_user_past_the_hourly_limit_is_refused_with_the_reason() {
 }
 
 async fn the_retention_policy_keeps_the_newest_per_service_and_deletes_the_rest(store: &TestStore) {
-    let mut settings = fleet_with(store, "[captures]\nkeep_per_service = 2\n");
+    let mut settings = common::fleet_with(store, "[captures]\nkeep_per_service = 2\n");
     settings.demo = "0".into();
     let hub = TestHub::start_with(settings.clone()).await;
     let admin = hub.session("admin", ADMIN_PASSWORD).await;

@@ -27,19 +27,6 @@ columns = ["customer", "user_group", "amount_cents", "status", "updated_ms"]
 read_model = "orders"
 "#;
 
-fn fleet_with(store: &TestStore, extra: &str) -> server::config::Settings {
-    let (mut settings, path) = common::fleet_settings(store);
-    let config = format!(
-        "{}\n[[connections]]\nname = \"orders-source\"\nurl = \"sqlite://demo/source.db\"\n\n\
-         [[connections]]\nname = \"orders-read\"\nurl = \"sqlite://demo/read.db\"\n{extra}",
-        common::FLEET_CONFIG
-    );
-    let path = path.with_file_name("checks.toml");
-    std::fs::write(&path, config).unwrap();
-    settings.config = Some(path);
-    settings
-}
-
 async fn run_to_end(hub: &TestHub, client: &Client, id: i64) -> Value {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
@@ -69,7 +56,7 @@ async fn fault(hub: &TestHub, client: &Client, body: Value) {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_residual_run_finds_the_drift_and_a_lead_reviews_it() {
     let store = TestStore::new(Engine::Sqlite).await.unwrap();
-    let FleetHub { hub, admin, dev, viewer } = FleetHub::start_with(fleet_with(&store, CHECK)).await;
+    let FleetHub { hub, admin, dev, viewer } = FleetHub::start_with(common::fleet_with(&store, CHECK)).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
 
     // Viewers read; developers run.
@@ -111,6 +98,22 @@ async fn a_residual_run_finds_the_drift_and_a_lead_reviews_it() {
         csv.starts_with("difference,kind,key") && csv.contains("changed") && csv.contains("amount_cents"),
         "{csv}"
     );
+
+    // Repair SQL for the read model's engine, shown, never run.
+    let repair = viewer
+        .get(hub.url(&format!("/api/v1/checks/orders/runs/{id}/repair.sql")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let wanted = format!(
+        "UPDATE \"orders_view\" SET \"amount_cents\" = {} WHERE \"id\" = {};",
+        first["source"]["amount_cents"].as_str().unwrap(),
+        first["key"]["id"].as_str().unwrap()
+    );
+    assert!(repair.contains(&wanted), "{wanted}\n{repair}");
 
     // The review: leads act, developers do not; every action is kept with the difference.
     let diff = first["id"].as_i64().unwrap();
@@ -177,7 +180,7 @@ async fn the_verifier_waits_out_the_lag_and_confirms_drift_within_seconds() {
         "read_model = \"orders\"",
         "read_model = \"orders\"\nrecent = { outbox = \"outbox\", key = \"ref_id\", seq = \"seq\" }",
     );
-    let FleetHub { hub, admin, viewer, .. } = FleetHub::start_with(fleet_with(&store, &check)).await;
+    let FleetHub { hub, admin, viewer, .. } = FleetHub::start_with(common::fleet_with(&store, &check)).await;
     let live = || hub.get_json(&viewer, "/api/v1/checks/orders/verifier");
     let deadline = Instant::now() + Duration::from_secs(20);
     while live().await["run_id"].is_null() {

@@ -28,20 +28,6 @@ metric = "read_model_lag_seconds"
 /// another fleet's processes.
 static ONE_FLEET: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-/// The hub's demo fleet (on SQLite files) with `model` measuring its read model.
-fn fleet_with(store: &TestStore, model: &str) -> server::config::Settings {
-    let (mut settings, path) = common::fleet_settings(store);
-    let config = format!(
-        "{}\n[[connections]]\nname = \"orders-source\"\nurl = \"sqlite://demo/source.db\"\n\n\
-         [[connections]]\nname = \"orders-read\"\nurl = \"sqlite://demo/read.db\"\n{model}",
-        common::FLEET_CONFIG
-    );
-    let path = path.with_file_name("lag.toml");
-    std::fs::write(&path, config).unwrap();
-    settings.config = Some(path);
-    settings
-}
-
 fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -90,7 +76,8 @@ async fn fault(hub: &TestHub, client: &reqwest::Client, body: Value) -> u16 {
 async fn the_probe_measures_a_real_projector_on_sqlite_known_delays_and_a_pause() {
     let _alone = ONE_FLEET.lock().await;
     let store = TestStore::new(Engine::Sqlite).await.unwrap();
-    let FleetHub { hub, admin, viewer, .. } = FleetHub::start_with(fleet_with(&store, READ_MODEL)).await;
+    let FleetHub { hub, admin, viewer, .. } =
+        FleetHub::start_with(common::fleet_with(&store, READ_MODEL)).await;
 
     // Every viewer reads the lag; it comes through the real projector within milliseconds.
     let v = until(&hub, &viewer, Duration::from_secs(20), |v| {
@@ -267,7 +254,7 @@ async fn a_missing_table_and_a_bad_positions_query_are_states_on_the_page() {
     let model = READ_MODEL
         .replace("write = \"heartbeat\"", "write = \"no_such_table\"")
         .replace("SELECT max(seq) FROM outbox", "SELECT max(seq) FROM no_outbox");
-    let FleetHub { hub, viewer, .. } = FleetHub::start_with(fleet_with(&store, &model)).await;
+    let FleetHub { hub, viewer, .. } = FleetHub::start_with(common::fleet_with(&store, &model)).await;
     let v = until(&hub, &viewer, Duration::from_secs(20), |v| {
         v["reason"].as_str().is_some_and(|r| r.contains("no_such_table")) && v["positions_error"].is_string()
     })
@@ -295,7 +282,7 @@ async fn without_a_fleet_the_demo_faults_api_is_not_found() {
 /// breach it left open ends where its last probe was.
 async fn the_history_survives_a_restart(store: &TestStore) {
     let _alone = ONE_FLEET.lock().await;
-    let settings = fleet_with(store, READ_MODEL);
+    let settings = common::fleet_with(store, READ_MODEL);
     let FleetHub { hub, admin, .. } = FleetHub::start_with(settings.clone()).await;
     until(&hub, &admin, Duration::from_secs(20), |v| v["state"] == "ok" && v["probes"].as_u64() > Some(20))
         .await;

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod auth;
 pub mod captures;
 pub mod catalog;
+pub mod checks;
 pub mod demo;
 pub mod lag;
 pub mod metrics;

@@ -12,6 +12,7 @@ const NAV: &[(&str, &str, Role)] = &[
     ("/catalog", "Metric catalog", Role::Viewer),
     ("/explore", "Explorer", Role::Viewer),
     ("/lag", "Lag", Role::Viewer),
+    ("/checks", "Checks", Role::Viewer),
     ("/tokens", "API tokens", Role::Viewer),
     ("/audit", "Audit", Role::Lead),
     ("/admin/users", "Users", Role::Admin),

@@ -1,6 +1,8 @@
 pub mod audit;
 pub mod capture;
 pub mod capture_diff;
+pub mod check_run;
+pub mod checks;
 pub mod config;
 pub mod conformance;
 pub mod demo;

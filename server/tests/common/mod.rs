@@ -130,6 +130,20 @@ name = "projector-1"
 base_url = "demo://projector-1"
 "#;
 
+/// The hub's demo fleet (its SQLite files) under `FLEET_CONFIG`, its two databases as
+/// connections, and `extra` (read models, checks).
+pub fn fleet_with(store: &TestStore, extra: &str) -> Settings {
+    let (mut settings, path) = fleet_settings(store);
+    let config = format!(
+        "{FLEET_CONFIG}\n[[connections]]\nname = \"orders-source\"\nurl = \"sqlite://demo/source.db\"\n\n\
+         [[connections]]\nname = \"orders-read\"\nurl = \"sqlite://demo/read.db\"\n{extra}"
+    );
+    let path = path.with_file_name("fleet-with.toml");
+    std::fs::write(&path, config).expect("write the fleet config");
+    settings.config = Some(path);
+    settings
+}
+
 /// Settings of a hub with the demo fleet under `FLEET_CONFIG` (written to the store's
 /// directory; the path is returned so a test can change the file and reload).
 pub fn fleet_settings(store: &TestStore) -> (Settings, PathBuf) {

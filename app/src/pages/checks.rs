@@ -1,0 +1,245 @@
+//! Consistency checks: every check with its last run and open differences; a check's page
+//! with Run now, the real-time verifier's live list, the trend across runs and its runs.
+
+use crate::api::checks::{check_runs, check_trend, check_verifier, list_checks, StartCheckRun};
+use crate::components::chart::Chart;
+use crate::components::client_only::ClientOnly;
+use crate::components::errors::{not_found, ErrorNote};
+use crate::components::guard::RequireRole;
+use crate::components::poll::ticker;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_params_map};
+use std::collections::BTreeMap;
+use std::time::Duration;
+use types::checks::{CheckSummary, DiffCounts, RunMode, RunState, RunView, Suspect, VerifierView};
+use types::time::{format_ms, format_opt_ms};
+use types::{ErrorKind, Role};
+
+pub fn state_pill(s: RunState) -> impl IntoView {
+    let class = match s {
+        RunState::Done => "pill ok",
+        RunState::Failed => "pill bad",
+        RunState::Running | RunState::Queued => "pill warn",
+        RunState::Cancelled => "pill",
+    };
+    view! { <span class=class data-testid="run-state">{s.as_str()}</span> }
+}
+
+pub fn counts(c: DiffCounts) -> String {
+    format!("{} missing · {} extra · {} changed", c.missing, c.extra, c.changed)
+}
+
+pub fn key_text(key: &BTreeMap<String, Option<String>>) -> String {
+    key.iter().map(|(k, v)| format!("{k}={}", v.as_deref().unwrap_or("NULL"))).collect::<Vec<_>>().join(", ")
+}
+
+/// Queues a run and opens its report.
+#[component]
+fn RunButton(name: String, mode: RunMode, label: &'static str) -> impl IntoView {
+    let start = ServerAction::<StartCheckRun>::new();
+    let navigate = use_navigate();
+    let check = name.clone();
+    Effect::new(move |_| {
+        if let Some(Ok(id)) = start.value().get() {
+            navigate(&format!("/checks/{check}/runs/{id}"), Default::default());
+        }
+    });
+    view! {
+        <button type="button" data-testid=format!("run-{}", mode.as_str()) disabled=move || start.pending().get()
+            on:click=move |_| { start.dispatch(StartCheckRun { name: name.clone(), mode }); }>{label}</button>
+        {move || start.value().get().and_then(Result::err).map(|error| view! { <ErrorNote error/> })}
+    }
+}
+
+#[component]
+pub fn ChecksPage() -> impl IntoView {
+    let tick = ticker(Duration::from_secs(5));
+    let list = Resource::new(move || tick.get(), |_| list_checks());
+    view! {
+        <Title text="Consistency checks"/>
+        <RequireRole role=Role::Viewer>
+            <h1>"Consistency checks"</h1>
+            <p class="lead">"Each check compares a source of truth with its read model: the residual batch compares whole tables by checksums the databases compute; the real-time verifier follows recent changes and waits out the read model's lag before it reports a difference."</p>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match list.await {
+                        Ok(l) if l.is_empty() => view! { <p class="muted">"No check is configured ([[checks]] in the config)."</p> }.into_any(),
+                        Ok(l) => checks_table(l).into_any(),
+                        Err(error) => view! { <ErrorNote error/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </RequireRole>
+    }
+}
+
+fn checks_table(list: Vec<CheckSummary>) -> impl IntoView {
+    let rows = list
+        .into_iter()
+        .map(|c| {
+            let last = c.last_run.clone();
+            view! {
+                <tr data-check=c.name.clone()>
+                    <td><a href=format!("/checks/{}", c.name)>{c.name.clone()}</a></td>
+                    <td class="small">{c.source.clone()} " → " {c.target.clone()}</td>
+                    <td>{last.map(|r| view! {
+                        <a href=format!("/checks/{}/runs/{}", c.name, r.id)>{state_pill(r.state)}</a>
+                        " " <span class="small muted">{format_opt_ms(r.finished_ms.or(Some(r.created_ms)))}</span><br/>
+                        <span class="small">{counts(r.counts)}</span>
+                    })}</td>
+                    <td class="num" class:bad=c.open_differences.gt(&0) data-testid="open-differences">{c.open_differences}</td>
+                    <td class="small">{c.schedule.clone().map(|s| format!("{s} (UTC) · next {}", format_opt_ms(c.next_run_ms)))}</td>
+                    <td><RunButton name=c.name.clone() mode=RunMode::Residual label="Run now"/></td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="table-scroll card flush">
+            <table class="grid" data-testid="checks">
+                <thead><tr><th>"Check"</th><th>"Source → read model"</th><th>"Last run"</th><th>"Open differences"</th><th>"Schedule"</th><th></th></tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+}
+
+#[component]
+pub fn CheckPage() -> impl IntoView {
+    let params = use_params_map();
+    let name = Signal::derive(move || params.get().get("name").unwrap_or_default());
+    view! {
+        <Title text=name/>
+        <RequireRole role=Role::Viewer>
+            <p class="crumbs"><a href="/checks">"Consistency checks"</a> " / " {name}</p>
+            <h1>{name}</h1>
+            <ClientOnly>{move || view! { <Check name=name.get()/> }}</ClientOnly>
+        </RequireRole>
+    }
+}
+
+#[component]
+fn Check(name: String) -> impl IntoView {
+    let tick = ticker(Duration::from_secs(2));
+    let n = name.clone();
+    let runs = Resource::new(move || tick.get(), move |_| check_runs(n.clone()));
+    let n = name.clone();
+    let verifier = Resource::new(move || tick.get(), move |_| check_verifier(n.clone()));
+    let n = name.clone();
+    let trend = Resource::new(|| (), move |()| check_trend(n.clone()));
+    let check = name.clone();
+    let verifier_check = name.clone();
+    view! {
+        <section class="card row">
+            <RunButton name=name.clone() mode=RunMode::Residual label="Run residual batch"/>
+            <RunButton name=name.clone() mode=RunMode::Recent label="Check recent changes"/>
+        </section>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || {
+                let check = check.clone();
+                Suspend::new(async move {
+                    match runs.await {
+                        Ok(list) => runs_table(&check, list).into_any(),
+                        Err(error) if error.kind == ErrorKind::NotFound => not_found(&error, "/checks", "All checks").into_any(),
+                        Err(error) => view! { <ErrorNote error/> }.into_any(),
+                    }
+                })
+            }}
+        </Transition>
+        <Transition fallback=|| ()>
+            {move || {
+                let check = verifier_check.clone();
+                Suspend::new(async move { verifier.await.ok().map(|v| verifier_view(&check, v)) })
+            }}
+        </Transition>
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                trend.await.ok().map(|(differences, durations)| view! {
+                    <section class="card"><h2>"Trend of residual runs"</h2>
+                        <div class="panels">
+                            <figure class="panel" data-testid="trend-differences"><figcaption>"Differences per run"</figcaption><Chart chart=differences/></figure>
+                            <figure class="panel"><figcaption>"Duration"</figcaption><Chart chart=durations/></figure>
+                        </div>
+                    </section>
+                })
+            })}
+        </Transition>
+    }
+}
+
+fn runs_table(check: &str, list: Vec<RunView>) -> impl IntoView {
+    let rows = list
+        .into_iter()
+        .map(|r| {
+            view! {
+                <tr>
+                    <td><a href=format!("/checks/{check}/runs/{}", r.id)>{format!("#{}", r.id)}</a></td>
+                    <td>{r.mode.as_str()}</td>
+                    <td>{state_pill(r.state)}</td>
+                    <td>{format_ms(r.created_ms)}<br/><span class="small muted">{r.requested_by.clone()}</span></td>
+                    <td class="num">{format!("{:.0} %", r.progress * 100.0)}</td>
+                    <td class="num">{r.rows_compared}</td>
+                    <td class="small">{counts(r.counts)}</td>
+                    <td class="num">{r.duration_ms.map(|d| format!("{:.1} s", d as f64 / 1000.0))}</td>
+                    <td class="small">{r.signed_off_by.clone().map(|by| format!("by {by}, {} open", r.signed_off_open.unwrap_or(0)))}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="card">
+            <h2>"Runs"</h2>
+            <div class="table-scroll">
+                <table class="grid" data-testid="runs">
+                    <thead><tr><th>"Run"</th><th>"Mode"</th><th>"State"</th><th>"Asked"</th><th>"Progress"</th><th>"Rows"</th><th>"Found"</th><th>"Took"</th><th>"Signed off"</th></tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+        </section>
+    }
+}
+
+fn suspect_row(s: Suspect) -> impl IntoView {
+    view! {
+        <tr>
+            <td>{key_text(&s.key)}</td><td>{s.kind}</td><td>{s.columns.join(", ")}</td>
+            <td>{format_ms(s.first_seen_ms)}</td>
+            <td>{s.during_lag.then(|| view! { <span class="pill warn">"during lag"</span> })}</td>
+        </tr>
+    }
+}
+
+fn verifier_view(check: &str, v: VerifierView) -> impl IntoView {
+    let Some(run) = v.run_id else {
+        return view! { <section class="card"><h2>"Real-time verifier"</h2><p class="muted">"Not running for this check (it needs `recent` in its config)."</p></section> }.into_any();
+    };
+    let suspects = v.suspects.into_iter().map(suspect_row).collect_view();
+    let confirmed = v
+        .confirmed
+        .into_iter()
+        .rev()
+        .take(50)
+        .map(|d| {
+            let values = d.columns.iter().map(|c| {
+                let side = |s: &Option<BTreeMap<String, Option<String>>>| s.as_ref().and_then(|m| m.get(c).cloned().flatten()).unwrap_or_else(|| "NULL".into());
+                format!("{c}: {} → {}", side(&d.source), side(&d.target))
+            }).collect::<Vec<_>>().join("; ");
+            view! {
+                <tr><td>{key_text(&d.key)}</td><td>{d.kind.clone()}</td><td class="small">{values}</td><td>{format_ms(d.first_seen_ms)}</td><td>{d.state.as_str()}</td></tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="card" data-testid="verifier">
+            <h2>"Real-time verifier"</h2>
+            <p class="muted">"Follows the source's changes; a difference is suspected at first, and confirmed once it has outlived the read model's lag. "
+                <a href=format!("/checks/{check}/runs/{run}")>"Review what it confirmed"</a></p>
+            <h3>"Suspected"</h3>
+            <div class="table-scroll"><table class="grid" data-testid="suspects"><thead><tr><th>"Key"</th><th>"Kind"</th><th>"Columns"</th><th>"Seen"</th><th></th></tr></thead><tbody>{suspects}</tbody></table></div>
+            <h3>"Confirmed"</h3>
+            <div class="table-scroll"><table class="grid" data-testid="confirmed"><thead><tr><th>"Key"</th><th>"Kind"</th><th>"Source → read model"</th><th>"Found"</th><th>"Review"</th></tr></thead><tbody>{confirmed}</tbody></table></div>
+        </section>
+    }
+    .into_any()
+}
