@@ -94,10 +94,9 @@ fn run_facts(
     view! {
         <h1>{format!("{name}: run #{}", r.id)} " " {state_pill(r.state)}</h1>
         <section class="card" data-testid="run-facts">
-            <div class="progress"><div class="progress-bar" style=format!("width:{:.1}%", r.progress * 100.0)></div></div>
             <dl class="facts">
                 <dt>"Mode"</dt><dd>{r.mode.as_str()} " · asked by " {r.requested_by.clone()} " at " {format_ms(r.created_ms)}</dd>
-                <dt>"Progress"</dt><dd data-testid="run-progress">{format!("{} of {} chunks · {} rows compared", r.chunks_done, r.chunks_total, r.rows_compared)}
+                <dt>"Progress"</dt><dd data-testid="run-progress"><progress max="1" value=r.progress></progress> " " {format!("{} of {} chunks · {} rows compared", r.chunks_done, r.chunks_total, r.rows_compared)}
                     {r.rows_per_s.map(|v| format!(" · {v:.0} rows/s"))}{eta}</dd>
                 <dt>"Found"</dt><dd data-testid="run-counts">{counts(r.counts)}</dd>
                 <dt>"Took"</dt><dd>{r.duration_ms.map_or_else(|| "–".into(), |d| format!("{:.1} s", d as f64 / 1000.0))}</dd>
@@ -108,8 +107,8 @@ fn run_facts(
                 {running.then(|| view! { <button class="danger" on:click=move |_| { cancel.dispatch(CancelCheckRun { name: n1.clone(), id }); }>"Cancel"</button> })}
                 {(r.state == RunState::Done).then(|| view! {
                     <button data-testid="sign-off" on:click=move |_| { sign.dispatch(SignOffRun { name: n2.clone(), id }); }>"Sign off this run"</button>
-                    <a class="button secondary" href=format!("/api/v1/checks/{name}/runs/{id}/differences?format=csv") download>"Export CSV"</a>
-                    <a class="button secondary" href=format!("/api/v1/checks/{name}/runs/{id}/repair.sql") target="_blank">"Suggested repair SQL"</a>
+                    <a class="button-link" href=format!("/api/v1/checks/{name}/runs/{id}/differences?format=csv") download>"Export CSV"</a>
+                    <a class="button-link" href=format!("/api/v1/checks/{name}/runs/{id}/repair.sql") target="_blank">"Suggested repair SQL"</a>
                 })}
             </p>
         </section>

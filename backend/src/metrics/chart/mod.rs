@@ -18,6 +18,8 @@ pub const MAX_SERIES: usize = 8;
 /// Points a line is thinned to for drawing, and for the page's hover.
 const DRAWN_POINTS: usize = 1200;
 const HOVER_POINTS: usize = 150;
+/// Lines with at most this many points also get a dot at each.
+const SPARSE_POINTS: usize = 40;
 
 const PALETTE: [(u8, u8, u8); 8] = [
     (42, 125, 225),
@@ -236,6 +238,16 @@ fn draw(
             chart
                 .draw_series(LineSeries::new(run.iter().copied(), RGBColor(r, g, b).stroke_width(2)))
                 .map_err(err)?;
+        }
+        // A few points (one per run of a check, say) are drawn as dots too: a single one
+        // would be no line at all.
+        if line.points.len() <= SPARSE_POINTS {
+            let dots = line
+                .points
+                .iter()
+                .filter(|p| p.1.is_finite())
+                .map(|p| Circle::new(*p, 3, RGBColor(r, g, b).filled()));
+            chart.draw_series(dots).map_err(err)?;
         }
     }
     let (xs, ys) = chart.plotting_area().get_pixel_range();
