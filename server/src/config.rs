@@ -47,6 +47,15 @@ pub struct Settings {
     /// Log format: `text` or `json`.
     #[arg(long, env = "SWITCHBOARD_LOG", default_value = "text")]
     pub log: String,
+    /// What to do instead of serving (none: serve).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Clone, Debug, clap::Subcommand)]
+pub enum Command {
+    /// Run a consistency check now, print a JSON summary, exit 1 above --max-differences.
+    Check(crate::cli::CheckArgs),
 }
 
 impl Settings {

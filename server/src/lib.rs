@@ -6,6 +6,7 @@ pub mod api_captures;
 mod api_checks;
 mod api_lag;
 pub mod api_v1;
+pub mod cli;
 pub mod config;
 mod demo_fleet;
 mod error;
@@ -76,15 +77,17 @@ pub struct RunningHub {
     pub generated_admin_password: Option<String>,
 }
 
-pub async fn start(settings: &Settings) -> Result<RunningHub, StartError> {
+/// The hub's services on its store and config, before anything serves or runs: the server
+/// starts from it, the command line works with it. `role` tells the command line's hub id
+/// from the server's.
+pub async fn open_hub(settings: &Settings, role: Option<&str>) -> Result<(Hub, Store), StartError> {
     let config_file = settings.config_file();
     let (config, config_text) = config_file.load()?;
     let metric_catalog = backend::metrics::catalog::load(&config, &config_file)?;
     std::fs::create_dir_all(&settings.data_dir)
         .map_err(|e| StartError::DataDir(settings.data_dir.display().to_string(), e))?;
     let store = Store::open(&settings.database_url(), Duration::from_secs(5)).await?;
-    let secure_cookies = config.secure_cookies();
-    let session_idle = Duration::from_secs(u64::from(config.hub.session_idle_minutes) * 60);
+    let id = hub_id(&settings.data_dir)?;
     let setup = HubSetup {
         config_file,
         config,
@@ -92,13 +95,20 @@ pub async fn start(settings: &Settings) -> Result<RunningHub, StartError> {
         metric_catalog,
         demo_enabled: settings.demo_enabled(),
         artifacts_dir: settings.data_dir.join("artifacts"),
-        hub_id: hub_id(&settings.data_dir)?,
+        hub_id: role.map_or_else(|| id.clone(), |r| format!("{id}-{r}-{}", std::process::id())),
         connections: backend::connections::Connections {
             data_dir: settings.data_dir.clone(),
             vars: settings.connection_vars(),
         },
     };
-    let hub = Hub::new(store.clone(), setup);
+    Ok((Hub::new(store.clone(), setup), store))
+}
+
+pub async fn start(settings: &Settings) -> Result<RunningHub, StartError> {
+    let (hub, store) = open_hub(settings, None).await?;
+    let config = hub.catalog.config();
+    let secure_cookies = config.secure_cookies();
+    let session_idle = Duration::from_secs(u64::from(config.hub.session_idle_minutes) * 60);
     match hub.captures.recover().await {
         Ok(n) if n > 0 => {
             tracing::warn!(captures = n, "captures interrupted by the last shutdown were marked failed")

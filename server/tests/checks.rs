@@ -214,3 +214,40 @@ async fn the_verifier_waits_out_the_lag_and_confirms_drift_within_seconds() {
     }
     hub.stop().await;
 }
+
+/// `switchboard check NAME` for CI gates: a JSON summary, exit 0 within the allowed
+/// differences, 1 above them, 2 when the check cannot run.
+#[tokio::test]
+async fn the_command_line_runs_a_check_for_a_ci_gate() {
+    let dir = tempfile::tempdir().unwrap();
+    for (file, rows) in [("s.db", "(1, 'a'), (2, 'b'), (3, 'c')"), ("t.db", "(1, 'a'), (2, 'B'), (4, 'd')")] {
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join(file).display());
+        let mut c = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url).await.unwrap();
+        sqlx::query("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)").execute(&mut c).await.unwrap();
+        sqlx::query(&format!("INSERT INTO t VALUES {rows}")).execute(&mut c).await.unwrap();
+    }
+    let config = "[[connections]]\nname = \"s\"\nurl = \"sqlite://s.db\"\n[[connections]]\nname = \"t\"\nurl = \"sqlite://t.db\"\n\
+        [[checks]]\nname = \"t\"\nsource = { connection = \"s\", table = \"t\" }\ntarget = { connection = \"t\", table = \"t\" }\nkey = [\"id\"]\n";
+    std::fs::write(dir.path().join("hub.toml"), config).unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))
+            .args(args)
+            .env("SWITCHBOARD_DATA_DIR", dir.path())
+            .env("SWITCHBOARD_CONFIG", dir.path().join("hub.toml"))
+            .env("SWITCHBOARD_DEMO", "0")
+            .env_remove("SWITCHBOARD_DATABASE_URL")
+            .output()
+            .unwrap();
+        let summary: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+        (out.status.code(), summary)
+    };
+    let (code, v) = run(&["check", "t", "--max-differences", "3"]);
+    assert_eq!(code, Some(0), "{v}");
+    assert_eq!(v["counts"], json!({ "missing": 1, "extra": 1, "changed": 1 }), "{v}");
+    assert_eq!((v["state"].as_str(), v["rows_compared"].as_i64()), (Some("done"), Some(3)), "{v}");
+    let (code, v) = run(&["check", "t"]);
+    assert_eq!(code, Some(1), "three differences are more than none: {v}");
+    let (code, v) = run(&["check", "nope"]);
+    assert_eq!(code, Some(2), "{v}");
+    assert!(v["error"].as_str().unwrap().contains("nope"), "{v}");
+}

@@ -345,3 +345,28 @@ pub async fn verifier_of(store: &Store, check: &str) -> Result<Option<i64>, sqlx
             .await?;
     Ok(row.and_then(|(r,)| r))
 }
+
+/// A run taken at once by `owner` (the command line runs it itself, under its lease).
+pub async fn insert_running(
+    store: &Store,
+    check: &str,
+    mode: RunMode,
+    by: &str,
+    owner: &str,
+    now: i64,
+    lease_until: i64,
+) -> Result<i64, sqlx::Error> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO check_runs (check_name, mode, state, requested_by, created_ms, started_ms, owner, lease_until_ms) \
+         VALUES ($1, $2, 'running', $3, $4, $4, $5, $6) RETURNING id",
+    )
+    .bind(check)
+    .bind(mode.as_str())
+    .bind(by)
+    .bind(now)
+    .bind(owner)
+    .bind(lease_until)
+    .fetch_one(store.pool())
+    .await?;
+    Ok(id)
+}

@@ -107,6 +107,44 @@ impl Checks {
         Ok(())
     }
 
+    /// Runs check `name` here and now (the command line), under this hub's lease, and
+    /// returns the run as it ended; `stop` cancels it.
+    pub async fn run_here(
+        &self,
+        name: &str,
+        mode: RunMode,
+        by: &str,
+        stop: &CancellationToken,
+    ) -> Result<types::checks::RunView, crate::BackendError> {
+        self.definition(name).map_err(crate::BackendError::from)?;
+        let now = now_ms();
+        let id =
+            store::insert_running(&self.store, name, mode, by, &self.owner, now, now + ms(LEASE)).await?;
+        let renewing = async {
+            loop {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                let _ = store::renew(&self.store, &self.owner, now_ms() + ms(LEASE)).await;
+            }
+        };
+        let work = async {
+            if mode == RunMode::Recent {
+                self.execute_recent(id, name, stop).await
+            } else {
+                self.execute(id, name, stop).await
+            }
+        };
+        let outcome = tokio::select! {
+            outcome = work => outcome,
+            () = renewing => Ok(()),
+        };
+        let reason = stop.is_cancelled().then(|| "interrupted".to_string());
+        self.settle(id, name, outcome, reason).await;
+        let row = store::get(&self.store, id)
+            .await?
+            .ok_or_else(|| crate::BackendError::NotFound(format!("run #{id}")))?;
+        Ok(row.view(now_ms()))
+    }
+
     async fn settle(&self, id: i64, check: &str, stop: Result<(), Stop>, reason: Option<String>) {
         let (state, error) = match stop {
             Ok(()) => (RunState::Done, None),

@@ -90,6 +90,7 @@ pub fn settings(store: &TestStore) -> Settings {
         admin_password: Some(ADMIN_PASSWORD.into()),
         site_root: store.data_dir().join("site"),
         log: "text".into(),
+        command: None,
     }
 }
 
