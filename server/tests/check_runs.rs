@@ -3,7 +3,6 @@
 //! a second. The hub stops after the first chunk; the run resumes from the chunks it had
 //! saved, waits for the cut database to come back, and ends with the same result — each
 //! row compared once.
-#![expect(clippy::unwrap_used, reason = "a test fails loudly on anything unexpected")]
 
 mod common;
 
