@@ -91,6 +91,11 @@ impl DbPool {
                         .map_err(|e| describe(&e))?;
                     let limit = format!("SET LOCAL statement_timeout = {ms}");
                     sqlx::query(&limit).execute(&mut *tx).await.map_err(|e| describe(&e))?;
+                    // Times read in UTC, as MySQL's below.
+                    sqlx::query("SET LOCAL TimeZone = 'UTC'")
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| describe(&e))?;
                     let rows = sqlx::query(sql).fetch_all(&mut *tx).await.map_err(|e| describe(&e))?;
                     let _ = tx.rollback().await;
                     Ok(rows.iter().map(cells).collect())
@@ -104,6 +109,11 @@ impl DbPool {
                             .execute(&mut *conn)
                             .await;
                     sqlx::query("SET time_zone = '+00:00'")
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(|e| describe(&e))?;
+                    // A check's bucket digest aggregates its rows' text: never cut short.
+                    sqlx::query("SET SESSION group_concat_max_len = 4294967295")
                         .execute(&mut *conn)
                         .await
                         .map_err(|e| describe(&e))?;

@@ -6,9 +6,9 @@
 //!
 //! Canonical forms: integers and booleans as decimal text (`1`, `0`); decimals and floats
 //! rounded half away from zero to a fixed number of places (`12.3400`); text as stored
-//! (optionally trimmed, upper- or lower-cased; UUIDs lower-cased); timestamps as µs since
-//! the epoch (UTC; a time without zone is read as UTC), truncated to the precision; dates as
-//! `YYYY-MM-DD`; bytes as lower-case hex. NULL is its own marker.
+//! (optionally trimmed, upper- or lower-cased; UUIDs lower-cased); timestamps as
+//! `YYYY-MM-DD HH:MM:SS.ffffff` in UTC (a time without zone is read as UTC), truncated to the
+//! precision; dates as `YYYY-MM-DD`; bytes as lower-case hex. NULL is its own marker.
 
 use crate::connections::{Cell, DbEngine};
 
@@ -32,6 +32,9 @@ pub struct ColumnInfo {
     pub kind: ColumnKind,
     /// Declared decimal places (DECIMAL(18,4): 4).
     pub scale: Option<u32>,
+    pub nullable: bool,
+    /// Declared fractional digits of a time (DATETIME(6): 6).
+    pub precision: Option<u32>,
 }
 
 /// How a compared column is made canonical.
@@ -40,7 +43,7 @@ pub enum Canon {
     Int,
     /// Rounded to this many places.
     Decimal(u32),
-    /// µs since the epoch, truncated to a multiple of this many µs.
+    /// A UTC time to the µs, truncated to a multiple of this many µs (1, 1000 or 1,000,000).
     Micros(i64),
     Date,
     Text {
@@ -100,25 +103,31 @@ impl Canon {
 
     /// The canonical text of column `col` (quoted) of type `own` in SQL for `engine`
     /// (PostgreSQL or MySQL; SQLite is made canonical by `canonical`).
-    pub fn sql(self, engine: DbEngine, col: &str, own: ColumnKind) -> String {
+    pub fn sql(self, engine: DbEngine, col: &str, own: ColumnKind, scale: Option<u32>) -> String {
         match engine {
-            DbEngine::Postgres => self.postgres(col, own),
-            DbEngine::MySql | DbEngine::Sqlite => self.mysql(col, own),
+            DbEngine::Postgres => self.postgres(col, own, scale),
+            DbEngine::MySql | DbEngine::Sqlite => self.mysql(col, own, scale),
         }
     }
 
-    fn postgres(self, col: &str, own: ColumnKind) -> String {
+    fn postgres(self, col: &str, own: ColumnKind, scale: Option<u32>) -> String {
         match self {
             Canon::Int if own == ColumnKind::Bool => format!("(CASE WHEN {col} THEN '1' ELSE '0' END)"),
             Canon::Int => format!("({col})::text"),
             Canon::Decimal(s) if own == ColumnKind::Bool => {
                 format!("round((CASE WHEN {col} THEN 1 ELSE 0 END)::numeric, {s})::text")
             }
+            // A NUMERIC of that scale prints so already: no rounding to pay for on every row.
+            Canon::Decimal(s) if own == ColumnKind::Decimal && scale == Some(s) => format!("({col})::text"),
             Canon::Decimal(s) => format!("round(({col})::numeric, {s})::text"),
+            // The reading's time zone is UTC (set by the read-only query).
             Canon::Micros(p) if matches!(own, ColumnKind::Timestamp | ColumnKind::Date) => {
-                let epoch =
-                    if own == ColumnKind::Date { format!("({col})::timestamp") } else { col.to_string() };
-                format!("(floor(extract(epoch from {epoch}) * 1000000 / {p}) * {p})::bigint::text")
+                let t = match p {
+                    1 => col.to_string(),
+                    1000 => format!("date_trunc('milliseconds', {col})"),
+                    _ => format!("date_trunc('second', {col})"),
+                };
+                format!("to_char({t}, 'YYYY-MM-DD HH24:MI:SS.US')")
             }
             Canon::Micros(_) | Canon::Text { .. } => text(format!("({col})::text"), self, "btrim"),
             Canon::Date => format!("to_char({col}, 'YYYY-MM-DD')"),
@@ -126,13 +135,16 @@ impl Canon {
         }
     }
 
-    fn mysql(self, col: &str, own: ColumnKind) -> String {
+    fn mysql(self, col: &str, own: ColumnKind, scale: Option<u32>) -> String {
         match self {
             Canon::Int => format!("CAST({col} AS CHAR)"),
+            Canon::Decimal(s) if own == ColumnKind::Decimal && scale == Some(s) => format!("CAST({col} AS CHAR)"),
             Canon::Decimal(s) => format!("CAST(CAST({col} AS DECIMAL(65, {s})) AS CHAR)"),
-            Canon::Micros(p) if matches!(own, ColumnKind::Timestamp | ColumnKind::Date) => {
-                format!("CAST(FLOOR(TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', {col}) / {p}) * {p} AS CHAR)")
-            }
+            Canon::Micros(p) if matches!(own, ColumnKind::Timestamp | ColumnKind::Date) => match p {
+                1 => format!("DATE_FORMAT({col}, '%Y-%m-%d %H:%i:%s.%f')"),
+                1000 => format!("DATE_FORMAT({col} - INTERVAL MICROSECOND({col}) % 1000 MICROSECOND, '%Y-%m-%d %H:%i:%s.%f')"),
+                _ => format!("DATE_FORMAT({col}, '%Y-%m-%d %H:%i:%s.000000')"),
+            },
             Canon::Micros(_) | Canon::Text { .. } => text(format!("CAST({col} AS CHAR)"), self, "TRIM"),
             Canon::Date => format!("DATE_FORMAT({col}, '%Y-%m-%d')"),
             Canon::Hex => format!("LOWER(HEX({col}))"),
@@ -164,7 +176,7 @@ pub fn canonical(raw: &Cell, canon: Canon) -> Option<String> {
         (Cell::Real(f), Canon::Decimal(s)) => Some(round_decimal(&format!("{f}"), s)),
         (Cell::Text(t), Canon::Decimal(s)) if is_decimal(t.trim()) => Some(round_decimal(t.trim(), s)),
         (Cell::Text(t), Canon::Micros(p)) => {
-            Some(parse_timestamp_us(t).map_or_else(|| t.clone(), |us| (us.div_euclid(p) * p).to_string()))
+            Some(parse_timestamp_us(t).map_or_else(|| t.clone(), |us| utc_text(us.div_euclid(p) * p)))
         }
         (Cell::Text(t), Canon::Date) => Some(t.get(..10).unwrap_or(t).to_string()),
         (Cell::Bytes(b), Canon::Hex) => Some(hex::encode(b)),
@@ -251,6 +263,20 @@ fn expand_exponent(text: &str) -> String {
         let p = usize::try_from(point).unwrap_or(0);
         format!("{sign}{}.{}", &digits[..p], &digits[p..])
     }
+}
+
+/// µs since the epoch as `YYYY-MM-DD HH:MM:SS.ffffff` (UTC): a timestamp's canonical text.
+pub fn utc_text(us: i64) -> String {
+    let secs = us.div_euclid(1_000_000);
+    let (y, m, d) = types::time::civil_from_days(secs.div_euclid(86_400));
+    let s = secs.rem_euclid(86_400);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{:06}",
+        s / 3600,
+        s % 3600 / 60,
+        s % 60,
+        us.rem_euclid(1_000_000)
+    )
 }
 
 /// `YYYY-MM-DD[ T]HH:MM:SS[.ffffff][Z|±HH:MM]` (a time without zone is UTC) to µs.
@@ -347,13 +373,14 @@ mod tests {
         assert_eq!(parse_timestamp_us("2026-12-02 11:00:00.1+01:00"), Some(1_796_205_600_100_000));
         assert_eq!(
             canonical(&Cell::Text("2026-12-02 10:00:00.123456".into()), Canon::Micros(1000)),
-            Some("1796205600123000".into())
+            Some("2026-12-02 10:00:00.123000".into())
         );
+        assert_eq!(utc_text(1_796_205_600_123_456), "2026-12-02 10:00:00.123456");
     }
 
     #[test]
     fn kinds_meet_in_one_canonical_form() {
-        let col = |kind, scale| ColumnInfo { name: "c".into(), kind, scale };
+        let col = |kind, scale| ColumnInfo { name: "c".into(), kind, scale, nullable: true, precision: None };
         let n = Normalize::default();
         assert_eq!(
             Canon::resolve(&col(ColumnKind::Decimal, Some(4)), &col(ColumnKind::Decimal, Some(2)), n),

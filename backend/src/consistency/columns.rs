@@ -52,21 +52,23 @@ pub async fn columns(pool: &DbPool, table: &str) -> Result<Vec<ColumnInfo>, DbEr
     };
     let sql = match pool {
         DbPool::Postgres(_) => format!(
-            "SELECT column_name::text, data_type::text, udt_name::text, numeric_scale::int FROM information_schema.columns \
+            "SELECT column_name::text, data_type::text, udt_name::text, numeric_scale::int, (is_nullable = 'YES')::int, \
+             datetime_precision::int FROM information_schema.columns \
              WHERE table_schema = {} AND table_name = {} ORDER BY ordinal_position",
             schema.map_or_else(|| "current_schema()".to_string(), literal),
             literal(name)
         ),
         DbPool::MySql(_) => format!(
             "SELECT CAST(column_name AS CHAR), CAST(data_type AS CHAR), CAST(column_type AS CHAR), \
-             CAST(numeric_scale AS SIGNED) FROM information_schema.columns \
+             CAST(numeric_scale AS SIGNED), CAST(is_nullable = 'YES' AS SIGNED), CAST(datetime_precision AS SIGNED) \
+             FROM information_schema.columns \
              WHERE table_schema = {} AND table_name = {} ORDER BY ordinal_position",
             schema.map_or_else(|| "DATABASE()".to_string(), literal),
             literal(name)
         ),
         DbPool::Sqlite(_) => {
             let schema = schema.map_or(String::new(), |s| format!("\"{s}\"."));
-            format!("SELECT name, type, type, NULL FROM {schema}pragma_table_info({})", literal(name))
+            format!("SELECT name, type, type, NULL, \"notnull\" = 0 AND pk = 0, NULL FROM {schema}pragma_table_info({})", literal(name))
         }
     };
     let rows = pool.read_only(&sql, CATALOG).await?;
@@ -78,13 +80,16 @@ pub async fn columns(pool: &DbPool, table: &str) -> Result<Vec<ColumnInfo>, DbEr
             let data_type = row.next().and_then(Cell::into_text).unwrap_or_default();
             let declared = row.next().and_then(Cell::into_text).unwrap_or_default();
             let scale = row.next().and_then(|c| c.as_i64()).and_then(|s| u32::try_from(s).ok());
+            let nullable = row.next().and_then(|c| c.as_i64()) != Some(0);
+            let precision = row.next().and_then(|c| c.as_i64()).and_then(|s| u32::try_from(s).ok());
             // PostgreSQL says "USER-DEFINED" for enums (compared as text) and names the type in udt_name.
             let kind = if data_type == "USER-DEFINED" {
                 ColumnKind::Text
             } else {
                 kind_of(&declared).max_with(kind_of(&data_type))
             };
-            Some(ColumnInfo { name, kind, scale: scale.or_else(|| declared_scale(&declared)) })
+            let scale = scale.or_else(|| declared_scale(&declared));
+            Some(ColumnInfo { name, kind, scale, nullable, precision })
         })
         .collect())
 }

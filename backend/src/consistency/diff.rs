@@ -51,12 +51,17 @@ fn within(a: &str, b: &str, tolerance: Option<Tolerance>) -> bool {
             (Ok(x), Ok(y)) => (x - y).abs() <= t * (1.0 + 1e-9) + f64::EPSILON,
             _ => false,
         },
-        Some(Tolerance::Micros(d)) => match (a.parse::<i64>(), b.parse::<i64>()) {
+        Some(Tolerance::Micros(d)) => match (parse_time(a), parse_time(b)) {
             (Ok(x), Ok(y)) => u128::from(x.abs_diff(y)) <= d.as_micros(),
             _ => false,
         },
         None => false,
     }
+}
+
+/// A timestamp's canonical text (or a plain number of µs) as µs.
+fn parse_time(t: &str) -> Result<i64, ()> {
+    t.parse::<i64>().ok().or_else(|| super::canon::parse_timestamp_us(t)).ok_or(())
 }
 
 /// The differences between `source` and `target` rows (each keyed once).

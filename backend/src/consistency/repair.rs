@@ -28,37 +28,14 @@ fn value(engine: DbEngine, col: &Col, v: Option<&str>) -> String {
                 v.to_string()
             }
         }
-        Canon::Micros(_) => match v.parse::<i64>() {
-            Ok(us)
-                if matches!(
-                    col.kind,
-                    super::canon::ColumnKind::Timestamp | super::canon::ColumnKind::Date
-                ) =>
-            {
-                literal(engine, &timestamp(us))
-            }
-            _ => literal(engine, v),
-        },
+        // The canonical text of a time is a literal both engines read (in UTC).
+        Canon::Micros(_) => literal(engine, v),
         Canon::Hex => match engine {
             DbEngine::Postgres => format!("decode({}, 'hex')", literal(engine, v)),
             _ => format!("X{}", literal(engine, v)),
         },
         _ => literal(engine, v),
     }
-}
-
-/// µs since the epoch as `YYYY-MM-DD HH:MM:SS.ffffff` (UTC).
-fn timestamp(us: i64) -> String {
-    let secs = us.div_euclid(1_000_000);
-    let (y, m, d) = types::time::civil_from_days(secs.div_euclid(86_400));
-    let s = secs.rem_euclid(86_400);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{:06}",
-        s / 3600,
-        s % 3600 / 60,
-        s % 60,
-        us.rem_euclid(1_000_000)
-    )
 }
 
 fn key_where(target: &Side, key: &BTreeMap<String, Option<String>>) -> String {
@@ -153,7 +130,6 @@ mod tests {
 
     #[test]
     fn timestamps_read_back_as_literals() {
-        assert_eq!(timestamp(1_796_205_600_123_456), "2026-12-02 10:00:00.123456");
         assert_eq!(literal(DbEngine::MySql, r"it's a \ test"), r"'it''s a \\ test'");
     }
 }

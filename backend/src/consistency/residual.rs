@@ -22,15 +22,26 @@ pub struct Chunk {
     pub index: usize,
     pub range: KeyRange,
     pub buckets: i64,
+    /// Integer keys: where the chunk's bucket ranges start, and how wide each is.
+    #[serde(default)]
+    pub base: i64,
+    #[serde(default)]
+    pub width: i64,
 }
 
 /// A run's chunks, fixed when it starts so that a resumed run goes on with the same ones.
 pub async fn plan(pair: &Pair) -> Result<Vec<Chunk>, CheckError> {
-    let (s, t) = tokio::join!(pair.source.span(), pair.target.span());
+    let (s, t) = tokio::join!(pair.source.span(pair.int_key), pair.target.span(pair.int_key));
     let (s, t) = (s?, t?);
     let rows = s.rows.max(t.rows).max(1);
     if !pair.int_key {
-        return Ok(vec![Chunk { index: 0, range: KeyRange::default(), buckets: buckets_for(rows) }]);
+        return Ok(vec![Chunk {
+            index: 0,
+            range: KeyRange::default(),
+            buckets: buckets_for(rows),
+            base: 0,
+            width: 1,
+        }]);
     }
     Ok(chunks(s, t, rows))
 }
@@ -42,7 +53,7 @@ fn buckets_for(rows: i64) -> i64 {
 fn chunks(s: Span, t: Span, rows: i64) -> Vec<Chunk> {
     let (Some(lo), Some(hi)) = (s.min.into_iter().chain(t.min).min(), s.max.into_iter().chain(t.max).max())
     else {
-        return vec![Chunk { index: 0, range: KeyRange::default(), buckets: 1 }];
+        return vec![Chunk { index: 0, range: KeyRange::default(), buckets: 1, base: 0, width: 1 }];
     };
     let count = ((rows + CHUNK_ROWS - 1) / CHUNK_ROWS).max(1);
     let span = i128::from(hi) - i128::from(lo) + 1;
@@ -56,7 +67,14 @@ fn chunks(s: Span, t: Span, rows: i64) -> Vec<Chunk> {
                 lo: (i > 0).then_some(start),
                 hi: (i + 1 < count).then(|| start.saturating_add(width)),
             };
-            Chunk { index: usize::try_from(i).unwrap_or(0), range, buckets: per_chunk }
+            let bucket_width = (width + per_chunk - 1) / per_chunk;
+            Chunk {
+                index: usize::try_from(i).unwrap_or(0),
+                range,
+                buckets: per_chunk,
+                base: start,
+                width: bucket_width.max(1),
+            }
         })
         .collect()
 }
@@ -79,7 +97,8 @@ impl ChunkResult {
 /// Compares one chunk: checksums per bucket on both sides at once, then the rows of the
 /// buckets that differ.
 pub async fn compare_chunk(pair: &Pair, chunk: &Chunk) -> Result<ChunkResult, CheckError> {
-    let b = Buckets { count: chunk.buckets, int_key: pair.int_key };
+    let b =
+        Buckets { count: chunk.buckets, int_key: pair.int_key, base: chunk.base, width: chunk.width.max(1) };
     let (s, t) = tokio::join!(pair.source.sums(chunk.range, b), pair.target.sums(chunk.range, b));
     let (s, t) = (s?, t?);
     let rows_source = s.values().map(|v| v.0).sum();
@@ -108,7 +127,9 @@ pub async fn recheck(pair: &Pair, found: Vec<Found>, wait: Duration) -> Result<V
     if found.is_empty() {
         return Ok(found);
     }
-    tokio::time::sleep(wait).await;
+    if !wait.is_zero() {
+        tokio::time::sleep(wait).await;
+    }
     let keys: Vec<Vec<Option<String>>> = found.iter().map(|f| f.key.clone()).collect();
     let (s, t) = tokio::join!(pair.source.rows_by_key(&keys), pair.target.rows_by_key(&keys));
     Ok(compare(s?, t?, &column_names(pair), &pair.tolerances))

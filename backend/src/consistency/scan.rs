@@ -42,16 +42,44 @@ pub struct Span {
 #[derive(Clone, Copy, Debug)]
 pub struct Buckets {
     pub count: i64,
+    /// Integer keys: buckets are ranges `[base + b × width, base + (b + 1) × width)`, so the
+    /// rows of a bucket are read back by the key's index; keys below `base` are bucket -1.
     pub int_key: bool,
+    pub base: i64,
+    pub width: i64,
 }
 
 impl Buckets {
     fn of(self, row: &CanonRow) -> i64 {
         let by_int = self.int_key.then(|| row.key.first()?.as_deref()?.parse::<i64>().ok()).flatten();
         match by_int {
-            Some(k) => k % self.count,
+            Some(k) if k < self.base => -1,
+            Some(k) => (k - self.base) / self.width.max(1),
             None => i64::from(md5_prefix(joined(&row.key).as_bytes()).1) % self.count,
         }
+    }
+
+    /// The key ranges of these buckets (integer keys), adjacent ones joined.
+    fn ranges(self, wanted: &HashSet<i64>) -> Vec<(Option<i64>, Option<i64>)> {
+        let mut list: Vec<i64> = wanted.iter().copied().collect();
+        list.sort_unstable();
+        let w = self.width.max(1);
+        let mut out: Vec<(Option<i64>, Option<i64>)> = Vec::new();
+        for b in list {
+            let (lo, hi) = if b < 0 {
+                (None, Some(self.base))
+            } else {
+                (
+                    Some(self.base.saturating_add(b.saturating_mul(w))),
+                    Some(self.base.saturating_add((b + 1).saturating_mul(w))),
+                )
+            };
+            match out.last_mut() {
+                Some(last) if last.1.is_some() && last.1 == lo => last.1 = hi,
+                _ => out.push((lo, hi)),
+            }
+        }
+        out
     }
 }
 
@@ -62,13 +90,20 @@ fn sep(engine: DbEngine, code: u8) -> String {
     }
 }
 
-/// The canonical texts of `cols` joined as `canon::joined` joins them.
+/// The canonical texts of `cols` joined as `canon::joined` joins them: CONCAT_WS turns
+/// each column into text itself where that is its canonical text already, and a column that
+/// may be NULL stands for it with the marker.
 fn joined_sql(engine: DbEngine, cols: &[&Col]) -> String {
-    let parts: Vec<String> =
-        cols.iter().map(|c| format!("COALESCE({}, {})", c.canonical_sql(engine), sep(engine, 30))).collect();
-    if parts.len() == 1 {
-        return parts[0].clone();
-    }
+    let parts: Vec<String> = cols
+        .iter()
+        .map(|c| {
+            if c.nullable {
+                format!("COALESCE({}, {})", c.canonical_sql(engine), sep(engine, 30))
+            } else {
+                c.hash_sql(engine)
+            }
+        })
+        .collect();
     match engine {
         DbEngine::Postgres => format!("concat_ws({}, {})", sep(engine, 31), parts.join(", ")),
         _ => format!("CONCAT_WS({}, {})", sep(engine, 31), parts.join(", ")),
@@ -102,10 +137,14 @@ impl Side {
     fn bucket_sql(&self, b: Buckets) -> String {
         let e = self.engine();
         if b.int_key {
-            let k = &self.keys[0].quoted;
+            let (k, base, w) = (&self.keys[0].quoted, b.base, b.width.max(1));
             return match e {
-                DbEngine::Postgres => format!("mod({k}, {})::bigint", b.count),
-                _ => format!("CAST(MOD({k}, {}) AS SIGNED)", b.count),
+                DbEngine::Postgres => {
+                    format!("(CASE WHEN {k} < {base} THEN -1 ELSE ({k}::bigint - {base}) / {w} END)")
+                }
+                _ => {
+                    format!("CAST(CASE WHEN {k} < {base} THEN -1 ELSE ({k} - {base}) DIV {w} END AS SIGNED)")
+                }
             };
         }
         let key = joined_sql(e, &self.keys.iter().collect::<Vec<_>>());
@@ -120,52 +159,78 @@ impl Side {
         }
     }
 
-    fn hash_sql(&self) -> String {
-        let row = joined_sql(self.engine(), &self.all_cols());
-        match self.engine() {
-            DbEngine::Postgres => format!("('x' || substr(md5({row}), 1, 16))::bit(64)::bigint"),
-            _ => format!("CAST(CONV(SUBSTRING(MD5({row}), 1, 16), 16, 10) AS UNSIGNED)"),
-        }
-    }
-
     async fn query(&self, sql: &str) -> Result<Vec<Vec<Cell>>, CheckError> {
         self.pool.read_only(sql, QUERY).await.map_err(|e| CheckError::db(&self.label, e))
     }
 
-    /// The first key's span and the rows (within the filter).
-    pub async fn span(&self) -> Result<Span, CheckError> {
+    /// The first key's span (integer keys, through its index) and about how many rows
+    /// there are: the engine's own statistics where it keeps them (no scan of the table just
+    /// to plan), else a count.
+    pub async fn span(&self, int_key: bool) -> Result<Span, CheckError> {
         let k = &self.keys[0].quoted;
-        let sql = format!(
-            "SELECT min({k}), max({k}), count(*) FROM {}{}",
-            self.table,
-            self.where_sql(KeyRange::default())
-        );
-        let rows = self.query(&sql).await?;
-        let row = rows.first().map(Vec::as_slice).unwrap_or_default();
-        let int = |i: usize| row.get(i).and_then(Cell::as_i64);
-        Ok(Span { min: int(0), max: int(1), rows: int(2).unwrap_or(0) })
+        let (mut min, mut max) = (None, None);
+        if int_key {
+            let sql = format!(
+                "SELECT min({k}), max({k}) FROM {}{}",
+                self.table,
+                self.where_sql(KeyRange::default())
+            );
+            let rows = self.query(&sql).await?;
+            let row = rows.first().map(Vec::as_slice).unwrap_or_default();
+            (min, max) = (row.first().and_then(Cell::as_i64), row.get(1).and_then(Cell::as_i64));
+        }
+        let (schema, name) = match self.raw_table.split_once('.') {
+            Some((s, n)) => (Some(s), n),
+            None => (None, self.raw_table.as_str()),
+        };
+        let e = self.engine();
+        let stats = match e {
+            DbEngine::Postgres => Some(format!("SELECT GREATEST(reltuples, 0)::bigint FROM pg_class WHERE oid = to_regclass({})", literal(e, &self.table))),
+            DbEngine::MySql => Some(format!(
+                "SELECT CAST(table_rows AS SIGNED) FROM information_schema.tables WHERE table_schema = {} AND table_name = {}",
+                schema.map_or_else(|| "DATABASE()".to_string(), |s| literal(e, s)),
+                literal(e, name)
+            )),
+            DbEngine::Sqlite => None,
+        };
+        let estimate = match stats {
+            Some(sql) => {
+                self.query(&sql).await?.first().and_then(|r| r.first()).and_then(Cell::as_i64).unwrap_or(0)
+            }
+            None => 0,
+        };
+        let rows = match (estimate, min, max) {
+            (n, ..) if n > 0 => n,
+            (_, Some(lo), Some(hi)) if e != DbEngine::Sqlite => hi.saturating_sub(lo).saturating_add(1),
+            _ => {
+                let sql =
+                    format!("SELECT count(*) FROM {}{}", self.table, self.where_sql(KeyRange::default()));
+                self.query(&sql).await?.first().and_then(|r| r.first()).and_then(Cell::as_i64).unwrap_or(0)
+            }
+        };
+        Ok(Span { min, max, rows })
     }
 
     /// Per-bucket checksums of the rows in `range`.
     pub async fn sums(&self, range: KeyRange, b: Buckets) -> Result<Sums, CheckError> {
+        let ordered = self.ordered(b);
         if self.engine() == DbEngine::Sqlite {
-            let mut sums = Sums::new();
-            for row in self.read_rows(range).await? {
-                let all: Vec<Option<String>> = row.key.iter().chain(&row.values).cloned().collect();
-                let (hash, _) = md5_prefix(joined(&all).as_bytes());
-                let e = sums.entry(b.of(&row)).or_default();
-                *e = (e.0 + 1, e.1.wrapping_add(hash));
-            }
-            return Ok(sums);
+            return self.sums_here(range, b, ordered).await;
         }
-        let sum = match self.engine() {
-            DbEngine::Postgres => "sum(h)::text",
-            _ => "CAST(SUM(h) AS CHAR)",
+        let e = self.engine();
+        let k = &self.keys[0].quoted;
+        let row = joined_sql(e, &self.all_cols());
+        // A single integer key orders rows the same on every engine: each bucket is one md5
+        // of its rows in key order (cheaper than one a row); otherwise the sum of each row's.
+        let digest = match (e, ordered) {
+            (DbEngine::Postgres, true) => format!("('x' || substr(md5(string_agg({row}, chr(29) ORDER BY {k})), 1, 16))::bit(64)::bigint::text"),
+            (_, true) => format!("CAST(CONV(SUBSTRING(MD5(GROUP_CONCAT({row} ORDER BY {k} SEPARATOR 0x1d)), 1, 16), 16, 10) AS CHAR)"),
+            (DbEngine::Postgres, false) => format!("sum(('x' || substr(md5({row}), 1, 16))::bit(64)::bigint)::text"),
+            (_, false) => format!("CAST(SUM(CAST(CONV(SUBSTRING(MD5({row}), 1, 16), 16, 10) AS UNSIGNED)) AS CHAR)"),
         };
         let sql = format!(
-            "SELECT b, count(*), {sum} FROM (SELECT {} AS b, {} AS h FROM {}{}) x GROUP BY b",
+            "SELECT {} AS b, count(*), {digest} FROM {}{} GROUP BY 1",
             self.bucket_sql(b),
-            self.hash_sql(),
             self.table,
             self.where_sql(range)
         );
@@ -186,6 +251,38 @@ impl Side {
         Ok(sums)
     }
 
+    /// Whether buckets are digests of their rows in key order (a single integer key).
+    fn ordered(&self, b: Buckets) -> bool {
+        b.int_key && self.keys.len() == 1
+    }
+
+    /// SQLite: the same checksums, computed here from its rows.
+    async fn sums_here(&self, range: KeyRange, b: Buckets, ordered: bool) -> Result<Sums, CheckError> {
+        let mut texts: std::collections::BTreeMap<i64, Vec<(i64, String)>> =
+            std::collections::BTreeMap::new();
+        let mut sums = Sums::new();
+        for row in self.read_rows(range).await? {
+            let all: Vec<Option<String>> = row.key.iter().chain(&row.values).cloned().collect();
+            let text = joined(&all);
+            let bucket = b.of(&row);
+            if ordered {
+                let key = row.key.first().cloned().flatten().and_then(|k| k.parse::<i64>().ok()).unwrap_or(0);
+                texts.entry(bucket).or_default().push((key, text));
+            } else {
+                let (hash, _) = md5_prefix(text.as_bytes());
+                let e = sums.entry(bucket).or_default();
+                *e = (e.0 + 1, e.1.wrapping_add(hash));
+            }
+        }
+        for (bucket, mut rows) in texts {
+            rows.sort_unstable_by_key(|r| r.0);
+            let all: Vec<&str> = rows.iter().map(|r| r.1.as_str()).collect();
+            let (digest, _) = md5_prefix(all.join("\u{1d}").as_bytes());
+            sums.insert(bucket, (u64::try_from(rows.len()).unwrap_or(0), digest));
+        }
+        Ok(sums)
+    }
+
     /// The rows in `range` whose bucket is one of `wanted`.
     pub async fn rows(
         &self,
@@ -201,17 +298,32 @@ impl Side {
                 .filter(|r| wanted.contains(&b.of(r)))
                 .collect());
         }
-        let mut list: Vec<i64> = wanted.iter().copied().collect();
-        list.sort_unstable();
-        let list: Vec<String> = list.iter().map(i64::to_string).collect();
         let glue = if self.where_sql(range).is_empty() { " WHERE " } else { " AND " };
+        let which = if b.int_key {
+            // Key ranges: read back through the key's index, not by another scan.
+            let k = &self.keys[0].quoted;
+            let ranges: Vec<String> = b
+                .ranges(wanted)
+                .into_iter()
+                .map(|(lo, hi)| match (lo, hi) {
+                    (Some(lo), Some(hi)) => format!("({k} >= {lo} AND {k} < {hi})"),
+                    (None, Some(hi)) => format!("{k} < {hi}"),
+                    (Some(lo), None) => format!("{k} >= {lo}"),
+                    (None, None) => "TRUE".into(),
+                })
+                .collect();
+            format!("({})", ranges.join(" OR "))
+        } else {
+            let mut list: Vec<i64> = wanted.iter().copied().collect();
+            list.sort_unstable();
+            let list: Vec<String> = list.iter().map(i64::to_string).collect();
+            format!("{} IN ({})", self.bucket_sql(b), list.join(", "))
+        };
         let sql = format!(
-            "SELECT {} FROM {}{}{glue}{} IN ({})",
+            "SELECT {} FROM {}{}{glue}{which}",
             self.canonical_columns(),
             self.table,
-            self.where_sql(range),
-            self.bucket_sql(b),
-            list.join(", ")
+            self.where_sql(range)
         );
         Ok(self.query(&sql).await?.into_iter().map(|r| self.split(r)).collect())
     }
@@ -226,13 +338,12 @@ impl Side {
                 self.read_rows(range).await?
             } else {
                 let glue = if self.where_sql(range).is_empty() { " WHERE " } else { " AND " };
-                let conditions: Vec<String> = batch.iter().map(|k| self.key_condition(k)).collect();
                 let sql = format!(
                     "SELECT {} FROM {}{}{glue}({})",
                     self.canonical_columns(),
                     self.table,
                     self.where_sql(range),
-                    conditions.join(" OR ")
+                    self.keys_condition(batch)
                 );
                 self.query(&sql).await?.into_iter().map(|r| self.split(r)).collect()
             };
@@ -250,6 +361,22 @@ impl Side {
                 hi: ints.iter().max().map(|m| m.saturating_add(1)),
             },
             _ => KeyRange::default(),
+        }
+    }
+
+    /// These keys: `k IN (…)` for a single integer key (an index lookup), else one
+    /// condition a key joined with OR.
+    fn keys_condition(&self, batch: &[Vec<Option<String>>]) -> String {
+        let ints: Option<Vec<i64>> = batch.iter().map(|k| k.first()?.as_deref()?.parse().ok()).collect();
+        match ints {
+            Some(ints) if self.keys.len() == 1 && self.keys[0].canon == super::canon::Canon::Int => {
+                format!(
+                    "{} IN ({})",
+                    self.keys[0].quoted,
+                    ints.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+                )
+            }
+            _ => batch.iter().map(|k| self.key_condition(k)).collect::<Vec<_>>().join(" OR "),
         }
     }
 

@@ -16,13 +16,38 @@ pub struct Col {
     /// Quoted for this side's engine, under this side's name.
     pub quoted: String,
     pub kind: ColumnKind,
+    /// Declared decimal places.
+    pub scale: Option<u32>,
+    pub nullable: bool,
+    /// Declared fractional digits of a time.
+    pub precision: Option<u32>,
     pub canon: Canon,
 }
 
 impl Col {
     /// Its canonical text in this engine's SQL.
     pub fn canonical_sql(&self, engine: DbEngine) -> String {
-        self.canon.sql(engine, &self.quoted, self.kind)
+        self.canon.sql(engine, &self.quoted, self.kind, self.scale)
+    }
+
+    /// What goes into the row's hash on `engine`: the column itself where the engine's own
+    /// conversion to text already gives the canonical text (an integer, a plain text, a decimal
+    /// of the canonical scale, on MySQL a DATETIME(6)) — the cheapest a row can be hashed —
+    /// else the canonical expression.
+    pub fn hash_sql(&self, engine: DbEngine) -> String {
+        use super::canon::ColumnKind as K;
+        let raw = match (self.canon, self.kind) {
+            (Canon::Int, K::Int) => true,
+            (Canon::Text { trim: false, upper: false, lower: false }, K::Text) => true,
+            (Canon::Decimal(s), K::Decimal) => self.scale == Some(s),
+            (Canon::Micros(1), K::Timestamp) => engine == DbEngine::MySql && self.precision == Some(6),
+            _ => false,
+        };
+        if raw {
+            self.quoted.clone()
+        } else {
+            self.canonical_sql(engine)
+        }
     }
 }
 
@@ -34,6 +59,8 @@ pub struct Side {
     pub pool: DbPool,
     /// Quoted.
     pub table: String,
+    /// As the check names it (`name` or `schema.name`).
+    pub raw_table: String,
     pub keys: Vec<Col>,
     pub columns: Vec<Col>,
     /// The check's filter in this engine's SQL, over this side's column names.
@@ -125,11 +152,27 @@ pub async fn resolve(def: &CheckDef, source: DbPool, target: DbPool) -> Result<P
     let side = |pool: DbPool, label: String, table: &str, of_target: bool| {
         let col = |(name, s, t, canon): &(String, ColumnInfo, ColumnInfo, Canon)| {
             let info = if of_target { t } else { s };
-            Col { name: name.clone(), quoted: pool.quote(&info.name), kind: info.kind, canon: *canon }
+            Col {
+                name: name.clone(),
+                quoted: pool.quote(&info.name),
+                kind: info.kind,
+                scale: info.scale,
+                nullable: info.nullable,
+                precision: info.precision,
+                canon: *canon,
+            }
         };
         let keys = pairs[..n_keys].iter().map(col).collect();
         let columns = pairs[n_keys..].iter().map(col).collect();
-        Side { label, table: pool.quote(table), keys, columns, filter: None, pool }
+        Side {
+            label,
+            table: pool.quote(table),
+            raw_table: table.to_string(),
+            keys,
+            columns,
+            filter: None,
+            pool,
+        }
     };
     let mut source_side = side(source, s_label, s_table, false);
     let mut target_side = side(target, t_label, t_table, true);
