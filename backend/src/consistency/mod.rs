@@ -6,6 +6,7 @@
 pub mod canon;
 pub mod columns;
 pub mod filter;
+mod lookup;
 pub mod schedule;
 pub mod service;
 pub mod side;
@@ -117,3 +118,5 @@ pub mod scan;
 mod scheduled;
 pub mod store;
 mod trend;
+mod values;
+mod verifier_store;

@@ -216,7 +216,7 @@ impl Checks {
     /// The real-time verifier's suspects and what it confirmed (the newest 200).
     pub async fn verifier(&self, _actor: &Principal, name: &str) -> Result<VerifierView, BackendError> {
         self.known(name)?;
-        let run_id = store::verifier_of(&self.store, name).await?;
+        let run_id = super::verifier_store::verifier_of(&self.store, name).await?;
         let confirmed = match run_id {
             Some(id) => {
                 findings::of_run(&self.store, id, &Filters { limit: 200, ..Filters::default() }).await?

@@ -8,7 +8,7 @@
 use super::diff::{compare, Found};
 use super::residual::column_names;
 use super::side::Pair;
-use super::{findings, recent, store, CheckError, Checks};
+use super::{findings, recent, verifier_store, CheckError, Checks};
 use crate::config::checks::{CheckDef, RecentDef};
 use crate::now_ms;
 use std::collections::HashMap;
@@ -66,7 +66,9 @@ impl Checks {
                 () = tokio::time::sleep(TICK) => {}
             }
             let now = now_ms();
-            let held = store::take_verifier(&self.store, def.name(), &self.owner, now, now + LEASE_MS).await;
+            let held =
+                verifier_store::take_verifier(&self.store, def.name(), &self.owner, now, now + LEASE_MS)
+                    .await;
             let Ok(Some((position, run))) = held else {
                 // Another hub verifies this check (or the store is away): nothing to do here.
                 state = None;
@@ -104,8 +106,8 @@ impl Checks {
             Some(p) => Some(p),
             None => recent::newest(&pair.source, recent).await?,
         };
-        let run_id = store::verifier_run(&self.store, def.name(), run, now_ms()).await?;
-        store::save_verifier(&self.store, def.name(), position.as_deref(), run_id).await?;
+        let run_id = verifier_store::verifier_run(&self.store, def.name(), run, now_ms()).await?;
+        verifier_store::save_verifier(&self.store, def.name(), position.as_deref(), run_id).await?;
         tracing::info!(check = def.name(), run = run_id, "verifier started");
         Ok((pair, run_id, position))
     }
@@ -130,7 +132,7 @@ impl Checks {
         }
         if changes.position != *position {
             *position = changes.position;
-            store::save_verifier(&self.store, def.name(), position.as_deref(), run_id).await?;
+            verifier_store::save_verifier(&self.store, def.name(), position.as_deref(), run_id).await?;
         }
         let due: Vec<Vec<Option<String>>> =
             watched.iter().filter(|(_, w)| w.due <= now).map(|(k, _)| k.clone()).take(500).collect();
@@ -172,7 +174,7 @@ impl Checks {
         }
         if !confirmed.is_empty() {
             let keys: Vec<String> = pair.source.keys.iter().map(|k| k.name.clone()).collect();
-            let batch = store::chunk_count(&self.store, run_id).await?;
+            let batch = verifier_store::chunk_count(&self.store, run_id).await?;
             let done = findings::ChunkDone {
                 run_id,
                 check: def.name(),
