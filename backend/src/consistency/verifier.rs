@@ -145,10 +145,7 @@ impl Checks {
                 .into_iter()
                 .map(|f| (f.key.clone(), f))
                 .collect();
-        let lagging = def
-            .read_model
-            .as_ref()
-            .is_some_and(|rm| self.lag.troubled_between(rm.get_ref(), now - wait, now));
+        let lagging = self.lagging(def, now - wait, now);
         let mut confirmed = Vec::new();
         for key in due {
             let Some(f) = found.get(&key) else {

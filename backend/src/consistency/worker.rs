@@ -194,7 +194,14 @@ impl Checks {
     /// lag over the last 5 minutes, twice, from 50 ms to 5 s. Without a read model there is no
     /// lag to wait out: the rows are read again at once (a write in flight has landed).
     pub(super) fn heal_wait(&self, def: &CheckDef) -> Duration {
+        // The lag right now counts too: a read model falling behind has not shown it in its
+        // p99 yet.
+        let now = def.read_model.as_ref().and_then(|rm| self.lag.now(rm.get_ref())).and_then(|(lag, _)| lag);
         let p99 = def.read_model.as_ref().and_then(|rm| self.lag.p99_over(rm.get_ref(), 5));
+        let p99 = match (p99, now) {
+            (Some(p), Some(n)) => Some(p.max(n)),
+            (p, n) => p.or(n),
+        };
         p99.map_or(Duration::ZERO, |ms| Duration::from_secs_f64((ms * 2.0 / 1000.0).clamp(0.05, 5.0)))
     }
 
@@ -244,6 +251,17 @@ impl Checks {
         Ok(chunks)
     }
 
+    /// Whether the read model of `def` is lagging: in breach or unknown at any time in
+    /// `[from, to]`, or over its SLO right now (before a breach is declared).
+    pub(super) fn lagging(&self, def: &CheckDef, from: i64, to: i64) -> bool {
+        let Some(rm) = def.read_model.as_ref().map(|r| r.get_ref()) else { return false };
+        let over_now = match self.lag.now(rm) {
+            Some((Some(lag), slo)) => lag > slo,
+            _ => true,
+        };
+        over_now || self.lag.troubled_between(rm, from, to)
+    }
+
     /// A run of recent changes: the last changes the source recorded, compared key by key
     /// once their lag has passed, as one chunk.
     async fn execute_recent(&self, id: i64, check: &str, token: &CancellationToken) -> Result<(), Stop> {
@@ -268,10 +286,7 @@ impl Checks {
             })
             .await?;
         let found = self.waiting(token, || residual::recheck(&pair, found.clone(), wait)).await?;
-        let lagging = def
-            .read_model
-            .as_ref()
-            .is_some_and(|rm| self.lag.troubled_between(rm.get_ref(), from - ms(wait), now_ms()));
+        let lagging = self.lagging(&def, from - ms(wait), now_ms());
         let found: Vec<_> = found.into_iter().map(|f| (f, lagging)).collect();
         let keys: Vec<String> = pair.source.keys.iter().map(|k| k.name.clone()).collect();
         let rows = i64::try_from(changes.keys.len()).unwrap_or(0);
@@ -303,10 +318,7 @@ impl Checks {
         let from = now_ms();
         let result = self.waiting(token, || residual::compare_chunk(pair, chunk)).await?;
         let found = self.waiting(token, || residual::recheck(pair, result.found.clone(), wait)).await?;
-        let lagging = def
-            .read_model
-            .as_ref()
-            .is_some_and(|rm| self.lag.troubled_between(rm.get_ref(), from - ms(wait), now_ms()));
+        let lagging = self.lagging(def, from - ms(wait), now_ms());
         let found: Vec<_> = found.into_iter().map(|f| (f, lagging)).collect();
         let keys: Vec<String> = pair.source.keys.iter().map(|k| k.name.clone()).collect();
         let done = findings::ChunkDone {

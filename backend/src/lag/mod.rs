@@ -195,6 +195,15 @@ impl Lag {
         self.model(name).map_or(true, |m| m.lock().troubled_between(from_ms, to_ms))
     }
 
+    /// The lag of read model `name` right now (ms; a heartbeat still on its way counts with
+    /// its age) and its SLO; the lag is None while it cannot be measured, and the whole is
+    /// None for a read model the hub does not know.
+    pub fn now(&self, name: &str) -> Option<(Option<f64>, f64)> {
+        let m = self.model(name).ok()?;
+        let live = m.lock();
+        Some((live.current(now_ms()).map(|c| c.0), live.slo_ms))
+    }
+
     /// The p99 of read model `name` over the last `minutes` minutes (ms).
     pub fn p99_over(&self, name: &str, minutes: i64) -> Option<f64> {
         let m = self.model(name).ok()?;
