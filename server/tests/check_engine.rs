@@ -187,6 +187,30 @@ async fn every_kind_of_difference_between_every_pairing_of_engines() {
         let found = compare_named(s, &format!("{sp}_source"), t, &format!("{tp}_target"), ID, tolerant).await;
         assert_eq!(summary(&found), expected(true), "{what}, with tolerances");
     }
+    // The filter is applied on both sides: rows with qty ≥ 25 are out of the comparison.
+    for (s, t) in [(&pg, &my), (&lite, &pg)] {
+        let (sp, tp) = (prefix(s), prefix(t));
+        let found = compare_named(
+            s,
+            &format!("{sp}_source"),
+            t,
+            &format!("{tp}_target"),
+            ID,
+            "filter = \"qty < 25\"\n",
+        )
+        .await;
+        let keys: Vec<(String, DiffKind)> =
+            summary(&found).into_iter().map(|(k, (kind, _))| (k, kind)).collect();
+        let want = [
+            ("10", DiffKind::Missing),
+            ("2000", DiffKind::Missing),
+            ("6001", DiffKind::Extra),
+            ("6002", DiffKind::Extra),
+        ];
+        let mut want: Vec<(String, DiffKind)> = want.iter().map(|(k, d)| ((*k).to_string(), *d)).collect();
+        want.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(keys, want, "{sp} → {tp} with a filter");
+    }
     let changed = found_values(&pg, &my).await;
     let price = |side: &Option<Vec<Option<String>>>| side.as_ref().unwrap()[0].clone().unwrap();
     assert_eq!(

@@ -236,3 +236,25 @@ fn a_malformed_connection_url_is_a_config_error() {
     assert_eq!(e.line, Some(26), "{e}");
     assert!(e.message.contains("is not valid") && !e.message.contains(":pw@"), "{e}");
 }
+
+#[test]
+fn hostile_names_in_a_check_are_refused_before_anything_runs() {
+    let check = |table: &str, key: &str, filter: &str| {
+        format!(
+            "{GOOD}[[connections]]\nname = \"a\"\nurl = \"sqlite://a.db\"\n[[checks]]\nname = \"c\"\n\
+             source = {{ connection = \"a\", table = {table:?} }}\ntarget = {{ connection = \"a\", table = \"t\" }}\n\
+             key = [{key:?}]\nfilter = {filter:?}\n"
+        )
+    };
+    assert!(HubConfig::parse(&check("orders", "id", "status <> 'draft'"), "c.toml").is_ok());
+    for (text, field) in [
+        (check("orders; DROP TABLE x", "id", "id > 0"), "checks.source.table"),
+        (check("\"orders\"", "id", "id > 0"), "checks.source.table"),
+        (check("orders", "id) OR (1=1", "id > 0"), "checks.key"),
+        (check("orders", "id", "id > 0; DROP TABLE orders"), "checks.filter"),
+        (check("orders", "id", "id > (SELECT 1)"), "checks.filter"),
+    ] {
+        let e = error_for(&text);
+        assert!(e.message.contains(field), "{field}: {e}");
+    }
+}
