@@ -19,7 +19,8 @@ use types::AppError;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/checks", get(list))
+        .route("/checks", get(list).post(define))
+        .route("/checks/{name}/delete", post(delete))
         .route("/checks/{name}/runs", post(start).get(runs))
         .route("/checks/{name}/verifier", get(verifier))
         .route("/checks/{name}/runs/{id}", get(run))
@@ -36,6 +37,30 @@ async fn list(
     Extension(caller): Extension<Caller>,
 ) -> Result<Json<Vec<CheckSummary>>, ApiError> {
     Ok(Json(state.hub.checks.list(signed_in(&caller)?).await?))
+}
+
+#[derive(Deserialize)]
+struct DefineBody {
+    toml: String,
+}
+
+/// `{"toml": "[[checks]] …"}` → `{"name"}`: a lead defines a check.
+async fn define(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Json(body): Json<DefineBody>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let name = state.hub.checks.define(signed_in(&caller)?, &caller.source, &body.toml).await?;
+    Ok(Json(serde_json::json!({ "name": name })))
+}
+
+async fn delete(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(name): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    state.hub.checks.undefine(signed_in(&caller)?, &caller.source, &name).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Deserialize)]

@@ -15,8 +15,8 @@ use app::api::catalog::{
     GetService, InstanceNow, ListServices, Overview, ReloadConfig, RunningConfig, ServerNow,
 };
 use app::api::checks::{
-    CancelCheckRun, CheckRun, CheckRuns, CheckTrend, CheckVerifier, DifferenceHistory, ListChecks,
-    ReviewDifference, RunDifferences, SignOffRun, StartCheckRun,
+    CancelCheckRun, CheckRun, CheckRuns, CheckTrend, CheckVerifier, DefineCheck, DeleteCheck,
+    DifferenceHistory, ListChecks, ReviewDifference, RunDifferences, SignOffRun, StartCheckRun,
 };
 use app::api::demo::{DemoFleet, InjectDemoFault};
 use app::api::lag::{ListLag, ReadModelCharts, ReadModelLag};
@@ -320,6 +320,22 @@ async fn every_state_changing_call_leaves_one_audit_row_done_or_refused() {
     )
     .await;
 
+    let toml =
+        "[[checks]]\nname = \"more\"\nsource = { connection = \"orders-source\", table = \"orders\" }\n\
+                target = { connection = \"orders-read\", table = \"orders_view\" }\nkey = [\"id\"]\n";
+    let res = hub.call::<DefineCheck>(&dev, &[("toml", toml)]).await;
+    t.check("define_check (developer)", res, 403, row("dev1", "check.define", "denied", "a new check")).await;
+    let res = hub.call::<DefineCheck>(&admin, &[("toml", toml)]).await;
+    t.check("define_check", res, 200, row("admin", "check.define", "ok", "more")).await;
+    let res = hub.call::<DeleteCheck>(&dev, &[("name", "more")]).await;
+    t.check("delete_check (developer)", res, 403, row("dev1", "check.delete", "denied", "more")).await;
+    let res = hub.call::<DeleteCheck>(&admin, &[("name", "more")]).await;
+    t.check("delete_check", res, 200, row("admin", "check.delete", "ok", "more")).await;
+    let res =
+        admin.post(hub.url("/api/v1/checks")).json(&json!({ "toml": "nonsense" })).send().await.unwrap();
+    t.check("POST /api/v1/checks (bad)", res, 400, row("admin", "check.define", "failed", "a new check"))
+        .await;
+
     // Logging in and out, through the UI and the API.
     let browser = TestHub::client();
     let res = hub.call::<Login>(&browser, &[("username", "dev1"), ("password", "wrong-password")]).await;
@@ -394,6 +410,8 @@ fn walked() -> BTreeSet<&'static str> {
         CancelCheckRun::PATH,
         SignOffRun::PATH,
         ReviewDifference::PATH,
+        DefineCheck::PATH,
+        DeleteCheck::PATH,
         RequestCapture::PATH,
         CancelCapture::PATH,
         Login::PATH,

@@ -251,3 +251,56 @@ async fn the_command_line_runs_a_check_for_a_ci_gate() {
     assert_eq!(code, Some(2), "{v}");
     assert!(v["error"].as_str().unwrap().contains("nope"), "{v}");
 }
+
+/// A lead defines a check in the UI's words (TOML, as the config would hold it): checked
+/// against the config first, run like the config's, removed again; its runs stay.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lead_defines_a_check_runs_it_and_removes_it() {
+    let store = TestStore::new(Engine::Sqlite).await.unwrap();
+    let FleetHub { hub, admin, dev, .. } = FleetHub::start_with(common::fleet_with(&store, CHECK)).await;
+    let lead = hub.user_session(&admin, "lead1", "lead").await;
+    let define = |client: &Client, toml: &str| {
+        client.post(hub.url("/api/v1/checks")).json(&json!({ "toml": toml })).send()
+    };
+    let check = "[[checks]]\nname = \"new-orders\"\nsource = { connection = \"orders-source\", table = \"orders\" }\n\
+                 target = { connection = \"orders-read\", table = \"orders_view\" }\nkey = [\"id\"]\ncolumns = [\"status\"]\n\
+                 filter = \"status = 'new'\"\n";
+    assert_eq!(define(&dev, check).await.unwrap().status(), 403);
+    let bad = define(&lead, &check.replace("orders-read", "nowhere")).await.unwrap();
+    assert_eq!(bad.status(), 400);
+    let why = bad.json::<Value>().await.unwrap();
+    assert!(
+        why["message"].as_str().unwrap().contains("line 4")
+            && why["message"].as_str().unwrap().contains("nowhere"),
+        "{why}"
+    );
+    let hostile =
+        define(&lead, &check.replace("status = 'new'", "status = 'new'; DROP TABLE orders")).await.unwrap();
+    assert_eq!(hostile.status(), 400);
+    let made: Value = define(&lead, check).await.unwrap().json().await.unwrap();
+    assert_eq!(made["name"], "new-orders");
+    assert_eq!(define(&lead, check).await.unwrap().status(), 409, "a name is taken once");
+    let listed = hub.get_json(&dev, "/api/v1/checks").await;
+    let mine = listed.as_array().unwrap().iter().find(|c| c["name"] == "new-orders").cloned().unwrap();
+    assert_eq!(mine["defined_by"], "lead1", "{listed}");
+
+    let res = dev.post(hub.url("/api/v1/checks/new-orders/runs")).json(&json!({})).send().await.unwrap();
+    let id = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let url = format!("/api/v1/checks/new-orders/runs/{id}");
+    while hub.get_json(&dev, &url).await["state"] != "done" {
+        assert!(Instant::now() < deadline, "{}", hub.get_json(&dev, &url).await);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    assert_eq!(
+        lead.post(hub.url("/api/v1/checks/orders/delete")).send().await.unwrap().status(),
+        404,
+        "the config's stay"
+    );
+    assert_eq!(dev.post(hub.url("/api/v1/checks/new-orders/delete")).send().await.unwrap().status(), 403);
+    assert_eq!(lead.post(hub.url("/api/v1/checks/new-orders/delete")).send().await.unwrap().status(), 204);
+    let listed = hub.get_json(&dev, "/api/v1/checks").await;
+    assert!(!listed.to_string().contains("new-orders"), "{listed}");
+    hub.stop().await;
+}

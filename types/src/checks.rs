@@ -169,6 +169,8 @@ pub struct CheckSummary {
     pub open_differences: i64,
     pub next_run_ms: Option<i64>,
     pub schedule: Option<String>,
+    /// The lead who defined it in the UI; None for the config's checks.
+    pub defined_by: Option<String>,
 }
 
 /// A difference the verifier has seen once and waits to see again, after the read model's

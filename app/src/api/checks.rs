@@ -66,6 +66,20 @@ pub async fn start_check_run(name: String, mode: RunMode) -> Result<i64, AppErro
     hub.checks.start(&me, &source, &name, mode).await.or_else(super::context::fail)
 }
 
+/// A lead defines a check from its TOML (one `[[checks]]` table); its name.
+#[server]
+pub async fn define_check(toml: String) -> Result<String, AppError> {
+    let (hub, me, source) = super::context::signed_in()?;
+    hub.checks.define(&me, &source, &toml).await.or_else(super::context::fail)
+}
+
+/// A lead removes a check defined in the UI.
+#[server]
+pub async fn delete_check(name: String) -> Result<(), AppError> {
+    let (hub, me, source) = super::context::signed_in()?;
+    hub.checks.undefine(&me, &source, &name).await.or_else(super::context::fail)
+}
+
 #[server]
 pub async fn cancel_check_run(name: String, id: i64) -> Result<(), AppError> {
     let (hub, me, source) = super::context::signed_in()?;

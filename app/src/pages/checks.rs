@@ -1,12 +1,15 @@
 //! Consistency checks: every check with its last run and open differences; a check's page
 //! with Run now, the real-time verifier's live list, the trend across runs and its runs.
 
-use crate::api::checks::{check_runs, check_trend, check_verifier, list_checks, StartCheckRun};
+use crate::api::checks::{
+    check_runs, check_trend, check_verifier, list_checks, DefineCheck, DeleteCheck, StartCheckRun,
+};
 use crate::components::chart::Chart;
 use crate::components::client_only::ClientOnly;
 use crate::components::errors::{not_found, ErrorNote};
 use crate::components::guard::RequireRole;
 use crate::components::poll::ticker;
+use crate::MeResource;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
@@ -55,7 +58,16 @@ fn RunButton(name: String, mode: RunMode, label: &'static str) -> impl IntoView 
 #[component]
 pub fn ChecksPage() -> impl IntoView {
     let tick = ticker(Duration::from_secs(5));
-    let list = Resource::new(move || tick.get(), |_| list_checks());
+    let define = ServerAction::<DefineCheck>::new();
+    let delete = ServerAction::<DeleteCheck>::new();
+    let list = Resource::new(
+        move || (tick.get(), define.version().get(), delete.version().get()),
+        |_| list_checks(),
+    );
+    let me = expect_context::<MeResource>();
+    let lead = Signal::derive(move || {
+        me.get().and_then(Result::ok).flatten().is_some_and(|m| m.role.allows(Role::Lead))
+    });
     view! {
         <Title text="Consistency checks"/>
         <RequireRole role=Role::Viewer>
@@ -65,16 +77,44 @@ pub fn ChecksPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match list.await {
                         Ok(l) if l.is_empty() => view! { <p class="muted">"No check is configured ([[checks]] in the config)."</p> }.into_any(),
-                        Ok(l) => checks_table(l).into_any(),
+                        Ok(l) => checks_table(l, delete, lead).into_any(),
                         Err(error) => view! { <ErrorNote error/> }.into_any(),
                     }
                 })}
             </Transition>
+            {move || delete.value().get().and_then(Result::err).map(|error| view! { <ErrorNote error/> })}
+            <Show when=move || lead.get()>
+                <NewCheck define/>
+            </Show>
         </RequireRole>
     }
 }
 
-fn checks_table(list: Vec<CheckSummary>) -> impl IntoView {
+/// A lead defines a check in TOML, as the config file would hold it.
+#[component]
+fn NewCheck(define: ServerAction<DefineCheck>) -> impl IntoView {
+    const TEMPLATE: &str = "[[checks]]\nname = \"\"\nsource = { connection = \"\", table = \"\" }\ntarget = { connection = \"\", table = \"\" }\nkey = [\"id\"]\n";
+    view! {
+        <section class="card">
+            <h2>"New check"</h2>
+            <p class="muted">"One " <code>"[[checks]]"</code> " table, as in the config file (see README): its connections and read model must be in the config. It is checked before it is kept."</p>
+            <ActionForm action=define>
+                <textarea name="toml" rows="9" cols="80" data-testid="new-check" spellcheck="false">{TEMPLATE}</textarea>
+                <p><button type="submit" disabled=move || define.pending().get()>"Create check"</button></p>
+            </ActionForm>
+            {move || define.value().get().map(|r| match r {
+                Ok(name) => view! { <p class="note ok" role="status">{format!("Check {name} created.")} " " <a href=format!("/checks/{name}")>"Open it"</a></p> }.into_any(),
+                Err(error) => view! { <ErrorNote error/> }.into_any(),
+            })}
+        </section>
+    }
+}
+
+fn checks_table(
+    list: Vec<CheckSummary>,
+    delete: ServerAction<DeleteCheck>,
+    lead: Signal<bool>,
+) -> impl IntoView {
     let rows = list
         .into_iter()
         .map(|c| {
@@ -89,8 +129,22 @@ fn checks_table(list: Vec<CheckSummary>) -> impl IntoView {
                         <span class="small">{counts(r.counts)}</span>
                     })}</td>
                     <td class="num" class:bad=c.open_differences.gt(&0) data-testid="open-differences">{c.open_differences}</td>
-                    <td class="small">{c.schedule.clone().map(|s| format!("{s} (UTC) · next {}", format_opt_ms(c.next_run_ms)))}</td>
-                    <td><RunButton name=c.name.clone() mode=RunMode::Residual label="Run now"/></td>
+                    <td class="small">{c.schedule.clone().map(|s| format!("{s} (UTC) · next {}", format_opt_ms(c.next_run_ms)))}
+                        {c.defined_by.clone().map(|by| view! { <br/><span class="muted">{format!("defined in the UI by {by}")}</span> })}</td>
+                    <td><RunButton name=c.name.clone() mode=RunMode::Residual label="Run now"/>
+                        {c.defined_by.is_some().then(|| {
+                            let name = c.name.clone();
+                            view! { <Show when=move || lead.get()>
+                                <button class="danger" on:click={
+                                    let name = name.clone();
+                                    move |_| {
+                                        if window().confirm_with_message(&format!("Delete check {name}? Its runs and differences stay.")).unwrap_or(false) {
+                                            delete.dispatch(DeleteCheck { name: name.clone() });
+                                        }
+                                    }
+                                }>"Delete"</button>
+                            </Show> }
+                        })}</td>
                 </tr>
             }
         })

@@ -82,3 +82,12 @@ CREATE TABLE check_verifiers (
     owner TEXT,
     lease_until_ms INTEGER
 );
+
+-- Checks a lead defined in the UI (the config's are in the config file): the check as TOML,
+-- validated like the config's.
+CREATE TABLE check_definitions (
+    name TEXT PRIMARY KEY,
+    definition TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_ms INTEGER NOT NULL
+);

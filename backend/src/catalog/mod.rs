@@ -103,6 +103,11 @@ impl Catalog {
         self.loaded().config.clone()
     }
 
+    /// The running config's text, as its file holds it.
+    pub fn config_text(&self) -> String {
+        self.loaded().text.clone()
+    }
+
     /// When the running config was loaded.
     pub fn loaded_ms(&self) -> i64 {
         self.loaded().loaded_ms

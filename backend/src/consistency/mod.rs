@@ -40,6 +40,10 @@ pub struct Checks {
     /// This hub among those sharing the store.
     owner: String,
     running: Mutex<HashMap<i64, Running>>,
+    /// Checks defined in the UI, and who defined each.
+    defined: std::sync::RwLock<Vec<(crate::config::checks::CheckDef, String)>>,
+    /// Bumped when the UI's checks change (the verifiers start anew).
+    changes: tokio::sync::watch::Sender<u64>,
     /// The verifiers' suspected differences, by check.
     suspects: Mutex<HashMap<String, Vec<types::checks::Suspect>>>,
     /// How long a run waits for a database that stopped answering.
@@ -73,6 +77,8 @@ impl Checks {
             owner: s.owner,
             running: Mutex::default(),
             suspects: Mutex::default(),
+            defined: std::sync::RwLock::default(),
+            changes: tokio::sync::watch::channel(0).0,
             wait_for_database: WAIT_FOR_DATABASE,
         }
     }
@@ -108,6 +114,7 @@ impl From<CheckError> for BackendError {
         }
     }
 }
+pub mod defined;
 pub mod diff;
 pub mod export;
 pub mod findings;

@@ -91,9 +91,7 @@ impl Checks {
     pub async fn repair_sql(&self, actor: &Principal, name: &str, id: i64) -> Result<String, BackendError> {
         let run = self.run(actor, name, id).await?;
         let def = self
-            .catalog
-            .config()
-            .checks
+            .all()
             .into_iter()
             .find(|c| c.name() == name)
             .ok_or_else(|| BackendError::NotFound(format!("no check named {name}")))?;

@@ -18,7 +18,7 @@ impl Job for CheckSchedule {
 
     async fn run_once(&self) -> Result<(), BackendError> {
         let now = now_ms();
-        for def in &self.0.catalog.config().checks {
+        for def in &self.0.all() {
             let Some(schedule) = def.schedule.as_ref().and_then(|s| Schedule::parse(s.get_ref()).ok()) else {
                 continue;
             };

@@ -37,9 +37,7 @@ impl ReviewAction {
 
 impl Checks {
     fn known(&self, name: &str) -> Result<crate::config::checks::CheckDef, BackendError> {
-        self.catalog
-            .config()
-            .checks
+        self.all()
             .iter()
             .find(|c| c.name() == name)
             .cloned()
@@ -50,7 +48,7 @@ impl Checks {
     pub async fn list(&self, _actor: &Principal) -> Result<Vec<CheckSummary>, BackendError> {
         let now = now_ms();
         let mut out = Vec::new();
-        for def in &self.catalog.config().checks {
+        for def in &self.all() {
             let last = store::of_check(&self.store, def.name(), 1).await?.into_iter().next();
             let schedule = def.schedule.as_ref().map(|s| s.get_ref().clone());
             let next_run_ms = schedule
@@ -66,6 +64,7 @@ impl Checks {
                 open_differences: findings::open_count(&self.store, def.name()).await?,
                 next_run_ms,
                 schedule,
+                defined_by: self.defined_by(def.name()),
             });
         }
         Ok(out)

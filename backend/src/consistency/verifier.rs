@@ -41,9 +41,24 @@ fn suspect(f: &Found, pair: &Pair, now: i64, during_lag: bool) -> Suspect {
 impl Checks {
     /// The verifiers of every check with `recent`, until `shutdown`; anew on a config change.
     pub async fn verify(self: Arc<Self>, shutdown: CancellationToken) {
-        let changes = self.catalog.subscribe();
+        // The config's changes and the UI's checks both start the verifiers anew.
+        let mut config = self.catalog.subscribe();
+        let me = self.clone();
+        let forward = shutdown.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    () = forward.cancelled() => return,
+                    changed = config.changed() => match changed {
+                        Ok(()) => me.changes.send_modify(|v| *v += 1),
+                        Err(_) => return,
+                    },
+                }
+            }
+        });
+        let changes = self.changes.subscribe();
         crate::jobs::per_config(changes, shutdown, |tasks, generation| {
-            for def in self.catalog.config().checks.into_iter().filter(|c| c.recent.is_some()) {
+            for def in self.all().into_iter().filter(|c| c.recent.is_some()) {
                 tasks.spawn(self.clone().verify_check(def, generation.clone()));
             }
             std::future::ready(())

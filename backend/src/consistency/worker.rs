@@ -50,12 +50,20 @@ impl Checks {
         if let Err(e) = store::requeue_orphans(&self.store, now_ms(), Some(&self.owner)).await {
             tracing::warn!(error = %e, "could not requeue the runs of the last start");
         }
+        let mut rounds = 0u64;
         let tasks = TaskTracker::new();
         loop {
             tokio::select! {
                 () = shutdown.cancelled() => break,
                 () = tokio::time::sleep(Duration::from_secs(1)) => {}
             }
+            // The UI's checks, as the store has them (another hub may have changed them).
+            if rounds % 5 == 0 {
+                if let Err(e) = self.refresh_defined().await {
+                    tracing::warn!(error = %e, "could not read the checks defined in the UI");
+                }
+            }
+            rounds += 1;
             if let Err(e) = self.tend(&shutdown, &tasks).await {
                 tracing::warn!(error = %e, "check runs: the store did not answer; trying again");
             }
@@ -172,9 +180,7 @@ impl Checks {
     }
 
     fn definition(&self, check: &str) -> Result<CheckDef, CheckError> {
-        self.catalog
-            .config()
-            .checks
+        self.all()
             .iter()
             .find(|c| c.name() == check)
             .cloned()
