@@ -58,7 +58,7 @@ impl Checks {
                 () = tokio::time::sleep(Duration::from_secs(1)) => {}
             }
             // The UI's checks, as the store has them (another hub may have changed them).
-            if rounds % 5 == 0 {
+            if rounds.is_multiple_of(5) {
                 if let Err(e) = self.refresh_defined().await {
                     tracing::warn!(error = %e, "could not read the checks defined in the UI");
                 }
