@@ -211,6 +211,16 @@ async fn every_kind_of_difference_between_every_pairing_of_engines() {
         want.sort_by(|a, b| a.0.cmp(&b.0));
         assert_eq!(keys, want, "{sp} → {tp} with a filter");
     }
+    // A query as the source (a derived table), against MariaDB's table.
+    let toml = format!(
+        "[[connections]]\nname = \"src\"\nurl = \"{}\"\n[[connections]]\nname = \"dst\"\nurl = \"{}\"\n\
+         [[checks]]\nname = \"q\"\nsource = {{ connection = \"src\", query = \"SELECT o.id, o.price, o.at, o.status, o.qty, o.note FROM pg_source o\" }}\n\
+         target = {{ connection = \"dst\", table = \"my_target\" }}\nkey = [\"id\"]\nfilter = \"qty < 25\"\n",
+        pg.url, my.url
+    );
+    let found = run_config(&toml).await;
+    let keys: Vec<String> = summary(&found).into_keys().collect();
+    assert_eq!(keys, ["10", "2000", "6001", "6002"], "a query source");
     let changed = found_values(&pg, &my).await;
     let price = |side: &Option<Vec<Option<String>>>| side.as_ref().unwrap()[0].clone().unwrap();
     assert_eq!(
@@ -243,7 +253,11 @@ async fn compare_named(
          target = {{ connection = \"dst\", table = \"{t_table}\" }}\nkey = {key}\n{extra}",
         s.url, t.url
     );
-    let config = HubConfig::parse(&toml, "t.toml").unwrap();
+    run_config(&toml).await
+}
+
+async fn run_config(toml: &str) -> Vec<Found> {
+    let config = HubConfig::parse(toml, "t.toml").unwrap();
     let connections = Connections::default();
     let open = |name: &str| -> DbPool { connections.open(&config, name).unwrap().0 };
     let pair = side::resolve(&config.checks[0], open("src"), open("dst")).await.unwrap();

@@ -12,12 +12,23 @@ use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 use toml::Spanned;
 
-/// One side of a check: a table of a connection.
+/// One side of a check: a table of a connection, or (the source only) a read-only query.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct SideDef {
     pub connection: Spanned<String>,
-    pub table: Spanned<String>,
+    #[serde(default)]
+    pub table: Option<Spanned<String>>,
+    /// One SELECT (validated with sqlparser, run read-only) whose rows stand for a table.
+    #[serde(default)]
+    pub query: Option<Spanned<String>>,
+}
+
+impl SideDef {
+    /// The table's name, or `query` for a query (in messages and lists).
+    pub fn what(&self) -> &str {
+        self.table.as_ref().map_or("query", |t| t.get_ref().as_str())
+    }
 }
 
 /// How a column's values are made comparable across engines.
@@ -184,12 +195,28 @@ pub(super) fn validate(
                 );
                 return Err(at(&side.connection, message));
             }
-            if !is_table(side.table.get_ref()) {
-                let message = format!(
-                    "checks.{field}.table: {:?} in {name} must be a table name (letters, digits, _; schema.table allowed)",
-                    side.table.get_ref()
-                );
-                return Err(at(&side.table, message));
+            match (&side.table, &side.query) {
+                (Some(table), None) if !is_table(table.get_ref()) => {
+                    let message = format!(
+                        "checks.{field}.table: {:?} in {name} must be a table name (letters, digits, _; schema.table allowed)",
+                        table.get_ref()
+                    );
+                    return Err(at(table, message));
+                }
+                (Some(_), None) => {}
+                (None, Some(query)) if field == "source" => {
+                    crate::consistency::filter::check_query(query.get_ref())
+                        .map_err(|why| at(query, format!("checks.source.query: in {name}: {why}")))?;
+                }
+                (None, Some(query)) => {
+                    return Err(at(query, format!("checks.target.query: in {name}, the read model is a table (a query may stand for the source only)")));
+                }
+                _ => {
+                    return Err(at(
+                        &side.connection,
+                        format!("checks.{field}: {name} needs a table, or (the source) a query, not both"),
+                    ))
+                }
             }
         }
         validate_columns(c)?;

@@ -140,6 +140,25 @@ impl DbPool {
             .unwrap_or(Err(DbError::Timeout(timeout)))
     }
 
+    /// The names and types of the columns `sql` returns, without running it.
+    pub async fn describe_columns(&self, sql: &str) -> Result<Vec<(String, String)>, DbError> {
+        use sqlx::{Column, Executor};
+        fn named<C: Column>(columns: &[C]) -> Vec<(String, String)> {
+            columns.iter().map(|c| (c.name().to_string(), c.type_info().name().to_string())).collect()
+        }
+        let work = async {
+            match self {
+                DbPool::Postgres(p) => p.describe(sql).await.map(|d| named(d.columns())),
+                DbPool::MySql(p) => p.describe(sql).await.map(|d| named(d.columns())),
+                DbPool::Sqlite(p) => p.describe(sql).await.map(|d| named(d.columns())),
+            }
+        };
+        match tokio::time::timeout(STATEMENT * 5, work).await {
+            Ok(r) => r.map_err(|e| describe(&e)),
+            Err(_) => Err(DbError::Timeout(STATEMENT * 5)),
+        }
+    }
+
     /// Runs a query a config holds (read-only, 2 s at most); it must return one integer (NULL
     /// reads as 0).
     pub async fn read_only_integer(&self, sql: &str) -> Result<i64, DbError> {

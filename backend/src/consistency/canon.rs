@@ -84,7 +84,8 @@ impl Canon {
         let numeric = |k: K| matches!(k, K::Int | K::Bool | K::Decimal | K::Float);
         if kinds.iter().all(|k| numeric(*k)) {
             if either(K::Decimal) {
-                return Canon::Decimal(a.scale.unwrap_or(0).max(b.scale.unwrap_or(0)));
+                // A query's column says no scale: then as many places as floats get.
+                return Canon::Decimal(a.scale.max(b.scale).unwrap_or(FLOAT_PLACES));
             }
             if either(K::Float) {
                 return Canon::Decimal(FLOAT_PLACES);

@@ -13,7 +13,7 @@ fn literal(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
-fn kind_of(declared: &str) -> ColumnKind {
+pub(super) fn kind_of(declared: &str) -> ColumnKind {
     let t = declared.to_ascii_lowercase();
     let has = |w: &str| t.contains(w);
     if t == "boolean" || t == "bool" || t.starts_with("tinyint(1)") {
@@ -90,6 +90,21 @@ pub async fn columns(pool: &DbPool, table: &str) -> Result<Vec<ColumnInfo>, DbEr
             };
             let scale = scale.or_else(|| declared_scale(&declared));
             Some(ColumnInfo { name, kind, scale, nullable, precision })
+        })
+        .collect())
+}
+
+/// The columns a source query returns (its types as the engine describes them; no scale).
+pub async fn query_columns(pool: &DbPool, query: &str) -> Result<Vec<ColumnInfo>, DbError> {
+    let described = pool.describe_columns(&format!("SELECT * FROM ({query}) src WHERE 1 = 0")).await?;
+    Ok(described
+        .into_iter()
+        .map(|(name, type_name)| ColumnInfo {
+            name,
+            kind: kind_of(&type_name),
+            scale: None,
+            nullable: true,
+            precision: None,
         })
         .collect())
 }

@@ -247,6 +247,42 @@ fn number(n: &str) -> Result<String, String> {
     }
 }
 
+/// A check's source query: one SELECT (or WITH … SELECT, or a UNION of them) that reads only
+/// — no INTO, no locking, no statement after it. It runs in a read-only transaction anyway.
+pub fn check_query(text: &str) -> Result<(), String> {
+    use sqlparser::ast::{SetExpr, Statement};
+    fn reads_only(body: &SetExpr) -> Result<(), String> {
+        match body {
+            SetExpr::Select(select) if select.into.is_some() => Err("SELECT … INTO writes".into()),
+            SetExpr::Select(_) | SetExpr::Values(_) => Ok(()),
+            SetExpr::Query(q) => query_reads_only(q),
+            SetExpr::SetOperation { left, right, .. } => reads_only(left).and(reads_only(right)),
+            other => Err(format!("only SELECT is allowed, not {other}")),
+        }
+    }
+    fn query_reads_only(q: &sqlparser::ast::Query) -> Result<(), String> {
+        if !q.locks.is_empty() {
+            return Err("a query may not lock rows (FOR UPDATE / FOR SHARE)".into());
+        }
+        if let Some(with) = &q.with {
+            for cte in &with.cte_tables {
+                query_reads_only(&cte.query)?;
+            }
+        }
+        reads_only(&q.body)
+    }
+    if text.len() > 20_000 {
+        return Err("a query is at most 20,000 characters".into());
+    }
+    let statements =
+        Parser::parse_sql(&GenericDialect {}, text).map_err(|e| format!("cannot be read: {e}"))?;
+    match statements.as_slice() {
+        [Statement::Query(q)] => query_reads_only(q),
+        [_] => Err("must be a SELECT".into()),
+        _ => Err("must be one statement".into()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -267,6 +303,25 @@ mod tests {
         assert_eq!(pg(&f), "(NOT (\"deleted_at\" IS NULL)) AND (\"id\" BETWEEN 1 AND 10)");
         let my = Filter::parse(r"note = 'a\b'").unwrap().sql(DbEngine::MySql, &|c| format!("`{c}`"));
         assert_eq!(my, r"`note` = 'a\\b'");
+    }
+
+    #[test]
+    fn a_source_query_only_reads() {
+        assert!(check_query(
+            "SELECT id, total FROM orders o JOIN lines l ON l.order_id = o.id WHERE o.status <> 'draft'"
+        )
+        .is_ok());
+        assert!(check_query("WITH t AS (SELECT id FROM a) SELECT * FROM t UNION SELECT id FROM b").is_ok());
+        for bad in [
+            "DELETE FROM orders",
+            "SELECT 1; DROP TABLE orders",
+            "SELECT * FROM orders FOR UPDATE",
+            "SELECT * INTO copy FROM orders",
+            "WITH gone AS (DELETE FROM orders RETURNING id) SELECT * FROM gone",
+            "UPDATE orders SET x = 1",
+        ] {
+            assert!(check_query(bad).is_err(), "{bad:?} was accepted");
+        }
     }
 
     #[test]

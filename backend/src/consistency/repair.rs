@@ -99,7 +99,7 @@ impl Checks {
         let mut out = format!(
             "-- Suggested repair of {} ({}) for check {name}, run #{id}: its open differences.\n\
              -- Review before running it: the hub shows it and never runs it.\n",
-            def.target.table.get_ref(),
+            def.target.what(),
             def.target.connection.get_ref(),
         );
         let (mut after, mut written) = (0, 0);

@@ -185,6 +185,8 @@ impl Side {
         };
         let e = self.engine();
         let stats = match e {
+            // A query has no statistics of its own.
+            _ if self.raw_table.is_empty() => None,
             DbEngine::Postgres => Some(format!("SELECT GREATEST(reltuples, 0)::bigint FROM pg_class WHERE oid = to_regclass({})", literal(e, &self.table))),
             DbEngine::MySql => Some(format!(
                 "SELECT CAST(table_rows AS SIGNED) FROM information_schema.tables WHERE table_schema = {} AND table_name = {}",

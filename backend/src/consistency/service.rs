@@ -57,8 +57,8 @@ impl Checks {
                 .and_then(|s| s.next_after(now));
             out.push(CheckSummary {
                 name: def.name().to_string(),
-                source: format!("{} · {}", def.source.connection.get_ref(), def.source.table.get_ref()),
-                target: format!("{} · {}", def.target.connection.get_ref(), def.target.table.get_ref()),
+                source: format!("{} · {}", def.source.connection.get_ref(), def.source.what()),
+                target: format!("{} · {}", def.target.connection.get_ref(), def.target.what()),
                 read_model: def.read_model.as_ref().map(|r| r.get_ref().clone()),
                 last_run: last.map(|r| r.view(now)),
                 open_differences: findings::open_count(&self.store, def.name()).await?,

@@ -100,6 +100,17 @@ fn normalize_of(def: &CheckDef, column: &str) -> Normalize {
     }
 }
 
+/// A side's columns: its table's in the catalog, or those its query returns.
+async fn side_columns(
+    pool: &DbPool,
+    side: &crate::config::checks::SideDef,
+) -> Result<Vec<ColumnInfo>, crate::connections::DbError> {
+    match &side.query {
+        Some(q) => super::columns::query_columns(pool, q.get_ref()).await,
+        None => columns(pool, side.what()).await,
+    }
+}
+
 fn find<'a>(cols: &'a [ColumnInfo], name: &str) -> Option<&'a ColumnInfo> {
     cols.iter().find(|c| c.name == name).or_else(|| cols.iter().find(|c| c.name.eq_ignore_ascii_case(name)))
 }
@@ -109,8 +120,9 @@ fn find<'a>(cols: &'a [ColumnInfo], name: &str) -> Option<&'a ColumnInfo> {
 pub async fn resolve(def: &CheckDef, source: DbPool, target: DbPool) -> Result<Pair, CheckError> {
     let (s_label, t_label) =
         (def.source.connection.get_ref().clone(), def.target.connection.get_ref().clone());
-    let (s_table, t_table) = (def.source.table.get_ref().as_str(), def.target.table.get_ref().as_str());
-    let (s_cols, t_cols) = tokio::join!(columns(&source, s_table), columns(&target, t_table));
+    let (s_table, t_table) = (def.source.what(), def.target.what());
+    let (s_cols, t_cols) =
+        tokio::join!(side_columns(&source, &def.source), side_columns(&target, &def.target));
     let s_cols = s_cols.map_err(|e| CheckError::db(&s_label, e))?;
     let t_cols = t_cols.map_err(|e| CheckError::db(&t_label, e))?;
     for (cols, table, label) in [(&s_cols, s_table, &s_label), (&t_cols, t_table, &t_label)] {
@@ -150,6 +162,7 @@ pub async fn resolve(def: &CheckDef, source: DbPool, target: DbPool) -> Result<P
     }
     let n_keys = keys.len();
     let side = |pool: DbPool, label: String, table: &str, of_target: bool| {
+        let def_side = if of_target { &def.target } else { &def.source };
         let col = |(name, s, t, canon): &(String, ColumnInfo, ColumnInfo, Canon)| {
             let info = if of_target { t } else { s };
             Col {
@@ -164,15 +177,12 @@ pub async fn resolve(def: &CheckDef, source: DbPool, target: DbPool) -> Result<P
         };
         let keys = pairs[..n_keys].iter().map(col).collect();
         let columns = pairs[n_keys..].iter().map(col).collect();
-        Side {
-            label,
-            table: pool.quote(table),
-            raw_table: table.to_string(),
-            keys,
-            columns,
-            filter: None,
-            pool,
-        }
+        let (table, raw_table) = match &def_side.query {
+            // A query stands for a table as a derived table; no statistics to plan from.
+            Some(q) => (format!("({}) src", q.get_ref()), String::new()),
+            None => (pool.quote(table), table.to_string()),
+        };
+        Side { label, table, raw_table, keys, columns, filter: None, pool }
     };
     let mut source_side = side(source, s_label, s_table, false);
     let mut target_side = side(target, t_label, t_table, true);
