@@ -191,12 +191,14 @@ fn reladiff(pg_url: &str, my_url: &str) -> (Duration, BTreeSet<i64>) {
 }
 
 async fn ours(pg_url: &str, my_url: &str) -> Result<(Duration, types::checks::RunView), String> {
+    // Queries per database at once (the check's `rate.queries`; the hub's default is 2).
+    let queries = env("BENCH_QUERIES", "2");
     let dir = std::env::temp_dir().join(format!("switchboard-check-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let text = format!(
         "[[connections]]\nname = \"pg\"\nurl = \"{pg_url}\"\n[[connections]]\nname = \"my\"\nurl = \"{my_url}\"\n\
          [[checks]]\nname = \"orders\"\nsource = {{ connection = \"pg\", table = \"{SCHEMA}.orders\" }}\n\
-         target = {{ connection = \"my\", table = \"orders\" }}\nkey = [\"id\"]\nrate = {{ rows_per_s = 1000000000, queries = 2 }}\n"
+         target = {{ connection = \"my\", table = \"orders\" }}\nkey = [\"id\"]\nrate = {{ rows_per_s = 1000000000, queries = {queries} }}\n"
     );
     let store =
         Store::open(&format!("sqlite://{}?mode=rwc", dir.join("hub.db").display()), Duration::from_secs(5))
