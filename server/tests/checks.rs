@@ -11,13 +11,6 @@ use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
 const CHECK: &str = r#"
-[[read_models]]
-name = "orders"
-service = "projector"
-source = "orders-source"
-read = "orders-read"
-probe = { interval = "100ms", write = "heartbeat", read = "heartbeat_view", id = "hub" }
-
 [[checks]]
 name = "orders"
 source = { connection = "orders-source", table = "orders" }
@@ -56,7 +49,9 @@ async fn fault(hub: &TestHub, client: &Client, body: Value) {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_residual_run_finds_the_drift_and_a_lead_reviews_it() {
     let store = TestStore::new(Engine::Sqlite).await.unwrap();
-    let FleetHub { hub, admin, dev, viewer } = FleetHub::start_with(common::fleet_with(&store, CHECK)).await;
+    let FleetHub { hub, admin, dev, viewer } =
+        FleetHub::start_with(common::fleet_with(&store, &format!("{}{CHECK}", common::DEMO_READ_MODEL)))
+            .await;
     tokio::time::sleep(Duration::from_secs(2)).await;
 
     // Viewers read; developers run.
@@ -176,7 +171,7 @@ async fn a_residual_run_finds_the_drift_and_a_lead_reviews_it() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_verifier_waits_out_the_lag_and_confirms_drift_within_seconds() {
     let store = TestStore::new(Engine::Sqlite).await.unwrap();
-    let check = CHECK.replace(
+    let check = format!("{}{CHECK}", common::DEMO_READ_MODEL).replace(
         "read_model = \"orders\"",
         "read_model = \"orders\"\nrecent = { outbox = \"outbox\", key = \"ref_id\", seq = \"seq\" }",
     );
@@ -257,7 +252,9 @@ async fn the_command_line_runs_a_check_for_a_ci_gate() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_lead_defines_a_check_runs_it_and_removes_it() {
     let store = TestStore::new(Engine::Sqlite).await.unwrap();
-    let FleetHub { hub, admin, dev, .. } = FleetHub::start_with(common::fleet_with(&store, CHECK)).await;
+    let FleetHub { hub, admin, dev, .. } =
+        FleetHub::start_with(common::fleet_with(&store, &format!("{}{CHECK}", common::DEMO_READ_MODEL)))
+            .await;
     let lead = hub.user_session(&admin, "lead1", "lead").await;
     let define = |client: &Client, toml: &str| {
         client.post(hub.url("/api/v1/checks")).json(&json!({ "toml": toml })).send()

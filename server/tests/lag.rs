@@ -13,16 +13,7 @@ use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-const READ_MODEL: &str = r#"
-[[read_models]]
-name = "orders"
-service = "projector"
-source = "orders-source"
-read = "orders-read"
-probe = { interval = "100ms", write = "heartbeat", read = "heartbeat_view", id = "hub" }
-positions = { source = "SELECT max(seq) FROM outbox", read = "SELECT last_seq FROM projector_state" }
-metric = "read_model_lag_seconds"
-"#;
+const READ_MODEL: &str = common::DEMO_READ_MODEL;
 
 /// One fleet at a time: a lag measured to the millisecond must not share two cores with
 /// another fleet's processes.

@@ -229,7 +229,7 @@ fn runs_table(check: &str, list: Vec<RunView>) -> impl IntoView {
             view! {
                 <tr>
                     <td><a href=format!("/checks/{check}/runs/{}", r.id)>{format!("#{}", r.id)}</a></td>
-                    <td>{r.mode.as_str()}</td>
+                    <td>{if r.requested_by == "verifier" { "verifier (live)" } else { r.mode.as_str() }}</td>
                     <td>{state_pill(r.state)}</td>
                     <td>{format_ms(r.created_ms)}<br/><span class="small muted">{r.requested_by.clone()}</span></td>
                     <td class="num">{format!("{:.0} %", r.progress * 100.0)}</td>

@@ -49,7 +49,9 @@ impl Checks {
         let now = now_ms();
         let mut out = Vec::new();
         for def in &self.all() {
-            let last = store::of_check(&self.store, def.name(), 1).await?.into_iter().next();
+            // The last run asked for: the verifier's rolling run is its live list, not a run.
+            let last =
+                store::of_check(&self.store, def.name(), 5).await?.into_iter().find(|r| r.mode != "verifier");
             let schedule = def.schedule.as_ref().map(|s| s.get_ref().clone());
             let next_run_ms = schedule
                 .as_deref()

@@ -131,6 +131,18 @@ name = "projector-1"
 base_url = "demo://projector-1"
 "#;
 
+/// The demo fleet's `orders` read model, probed by the hub (for `fleet_with`).
+pub const DEMO_READ_MODEL: &str = r#"
+[[read_models]]
+name = "orders"
+service = "projector"
+source = "orders-source"
+read = "orders-read"
+probe = { interval = "100ms", write = "heartbeat", read = "heartbeat_view", id = "hub" }
+positions = { source = "SELECT max(seq) FROM outbox", read = "SELECT last_seq FROM projector_state" }
+metric = "read_model_lag_seconds"
+"#;
+
 /// The hub's demo fleet (its SQLite files) under `FLEET_CONFIG`, its two databases as
 /// connections, and `extra` (read models, checks).
 pub fn fleet_with(store: &TestStore, extra: &str) -> Settings {
