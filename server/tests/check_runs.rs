@@ -125,3 +125,64 @@ async fn a_run_resumes_after_a_restart_and_waits_for_a_cut_database() {
     restored.cancel();
     dbs.drop_all().await;
 }
+
+/// Two hubs on one PostgreSQL store share the queue: every run is run once, by one of them
+/// (SKIP LOCKED), and every row of it compared once.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_hubs_on_one_store_run_each_run_once() {
+    let Some(store) = TestStore::new(Engine::Postgres).await else { return };
+    let dir = tempfile::tempdir().unwrap();
+    for (file, extra) in [("s.db", ""), ("t.db", ", (999999, 1)")] {
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join(file).display());
+        let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::query("CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER)").execute(&mut c).await.unwrap();
+        sqlx::query(&format!(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) INSERT INTO t SELECT i, i FROM n"
+        ))
+        .execute(&mut c)
+        .await
+        .unwrap();
+        if !extra.is_empty() {
+            sqlx::query(&format!("INSERT INTO t VALUES {}", &extra[2..])).execute(&mut c).await.unwrap();
+        }
+    }
+    let mut config = format!(
+        "[[connections]]\nname = \"s\"\nurl = \"sqlite://{0}/s.db\"\n[[connections]]\nname = \"t\"\nurl = \"sqlite://{0}/t.db\"\n",
+        dir.path().display()
+    );
+    for c in 0..4 {
+        config.push_str(&format!(
+            "[[checks]]\nname = \"c{c}\"\nsource = {{ connection = \"s\", table = \"t\" }}\ntarget = {{ connection = \"t\", table = \"t\" }}\n\
+             key = [\"id\"]\nrate = {{ rows_per_s = 20000, queries = 1 }}\n"
+        ));
+    }
+    let path = store.data_dir().join("hub.toml");
+    std::fs::write(&path, config).unwrap();
+    let mut settings = common::settings(&store);
+    settings.config = Some(path.clone());
+    let one = TestHub::start_with(settings.clone()).await;
+    // The second hub: its own data directory (its own hub id), the same store.
+    let other_dir = tempfile::tempdir().unwrap();
+    settings.data_dir = other_dir.path().to_path_buf();
+    let two = TestHub::start_with(settings).await;
+    let admin = one.session("admin", common::ADMIN_PASSWORD).await;
+
+    // Four runs at once: each hub takes two at most; all four are done, each once.
+    let mut ids = Vec::new();
+    for c in 0..4 {
+        let res =
+            admin.post(one.url(&format!("/api/v1/checks/c{c}/runs"))).json(&json!({})).send().await.unwrap();
+        ids.push((c, res.json::<Value>().await.unwrap()["id"].as_i64().unwrap()));
+    }
+    for (c, id) in ids {
+        let url = format!("/api/v1/checks/c{c}/runs/{id}");
+        let v = until(&one, &admin, &url, Duration::from_secs(60), |v| v["state"] == "done").await;
+        assert_eq!(
+            (v["rows_compared"].as_i64(), v["counts"]["extra"].as_i64()),
+            (Some(20001), Some(1)),
+            "{v}"
+        );
+    }
+    one.stop().await;
+    two.stop().await;
+}
