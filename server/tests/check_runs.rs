@@ -136,9 +136,7 @@ async fn two_hubs_on_one_store_run_each_run_once() {
         let url = format!("sqlite://{}?mode=rwc", dir.path().join(file).display());
         let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
         sqlx::query("CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER)").execute(&mut c).await.unwrap();
-        sqlx::query(&format!(
-            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) INSERT INTO t SELECT i, i FROM n"
-        ))
+        sqlx::query("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) INSERT INTO t SELECT i, i FROM n")
         .execute(&mut c)
         .await
         .unwrap();
