@@ -81,6 +81,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/checks") view=pages::checks::ChecksPage/>
                     <Route path=path!("/checks/:name") view=pages::checks::CheckPage/>
                     <Route path=path!("/checks/:name/runs/:id") view=pages::check_run::CheckRunPage/>
+                    <Route path=path!("/alerts") view=pages::alerts::AlertsPage/>
+                    <Route path=path!("/alerts/:id") view=pages::alerts::AlertPage/>
+                    <Route path=path!("/silences") view=pages::alerts::SilencesPage/>
                     <Route path=path!("/lag") view=pages::lag::LagPage/>
                     <Route path=path!("/lag/:name") view=pages::lag::ReadModelPage/>
                     <Route path=path!("/admin/config") view=pages::config::ConfigPage/>

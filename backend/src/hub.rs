@@ -1,6 +1,7 @@
 //! The services the adapters (server functions, JSON API, jobs) call, built once at start,
 //! and the jobs that run beside them.
 
+use crate::alerts::{AlertEvaluator, Alerts, AlertsSetup};
 use crate::audit::AuditLog;
 use crate::auth::Accounts;
 use crate::catalog::{Catalog, CatalogSetup, DemoControls};
@@ -28,6 +29,7 @@ pub struct Hub {
     pub captures: Captures,
     pub lag: Arc<Lag>,
     pub checks: Arc<Checks>,
+    pub alerts: Arc<Alerts>,
     /// Starts and stops every background job.
     pub runner: Runner,
     /// Set once the demo fleet has started; absent without it.
@@ -79,12 +81,22 @@ impl Hub {
             connections: setup.connections,
             lag: lag.clone(),
             audit: audit.clone(),
+            owner: setup.hub_id.clone(),
+        }));
+        let alerts = Arc::new(Alerts::new(AlertsSetup {
+            store: store.clone(),
+            catalog: catalog.clone(),
+            metrics: metrics.clone(),
+            lag: lag.clone(),
+            captures: captures.clone(),
+            audit: audit.clone(),
             owner: setup.hub_id,
         }));
         Self {
             metrics,
             lag,
             checks,
+            alerts,
             captures,
             catalog,
             runner,
@@ -118,6 +130,9 @@ impl Hub {
         self.runner.spawn("check runs", move |stop| checks.work(stop));
         let checks = self.checks.clone();
         self.runner.spawn("check verifiers", move |stop| checks.verify(stop));
+        self.runner.listen(Arc::new(AlertEvaluator(self.alerts.clone())), self.metrics.scrapes());
+        let alerts = self.alerts.clone();
+        self.runner.spawn("alert delivery", move |stop| async move { alerts.deliver(stop).await });
         let minute = Every { period: Duration::from_secs(30), at_shutdown: false };
         self.runner.every(Arc::new(crate::consistency::CheckSchedule(self.checks.clone())), minute);
     }

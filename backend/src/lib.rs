@@ -2,6 +2,7 @@
 //! One folder per capability; `store` holds the pool and the migrations, `jobs` the runner
 //! every background job runs on. See docs/ARCHITECTURE.md.
 
+pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod catalog;

@@ -1,6 +1,7 @@
 //! The hub's process: wires config, store, services, router and jobs, and shuts them down
 //! in order. `main.rs` only parses flags and calls `serve`.
 
+mod api_alerts;
 mod api_audit;
 pub mod api_captures;
 mod api_checks;

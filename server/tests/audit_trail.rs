@@ -5,6 +5,7 @@
 
 mod common;
 
+use app::api::alerts::{AckAlert, CreateSilence, EndSilence, GetAlert, ListAlerts, ListSilences};
 use app::api::audit::ListAudit;
 use app::api::auth::{CurrentUser, HubStatus, Login, Logout};
 use app::api::captures::{
@@ -336,6 +337,66 @@ async fn every_state_changing_call_leaves_one_audit_row_done_or_refused() {
     t.check("POST /api/v1/checks (bad)", res, 400, row("admin", "check.define", "failed", "a new check"))
         .await;
 
+    // Alerts and silences: developers and up.
+    let silence = json!({ "matchers": { "alertname": "nothing-yet" }, "ends_ms": 4_102_444_800_000_i64, "comment": "test" });
+    let res = viewer.post(hub.url("/api/v1/silences")).json(&silence).send().await.unwrap();
+    t.check(
+        "POST /api/v1/silences (viewer)",
+        res,
+        403,
+        row("view1", "silence.create", "denied", "alertname=nothing-yet"),
+    )
+    .await;
+    let res = dev.post(hub.url("/api/v1/silences")).json(&silence).send().await.unwrap();
+    let created = t
+        .check(
+            "POST /api/v1/silences",
+            res,
+            201,
+            row("dev1", "silence.create", "ok", "alertname=nothing-yet"),
+        )
+        .await;
+    let id = created["id"].as_i64().unwrap();
+    let res = viewer.delete(hub.url(&format!("/api/v1/silences/{id}"))).send().await.unwrap();
+    t.check(
+        "DELETE /api/v1/silences (viewer)",
+        res,
+        403,
+        row("view1", "silence.delete", "denied", &format!("#{id}")),
+    )
+    .await;
+    let res = dev.delete(hub.url(&format!("/api/v1/silences/{id}"))).send().await.unwrap();
+    t.check("DELETE /api/v1/silences", res, 204, row("dev1", "silence.delete", "ok", &format!("#{id}")))
+        .await;
+    let res = viewer.post(hub.url("/api/v1/alerts/999/ack")).send().await.unwrap();
+    t.check("POST /api/v1/alerts/ack (viewer)", res, 403, row("view1", "alert.ack", "denied", "#999")).await;
+    let res = dev.post(hub.url("/api/v1/alerts/999/ack")).send().await.unwrap();
+    t.check("POST /api/v1/alerts/ack (none)", res, 404, row("dev1", "alert.ack", "failed", "#999")).await;
+
+    let form = [("matchers", "alertname=from-the-ui"), ("hours", "1"), ("comment", "ui")];
+    let res = hub.call::<CreateSilence>(&viewer, &form).await;
+    t.check(
+        "create_silence (viewer)",
+        res,
+        403,
+        row("view1", "silence.create", "denied", "alertname=from-the-ui"),
+    )
+    .await;
+    let res = hub.call::<CreateSilence>(&dev, &form).await;
+    let created = t
+        .check("create_silence", res, 200, row("dev1", "silence.create", "ok", "alertname=from-the-ui"))
+        .await;
+    let id = created["id"].as_i64().unwrap().to_string();
+    let res = hub.call::<EndSilence>(&viewer, &[("id", id.as_str())]).await;
+    t.check("end_silence (viewer)", res, 403, row("view1", "silence.delete", "denied", &format!("#{id}")))
+        .await;
+    let res = hub.call::<EndSilence>(&dev, &[("id", id.as_str())]).await;
+    t.check("end_silence", res, 200, row("dev1", "silence.delete", "ok", &format!("#{id}"))).await;
+    let res = hub.call::<AckAlert>(&viewer, &[("id", "998")]).await;
+    t.check("ack_alert (viewer)", res, 403, row("view1", "alert.ack", "denied", "#998")).await;
+    let res = hub.call::<AckAlert>(&dev, &[("id", "998")]).await;
+    t.check("ack_alert (none)", res, 404, row("dev1", "alert.ack", "failed", "#998")).await;
+
     // Logging in and out, through the UI and the API.
     let browser = TestHub::client();
     let res = hub.call::<Login>(&browser, &[("username", "dev1"), ("password", "wrong-password")]).await;
@@ -357,6 +418,9 @@ async fn every_state_changing_call_leaves_one_audit_row_done_or_refused() {
 fn read_only() -> BTreeSet<&'static str> {
     [
         ListAudit::PATH,
+        ListAlerts::PATH,
+        GetAlert::PATH,
+        ListSilences::PATH,
         CurrentUser::PATH,
         HubStatus::PATH,
         ListCaptures::PATH,
@@ -411,6 +475,9 @@ fn walked() -> BTreeSet<&'static str> {
         SignOffRun::PATH,
         ReviewDifference::PATH,
         DefineCheck::PATH,
+        AckAlert::PATH,
+        CreateSilence::PATH,
+        EndSilence::PATH,
         DeleteCheck::PATH,
         RequestCapture::PATH,
         CancelCapture::PATH,

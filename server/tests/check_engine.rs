@@ -316,3 +316,49 @@ async fn composite_text_keys_compare_whatever_the_collations() {
     assert_eq!(found, [("eu/é".to_string(), DiffKind::Missing), ("us/z".to_string(), DiffKind::Changed)]);
     dbs.drop_all().await;
 }
+
+/// Every check query runs in a read-only transaction: a write handed to `read_only` is
+/// refused on each engine and changes nothing; and PostgreSQL prints times as the canonical
+/// text (six places, UTC) whatever the fraction, the zone or the session's DateStyle.
+#[tokio::test(flavor = "multi_thread")]
+async fn check_reads_are_read_only_and_times_print_canonically() {
+    use backend::consistency::canon::{Canon, ColumnKind};
+    let Some(dbs) = common::ServerDbs::create().await else { return };
+    let pg_url = format!("{}&options=-c%20DateStyle%3DGerman", dbs.postgres_url());
+    let pg = Place { kind: Kind::Pg, url: dbs.postgres_url() };
+    let my = Place { kind: Kind::My, url: dbs.mariadb_url() };
+    run(&pg, &["CREATE TABLE kept (id INT PRIMARY KEY)".into(), "INSERT INTO kept VALUES (1)".into()]).await;
+    run(&my, &["CREATE TABLE kept (id INT PRIMARY KEY)".into(), "INSERT INTO kept VALUES (1)".into()]).await;
+    let toml = format!(
+        "[[connections]]\nname = \"pg\"\nurl = \"{pg_url}\"\n[[connections]]\nname = \"my\"\nurl = \"{}\"\n",
+        my.url
+    );
+    let config = HubConfig::parse(&toml, "t.toml").unwrap();
+    let connections = Connections::default();
+    let timeout = std::time::Duration::from_secs(5);
+    for name in ["pg", "my"] {
+        let pool = connections.open(&config, name).unwrap().0;
+        for write in ["INSERT INTO kept VALUES (2)", "DELETE FROM kept", "UPDATE kept SET id = 3"] {
+            assert!(pool.read_only(write, timeout).await.is_err(), "{name}: {write} ran");
+        }
+        let rows = pool.read_only("SELECT count(*), min(id) FROM kept", timeout).await.unwrap();
+        assert_eq!(rows[0][0].as_i64(), Some(1), "{name}: rows changed");
+        assert_eq!(rows[0][1].as_i64(), Some(1), "{name}: rows changed");
+    }
+    let pool = connections.open(&config, "pg").unwrap().0;
+    let text =
+        |expr: &str, kind| Canon::Micros(1).sql(backend::connections::DbEngine::Postgres, expr, kind, None);
+    let cases = [
+        ("timestamp '2026-01-01 10:00:10'", "2026-01-01 10:00:10.000000"),
+        ("timestamp '2026-01-01 10:00:10.5'", "2026-01-01 10:00:10.500000"),
+        ("timestamp '1999-12-31 23:59:59.000001'", "1999-12-31 23:59:59.000001"),
+        ("timestamptz '2026-01-01 12:00:00.25+02'", "2026-01-01 10:00:00.250000"),
+        ("date '2026-03-04'", "2026-03-04 00:00:00.000000"),
+    ];
+    for (expr, want) in cases {
+        let kind = if expr.starts_with("date") { ColumnKind::Date } else { ColumnKind::Timestamp };
+        let rows = pool.read_only(&format!("SELECT {}", text(expr, kind)), timeout).await.unwrap();
+        assert_eq!(rows[0][0], backend::connections::Cell::Text(want.into()), "{expr}");
+    }
+    dbs.drop_all().await;
+}

@@ -1,6 +1,7 @@
 //! Types that cross between the hub's server and the browser: no I/O here, and no parser
 //! (the browser bundle must stay small).
 
+pub mod alerts;
 mod captures;
 mod catalog;
 pub mod charts;

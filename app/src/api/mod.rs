@@ -1,5 +1,6 @@
 //! Thin server functions: who is calling → one backend service → AppError.
 
+pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod captures;

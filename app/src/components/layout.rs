@@ -11,6 +11,7 @@ const NAV: &[(&str, &str, Role)] = &[
     ("/conformance", "Conformance", Role::Viewer),
     ("/catalog", "Metric catalog", Role::Viewer),
     ("/explore", "Explorer", Role::Viewer),
+    ("/alerts", "Alerts", Role::Viewer),
     ("/lag", "Lag", Role::Viewer),
     ("/checks", "Checks", Role::Viewer),
     ("/tokens", "API tokens", Role::Viewer),

@@ -1,3 +1,4 @@
+pub mod alerts;
 pub mod audit;
 pub mod capture;
 pub mod capture_diff;

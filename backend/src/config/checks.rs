@@ -112,7 +112,7 @@ pub struct CheckDef {
     /// Column comparisons applied on both sides (`status <> 'draft'`).
     #[serde(default)]
     pub filter: Option<Spanned<String>>,
-    /// A cron schedule (`0 3 * * *`, UTC) for residual runs.
+    /// A cron schedule (`0 3 * * *`, in the hub's time zone) for residual runs.
     #[serde(default)]
     pub schedule: Option<Spanned<String>>,
     #[serde(default)]

@@ -1,6 +1,7 @@
 //! The hub's TOML configuration (config-as-code): typed, validated as a whole before it is
 //! used, with errors that name the file, the line and the field.
 
+pub mod alerts;
 pub mod checks;
 pub mod read_models;
 mod secrets;
@@ -33,6 +34,12 @@ pub struct HubConfig {
     /// Consistency checks between a source of truth and a read model.
     #[serde(default)]
     pub checks: Vec<checks::CheckDef>,
+    /// Alert rules on the shared metric format's signals.
+    #[serde(default)]
+    pub alerts: Vec<alerts::AlertDef>,
+    /// Where alert notifications go.
+    #[serde(default)]
+    pub receivers: Vec<alerts::ReceiverDef>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
@@ -223,6 +230,13 @@ impl HubConfig {
         let connections = self.connections.iter().map(|c| c.name.get_ref().as_str()).collect();
         let models = self.read_models.iter().map(|m| m.name.get_ref().as_str()).collect();
         checks::validate(&self.checks, &connections, &models)?;
+        alerts::validate_receivers(&self.receivers)?;
+        let known = alerts::Known {
+            services: self.services.iter().map(|s| s.name.get_ref().as_str()).collect(),
+            receivers: self.receivers.iter().map(|r| r.name.get_ref().as_str()).collect(),
+            read_models: self.read_models.iter().map(|m| m.name.get_ref().as_str()).collect(),
+        };
+        alerts::validate_alerts(&self.alerts, &known)?;
         for m in &self.read_models {
             if self.service(&m.service).is_none() {
                 return Err(Invalid {

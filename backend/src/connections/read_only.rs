@@ -83,19 +83,14 @@ impl DbPool {
         let work = async {
             match self {
                 DbPool::Postgres(p) => {
-                    let mut tx = p.begin().await.map_err(|e| describe(&e))?;
-                    let ms = timeout.as_millis();
-                    sqlx::query("SET TRANSACTION READ ONLY")
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(|e| describe(&e))?;
-                    let limit = format!("SET LOCAL statement_timeout = {ms}");
-                    sqlx::query(&limit).execute(&mut *tx).await.map_err(|e| describe(&e))?;
-                    // Times read in UTC, as MySQL's below.
-                    sqlx::query("SET LOCAL TimeZone = 'UTC'")
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(|e| describe(&e))?;
+                    // One round trip: read-only, times read in UTC (as MySQL's below) and
+                    // printed in ISO form, which the canonical texts of times rely on.
+                    let begin = format!(
+                        "BEGIN READ ONLY; SET LOCAL statement_timeout = {}; SET LOCAL TimeZone = 'UTC'; \
+                         SET LOCAL DateStyle = 'ISO, YMD'",
+                        timeout.as_millis()
+                    );
+                    let mut tx = p.begin_with(begin).await.map_err(|e| describe(&e))?;
                     let rows = sqlx::query(sql).fetch_all(&mut *tx).await.map_err(|e| describe(&e))?;
                     let _ = tx.rollback().await;
                     Ok(rows.iter().map(cells).collect())
@@ -108,17 +103,13 @@ impl DbPool {
                         sqlx::query(&format!("SET SESSION max_statement_time = {}", timeout.as_secs_f64()))
                             .execute(&mut *conn)
                             .await;
-                    sqlx::query("SET time_zone = '+00:00'")
+                    // A bucket digest aggregates its rows' text: never cut short.
+                    sqlx::query("SET time_zone = '+00:00', SESSION group_concat_max_len = 4294967295")
                         .execute(&mut *conn)
                         .await
                         .map_err(|e| describe(&e))?;
-                    // A check's bucket digest aggregates its rows' text: never cut short.
-                    sqlx::query("SET SESSION group_concat_max_len = 4294967295")
-                        .execute(&mut *conn)
-                        .await
-                        .map_err(|e| describe(&e))?;
-                    let mut tx = conn.begin().await.map_err(|e| describe(&e))?;
-                    let _ = sqlx::query("SET TRANSACTION READ ONLY").execute(&mut *tx).await;
+                    let mut tx =
+                        conn.begin_with("START TRANSACTION READ ONLY").await.map_err(|e| describe(&e))?;
                     let rows = sqlx::query(sql).fetch_all(&mut *tx).await.map_err(|e| describe(&e))?;
                     let _ = tx.rollback().await;
                     Ok(rows.iter().map(cells).collect())

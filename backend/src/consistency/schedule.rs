@@ -1,5 +1,7 @@
 //! A check's `schedule`: five cron fields (minute hour day-of-month month day-of-week) with
-//! `*`, lists, ranges and steps, read in UTC. The hub runs a residual batch at each match.
+//! `*`, lists, ranges and steps, read in the hub's time zone (`TZ`, else the machine's). The
+//! hub runs a residual batch at each match. A local time that a clock change skips never
+//! matches; one it repeats matches twice.
 
 use types::time::civil_from_days;
 
@@ -79,17 +81,39 @@ impl Schedule {
         has(self.minutes, of_day % 60) && has(self.hours, of_day / 60) && has(self.months, month) && day_ok
     }
 
-    /// The first matching minute after `after_ms` (within four years), in unix ms.
+    /// The first matching minute after `after_ms` (within four years) in the hub's time
+    /// zone, in unix ms.
     pub fn next_after(&self, after_ms: i64) -> Option<i64> {
+        self.next_after_in(after_ms, local_offset_ms)
+    }
+
+    /// The same in the zone whose offset from UTC (ms) at a unix ms `offset` gives.
+    pub fn next_after_in(&self, after_ms: i64, offset: impl Fn(i64) -> i64) -> Option<i64> {
         let mut minute = after_ms.div_euclid(60_000) * 60_000 + 60_000;
         let end = minute + 4 * 366 * 86_400_000;
+        // Zones change their offset on a quarter hour: asked once per quarter, not per minute.
+        let mut shift = offset(minute);
         while minute < end {
-            if self.matches(minute) {
+            if minute % 900_000 == 0 {
+                shift = offset(minute);
+            }
+            if self.matches(minute + shift) {
                 return Some(minute);
             }
             minute += 60_000;
         }
         None
+    }
+}
+
+/// The hub's local offset from UTC at a unix ms.
+fn local_offset_ms(at_ms: i64) -> i64 {
+    use chrono::{Local, Offset, TimeZone};
+    match Local.timestamp_millis_opt(at_ms) {
+        chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => {
+            i64::from(t.offset().fix().local_minus_utc()) * 1000
+        }
+        chrono::LocalResult::None => 0,
     }
 }
 
@@ -106,6 +130,9 @@ mod tests {
         assert_eq!(quarter.next_after(noon), Some(noon + 15 * 60_000));
         let saturday = noon + 4 * 86_400_000; // 2025-12-06
         assert_eq!(quarter.next_after(saturday), Some(saturday + 2 * 86_400_000 - 3 * 3_600_000));
+        // At UTC+2, 03:00 local is 01:00 UTC.
+        let east = |_: i64| 2 * 3_600_000;
+        assert_eq!(daily.next_after_in(noon, east), Some(noon + 13 * 3_600_000));
         for bad in ["0 3 * *", "61 * * * *", "* * * * mon", "*/0 * * * *"] {
             assert!(Schedule::parse(bad).is_err(), "{bad}");
         }

@@ -116,12 +116,25 @@ impl MetricsBoard {
 }
 
 /// What one scrape says at once, for what watches every scrape (capture triggers, alerts).
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ScrapeGauges {
     /// Busy workers over the pool's size (worker_pool_active_workers / worker_pool_max_workers,
     /// summed over pools), when the instance has a pool.
     pub pool_utilisation: Option<f64>,
+    /// The trace ids the error counter's exemplars carry, with the series' labels: examples of
+    /// failing requests for an alert's context.
+    pub error_traces: Vec<ErrorTrace>,
 }
+
+/// An exemplar of the error counter.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ErrorTrace {
+    pub trace_id: String,
+    pub labels: Vec<(String, String)>,
+}
+
+/// The most exemplars one scrape hands on.
+const MAX_ERROR_TRACES: usize = 64;
 
 impl ScrapeGauges {
     fn of(exp: &exposition::Exposition<'_>, signals: &Signals) -> ScrapeGauges {
@@ -135,7 +148,25 @@ impl ScrapeGauges {
             (Some(active), Some(max)) if max > 0.0 => Some(active / max),
             _ => None,
         };
-        ScrapeGauges { pool_utilisation }
+        let mut error_traces = Vec::new();
+        // OpenMetrics names a counter's family without the `_total` its samples carry.
+        let errors = signals.family(Feed::Errors).and_then(|name| {
+            let bare = name.strip_suffix("_total").unwrap_or(name);
+            exp.families.iter().find(|f| f.name == name || f.name == bare)
+        });
+        for s in errors.map(|f| exp.samples_of(f)).unwrap_or_default() {
+            let Some(ex) = &s.exemplar else { continue };
+            let trace = ex.labels.iter().find(|l| matches!(l.name, "trace_id" | "traceID" | "trace-id"));
+            if let Some(t) = trace.filter(|t| !t.value.is_empty() && t.value.len() <= 64) {
+                let labels =
+                    exp.labels_of(s).iter().map(|l| (l.name.to_string(), l.value.to_string())).collect();
+                error_traces.push(ErrorTrace { trace_id: t.value.to_string(), labels });
+                if error_traces.len() >= MAX_ERROR_TRACES {
+                    break;
+                }
+            }
+        }
+        ScrapeGauges { pool_utilisation, error_traces }
     }
 }
 

@@ -20,7 +20,7 @@ pub mod signals;
 mod views;
 
 pub use catalog::MetricCatalog;
-pub use ingest::{IngestError, InstanceReport, MetricsBoard, ScrapeGauges, ScrapeInput};
+pub use ingest::{ErrorTrace, IngestError, InstanceReport, MetricsBoard, ScrapeGauges, ScrapeInput};
 pub use signals::{Feed, Signals};
 
 use crate::catalog::{Catalog, Target};
@@ -36,6 +36,8 @@ pub struct ScrapeEvent {
     pub service: String,
     pub instance: String,
     pub gauges: ScrapeGauges,
+    /// When the hub took it.
+    pub scraped_ms: i64,
 }
 
 pub struct Metrics {
@@ -97,12 +99,14 @@ impl Metrics {
             duration_ms,
             scraped_ms: now_ms(),
         };
+        let scraped_ms = input.scraped_ms;
         let gauges = self.board.ingest(&catalog, &self.history, &input)?;
         // Nobody listening is fine: the hub may run without capture triggers.
         let _ = self.scrapes.send(ScrapeEvent {
             service: target.service.clone(),
             instance: target.instance.clone(),
             gauges,
+            scraped_ms,
         });
         Ok(())
     }

@@ -141,7 +141,7 @@ impl Captures {
 
     /// Queues a capture for `requested_by` (a user, or a trigger) after the checks every
     /// capture passes; returns its id.
-    async fn start(
+    pub(crate) async fn start(
         &self,
         service: &str,
         instance: &str,

@@ -1,0 +1,298 @@
+//! Alerts: the list (firing, pending, resolved; the state in the URL), one alert's page
+//! (what fired, what the failures share, example traces, the delivery log, Acknowledge and
+//! Silence), and the Silences page.
+
+use crate::api::alerts::{get_alert, list_alerts, list_silences, AckAlert, CreateSilence, EndSilence};
+use crate::components::errors::{not_found, ErrorNote};
+use crate::components::guard::RequireRole;
+use crate::components::poll::ticker;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use std::time::Duration;
+use types::alerts::{AlertDetail, AlertState, AlertView, ContextRow, SilenceView};
+use types::time::{format_ms, format_opt_ms};
+use types::{ErrorKind, Role};
+
+fn state_pill(a: &AlertView) -> impl IntoView {
+    let class = match a.state {
+        AlertState::Firing => "pill bad",
+        AlertState::Pending => "pill warn",
+        AlertState::Resolved => "pill ok",
+    };
+    view! {
+        <span class=class data-testid="alert-state">{a.state.as_str()}</span>
+        {a.silenced.then(|| view! { " " <span class="pill">"silenced"</span> })}
+        {a.acked_by.clone().map(|by| view! { " " <span class="pill" title=format!("acknowledged by {by}")>"acknowledged"</span> })}
+    }
+}
+
+/// A signal's value in its own terms: ratios as percent, latencies in seconds.
+fn value(signal: &str, v: Option<f64>) -> String {
+    let Some(v) = v else { return "–".into() };
+    match signal {
+        "error_ratio" | "pool_utilisation" => format!("{:.1} %", v * 100.0),
+        "latency_p95" | "consumer_lag_seconds" => types::units::Unit::Seconds.format(v),
+        "read_model_lag" => format!("{v:.1} ms"),
+        _ => format!("{}", (v * 1000.0).round() / 1000.0),
+    }
+}
+
+fn delay(from: i64, to: Option<i64>) -> String {
+    to.map_or_else(|| "–".into(), |t| format!("{} ms", t - from))
+}
+
+#[component]
+pub fn AlertsPage() -> impl IntoView {
+    let query = use_query_map();
+    let state = move || query.read().get("state").unwrap_or_default();
+    let tick = ticker(Duration::from_secs(2));
+    let list = Resource::new(move || (state(), tick.get()), |(s, _)| list_alerts(s));
+    let tab = move |s: &'static str, label: &'static str| {
+        let href = if s.is_empty() { "/alerts".to_string() } else { format!("/alerts?state={s}") };
+        view! { <a href=href class:current=move || state() == s>{label}</a> }
+    };
+    view! {
+        <Title text="Alerts"/>
+        <RequireRole role=Role::Viewer>
+            <h1>"Alerts"</h1>
+            <p class="lead">"Rules on the shared metric format, evaluated on every scrape. Each alert says what its failing requests have in common against the traffic before them."
+                " " <a href="/silences">"Silences"</a></p>
+            <nav class="tabs">{tab("", "All")}{tab("firing", "Firing")}{tab("pending", "Pending")}{tab("resolved", "Resolved")}</nav>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match list.await {
+                        Ok(l) if l.is_empty() => view! { <p class="muted" data-testid="no-alerts">"No alerts here. Rules are [[alerts]] in the config."</p> }.into_any(),
+                        Ok(l) => alerts_table(l).into_any(),
+                        Err(error) => view! { <ErrorNote error/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </RequireRole>
+    }
+}
+
+fn alerts_table(list: Vec<AlertView>) -> impl IntoView {
+    let rows = list
+        .into_iter()
+        .map(|a| {
+            let first = a.context.first().map(ContextRow::sentence).unwrap_or_default();
+            view! {
+                <tr data-alert=a.id>
+                    <td>{state_pill(&a)}</td>
+                    <td><a href=format!("/alerts/{}", a.id)>{a.rule.clone()}</a></td>
+                    <td><a href=format!("/services/{}", a.service)>{a.service.clone()}</a></td>
+                    <td>{a.severity.clone()}</td>
+                    <td class="num">{value(&a.signal, a.value)} <span class="muted small">{format!(" {} {}", a.comparison, value(&a.signal, a.threshold))}</span></td>
+                    <td data-testid="alert-context">{first}</td>
+                    <td>{format_ms(a.onset_ms)}</td>
+                    <td class="num">{delay(a.onset_ms, a.delivered_ms)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="table-wrap">
+            <table class="data">
+                <thead><tr><th>"State"</th><th>"Rule"</th><th>"Service"</th><th>"Severity"</th><th>"Value"</th><th>"What the failures share"</th><th>"Onset"</th><th>"Onset → delivered"</th></tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+}
+
+#[component]
+pub fn AlertPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
+    let tick = ticker(Duration::from_secs(2));
+    let ack = ServerAction::<AckAlert>::new();
+    let silence = ServerAction::<CreateSilence>::new();
+    let detail = Resource::new(
+        move || (id(), tick.get(), ack.version().get(), silence.version().get()),
+        |(id, _, _, _)| get_alert(id),
+    );
+    view! {
+        <Title text="Alert"/>
+        <RequireRole role=Role::Viewer>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match detail.await {
+                        Ok(d) => alert_view(d, ack, silence).into_any(),
+                        Err(error) if error.kind == ErrorKind::NotFound => not_found(&error, "/alerts", "All alerts").into_any(),
+                        Err(error) => view! { <ErrorNote error/> }.into_any(),
+                    }
+                })}
+            </Transition>
+            {move || ack.value().get().and_then(Result::err).map(|error| view! { <ErrorNote error/> })}
+            {move || silence.value().get().and_then(Result::err).map(|error| view! { <ErrorNote error/> })}
+        </RequireRole>
+    }
+}
+
+fn alert_view(
+    d: AlertDetail,
+    ack: ServerAction<AckAlert>,
+    silence: ServerAction<CreateSilence>,
+) -> impl IntoView {
+    let a = d.alert;
+    let (id, open) = (a.id, a.state != AlertState::Resolved);
+    let matchers = format!("alertname={},service={}", a.rule, a.service);
+    let context = if a.context.is_empty() {
+        view! { <p class="muted">"Nothing stands out among the failures (or too few to tell), or the signal is not one of errors."</p> }.into_any()
+    } else {
+        context_table(&a.context).into_any()
+    };
+    let traces = a
+        .traces
+        .iter()
+        .map(|t| view! { <li><code data-testid="alert-trace">{t.clone()}</code></li> })
+        .collect_view();
+    view! {
+        <h1>{a.rule.clone()} " on " <a href=format!("/services/{}", a.service)>{a.service.clone()}</a></h1>
+        <p>{state_pill(&a)} " " <span class="muted">{format!("severity {}", a.severity)}</span></p>
+        <div class="actions">
+            {(open && a.acked_by.is_none()).then(|| view! {
+                <button data-testid="ack" on:click=move |_| { ack.dispatch(AckAlert { id }); }>"Acknowledge"</button>
+            })}
+            {(!a.silenced).then(|| {
+                let matchers = matchers.clone();
+                view! {
+                    <button data-testid="silence" on:click=move |_| {
+                        silence.dispatch(CreateSilence { matchers: matchers.clone(), hours: 1.0, comment: format!("from alert #{id}") });
+                    }>"Silence for 1 h"</button>
+                }
+            })}
+        </div>
+        <dl class="facts">
+            <dt>"Signal"</dt><dd>{a.signal.clone()} " " {a.comparison.clone()} " " {value(&a.signal, a.threshold)}</dd>
+            <dt>"Value"</dt><dd data-testid="alert-value">{value(&a.signal, a.value)}</dd>
+            <dt>"Worst instance"</dt><dd>{a.worst_instance.clone().unwrap_or_else(|| "–".into())}</dd>
+            <dt>"First bad sample"</dt><dd>{format_ms(a.onset_ms)}</dd>
+            <dt>"Fired"</dt><dd>{format_opt_ms(a.fired_ms)} <span class="muted">{a.fired_ms.map(|f| format!(" (+{} ms)", f - a.onset_ms))}</span></dd>
+            <dt>"Delivered"</dt><dd>{format_opt_ms(a.delivered_ms)} <span class="muted">{a.delivered_ms.map(|t| format!(" (+{} ms after the first bad sample)", t - a.onset_ms))}</span></dd>
+            <dt>"Resolved"</dt><dd>{format_opt_ms(a.resolved_ms)}</dd>
+            <dt>"Acknowledged"</dt><dd>{match (&a.acked_by, a.acked_ms) { (Some(by), Some(t)) => format!("by {by} at {}", format_ms(t)), _ => "–".into() }}</dd>
+            {a.capture_id.map(|c| view! { <dt>"Capture"</dt><dd><a href=format!("/captures/{c}")>{format!("capture #{c}")}</a></dd> })}
+        </dl>
+        <h2>"What the failures share"</h2>
+        {context}
+        <h2>"Example traces"</h2>
+        {if a.traces.is_empty() { view! { <p class="muted">"No exemplar of a failing request was seen."</p> }.into_any() } else { view! { <ul>{traces}</ul> }.into_any() }}
+        <h2>"Deliveries"</h2>
+        {deliveries(&d.deliveries, &d.due)}
+    }
+}
+
+fn context_table(rows: &[ContextRow]) -> impl IntoView {
+    let pct = |v: Option<f64>| v.map_or_else(|| "–".into(), |v| format!("{:.0} %", v * 100.0));
+    let rows = rows
+        .iter()
+        .map(|r| {
+            view! {
+                <tr data-testid="context-row">
+                    <td>{r.attribute.clone()}</td>
+                    <td><strong>{r.value.clone()}</strong></td>
+                    <td class="num">{pct(Some(r.failing_share))}</td>
+                    <td class="num">{pct(r.baseline_share)}</td>
+                    <td class="num">{r.lift.map_or_else(|| "–".into(), |l| format!("{l:.1}×"))}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="data">
+            <thead><tr><th>"Attribute"</th><th>"Value"</th><th>"Of failures"</th><th>"Of traffic before"</th><th>"Lift"</th></tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+}
+
+fn deliveries(log: &[types::alerts::DeliveryView], due: &[String]) -> impl IntoView {
+    let rows = log
+        .iter()
+        .map(|d| {
+            let ok = d.error.is_none();
+            view! {
+                <tr class:bad=!ok>
+                    <td>{format_ms(d.at_ms)}</td>
+                    <td>{d.receiver.clone()}</td>
+                    <td>{d.kind.clone()}</td>
+                    <td class="num">{d.status.map_or_else(|| "–".into(), |s| s.to_string())}</td>
+                    <td class="num">{format!("{} ms", d.latency_ms)}</td>
+                    <td class="small">{d.error.clone().unwrap_or_default()}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        {(!due.is_empty()).then(|| view! { <p class="note">{format!("Still due (retrying): {}", due.join(", "))}</p> })}
+        {if log.is_empty() {
+            view! { <p class="muted">"No delivery attempted yet."</p> }.into_any()
+        } else {
+            view! {
+                <table class="data" data-testid="deliveries">
+                    <thead><tr><th>"At"</th><th>"Receiver"</th><th>"Notice"</th><th>"Status"</th><th>"Latency"</th><th>"Error"</th></tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            }.into_any()
+        }}
+    }
+}
+
+#[component]
+pub fn SilencesPage() -> impl IntoView {
+    let create = ServerAction::<CreateSilence>::new();
+    let end = ServerAction::<EndSilence>::new();
+    let list = Resource::new(move || (create.version().get(), end.version().get()), |_| list_silences());
+    view! {
+        <Title text="Silences"/>
+        <RequireRole role=Role::Viewer>
+            <h1>"Silences"</h1>
+            <p class="lead">"An alert whose labels (alertname, service, severity and the rule's own) match every matcher of a running silence still fires, and sends nothing."</p>
+            <ActionForm action=create>
+                <label>"Matchers " <input name="matchers" placeholder="alertname=orders-api-error-ratio,service=orders-api" required size="48"/></label>
+                " " <label>"Hours " <input name="hours" type="number" value="1" min="0.1" step="0.1" required/></label>
+                " " <label>"Comment " <input name="comment" placeholder="why"/></label>
+                " " <button type="submit">"Silence"</button>
+            </ActionForm>
+            {move || create.value().get().and_then(Result::err).map(|error| view! { <ErrorNote error/> })}
+            {move || end.value().get().and_then(Result::err).map(|error| view! { <ErrorNote error/> })}
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match list.await {
+                        Ok(l) if l.is_empty() => view! { <p class="muted">"No silence is running."</p> }.into_any(),
+                        Ok(l) => silences_table(l, end).into_any(),
+                        Err(error) => view! { <ErrorNote error/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </RequireRole>
+    }
+}
+
+fn silences_table(list: Vec<SilenceView>, end: ServerAction<EndSilence>) -> impl IntoView {
+    let rows = list
+        .into_iter()
+        .map(|s| {
+            let id = s.id;
+            let matchers: Vec<String> = s.matchers.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            view! {
+                <tr data-silence=id>
+                    <td><code>{matchers.join(", ")}</code></td>
+                    <td>{format_ms(s.starts_ms)}</td>
+                    <td>{format_ms(s.ends_ms)}</td>
+                    <td>{s.comment.clone()}</td>
+                    <td>{s.created_by.clone()}</td>
+                    <td><button on:click=move |_| { end.dispatch(EndSilence { id }); }>"End"</button></td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="data">
+            <thead><tr><th>"Matchers"</th><th>"From"</th><th>"Until"</th><th>"Comment"</th><th>"By"</th><th></th></tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+}

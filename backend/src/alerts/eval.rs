@@ -1,0 +1,267 @@
+//! Evaluation on every scrape: the rules that watch the scraped service read their signal
+//! over their window ending at this scrape, and move the (rule, service) episode through
+//! pending → firing → resolved. Firing saves the context and queues the notices in one
+//! transaction, then wakes the delivery job: no tick to wait for.
+
+use super::context;
+use super::signal::{feeds, Reading, Scope};
+use super::store::{self, NewAlert};
+use super::{silenced_by, Alerts, Open};
+use crate::config::alerts::{AlertDef, Condition, SignalKind};
+use crate::config::HubConfig;
+use crate::jobs::EventJob;
+use crate::metrics::{ScrapeEvent, Signals};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use types::alerts::AlertState;
+
+/// The shortest baseline a context is compared with.
+const MIN_BASELINE_MS: i64 = 5 * 60_000;
+/// The longest stretch of failures a context is computed over.
+const MAX_CONTEXT_MS: i64 = 15 * 60_000;
+
+fn ms(d: std::time::Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// Whether `rule` watches `service`: named, or (by default) the service provides its signal.
+pub(super) fn watches(rule: &AlertDef, service: &str, config: &HubConfig, signals: &Signals) -> bool {
+    if !rule.services.is_empty() {
+        return rule.services.iter().any(|s| s == service);
+    }
+    let Some(def) = config.service(service) else { return false };
+    match *rule.signal.get_ref() {
+        SignalKind::Metric => true,
+        SignalKind::ReadModelLag => config.read_models.iter().any(|m| m.service == service),
+        signal => signals.provided(feeds(signal), &def.metric_profiles),
+    }
+}
+
+/// The labels an episode carries (what silences match, what receivers route on).
+pub(super) fn labels_of(rule: &AlertDef, service: &str) -> BTreeMap<String, String> {
+    let mut labels = rule.labels.clone();
+    labels.insert("alertname".into(), rule.name.get_ref().clone());
+    labels.insert("service".into(), service.to_string());
+    labels.insert("severity".into(), rule.severity.as_str().into());
+    labels
+}
+
+fn comparison(c: Condition) -> &'static str {
+    match c {
+        Condition::Above(_) => "above",
+        Condition::Below(_) => "below",
+        Condition::Anomaly { .. } => "anomaly",
+    }
+}
+
+/// The evaluation job: one `ScrapeEvent` at a time.
+pub struct AlertEvaluator(pub Arc<Alerts>);
+
+#[async_trait::async_trait]
+impl EventJob<ScrapeEvent> for AlertEvaluator {
+    fn name(&self) -> &'static str {
+        "alert evaluation"
+    }
+
+    async fn on_event(&self, event: &ScrapeEvent) {
+        let alerts = &self.0;
+        alerts.remember_traces(&event.service, event.scraped_ms, &event.gauges.error_traces);
+        alerts.evaluate_service(&event.service, event.scraped_ms).await;
+    }
+}
+
+impl Alerts {
+    /// Evaluates every rule that watches `service`, at `now`.
+    pub async fn evaluate_service(&self, service: &str, now: i64) {
+        let config = self.catalog.config();
+        let catalog = self.catalog.metric_catalog();
+        let mut open = self.open.lock().await;
+        if open.is_none() {
+            match store::open(&self.store).await {
+                Ok(list) => {
+                    let map = list
+                        .into_iter()
+                        .map(|a| {
+                            ((a.rule, a.service), Open { id: a.id, state: a.state, onset_ms: a.onset_ms })
+                        })
+                        .collect();
+                    *open = Some(map);
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "alerts: cannot read the open alerts back; not evaluating");
+                    return;
+                }
+            }
+        }
+        let Some(open) = open.as_mut() else { return };
+        for rule in config.alerts.iter().filter(|r| watches(r, service, &config, catalog.signals())) {
+            if let Err(e) = self.evaluate(rule, service, now, catalog.signals(), open).await {
+                tracing::warn!(rule = %rule.name.get_ref(), service, error = %e, "alerts: evaluation failed");
+            }
+        }
+    }
+
+    fn read(&self, rule: &AlertDef, service: &str, from: i64, to: i64, signals: &Signals) -> Option<Reading> {
+        if *rule.signal.get_ref() == SignalKind::ReadModelLag {
+            let config = self.catalog.config();
+            let minutes = ((to - from) / 60_000).max(1);
+            return config
+                .read_models
+                .iter()
+                .filter(|m| m.service == service)
+                .filter(|m| rule.read_model.as_ref().is_none_or(|r| r == m.name.get_ref()))
+                .filter_map(|m| {
+                    self.lag.p99_over(m.name.get_ref(), minutes).map(|v| (m.name.get_ref().clone(), v))
+                })
+                .max_by(|a, b| a.1.total_cmp(&b.1))
+                .map(|(model, value)| Reading { value, worst_instance: Some(model) });
+        }
+        let history = self.metrics.history();
+        Scope { history, signals, service, from, to }.read(*rule.signal.get_ref(), rule.metric.as_ref())
+    }
+
+    async fn evaluate(
+        &self,
+        rule: &AlertDef,
+        service: &str,
+        now: i64,
+        signals: &Signals,
+        open: &mut HashMap<(String, String), Open>,
+    ) -> Result<(), sqlx::Error> {
+        let window = ms(rule.window());
+        let Some(reading) = self.read(rule, service, now - window, now, signals) else { return Ok(()) };
+        let condition = rule.condition();
+        let (bad, threshold) = match condition {
+            Condition::Above(t) => (reading.value > t, Some(t)),
+            Condition::Below(t) => (reading.value < t, Some(t)),
+            Condition::Anomaly { baseline, factor, floor } => {
+                let base = self.read(rule, service, now - ms(baseline), now - window, signals);
+                let t = base.map_or(floor, |b| (b.value * factor).max(floor));
+                (reading.value > t, Some(t))
+            }
+        };
+        let key = (rule.name.get_ref().clone(), service.to_string());
+        let worst = reading.worst_instance.as_deref();
+        match (open.get(&key).cloned(), bad) {
+            (None, true) => {
+                let labels = labels_of(rule, service);
+                let new = NewAlert {
+                    rule: rule.name.get_ref(),
+                    service,
+                    state: AlertState::Pending,
+                    severity: rule.severity.as_str(),
+                    signal: rule.signal.get_ref().as_str(),
+                    comparison: comparison(condition),
+                    value: reading.value,
+                    threshold,
+                    worst_instance: worst,
+                    onset_ms: now,
+                    labels: &labels,
+                };
+                let id = store::insert(&self.store, &new).await?;
+                tracing::info!(alert = id, rule = %key.0, service, value = reading.value, "alert pending");
+                let episode = Open { id, state: AlertState::Pending, onset_ms: now };
+                open.insert(key.clone(), episode.clone());
+                if rule.hold().is_zero() {
+                    self.fire(rule, service, &episode, &reading, now, signals).await?;
+                    open.insert(key, Open { state: AlertState::Firing, ..episode });
+                }
+            }
+            (Some(episode), true) => {
+                store::update_value(&self.store, episode.id, reading.value, threshold, worst, now).await?;
+                if episode.state == AlertState::Firing {
+                    // The notice carried what the first failures shared; the page firms it up
+                    // with every failure since the onset.
+                    let (context, traces) = self.context(rule, service, episode.onset_ms, now, signals);
+                    store::update_context(&self.store, episode.id, &context, &traces).await?;
+                }
+                if episode.state == AlertState::Pending && now - episode.onset_ms >= ms(rule.hold()) {
+                    self.fire(rule, service, &episode, &reading, now, signals).await?;
+                    open.insert(key, Open { state: AlertState::Firing, ..episode });
+                }
+            }
+            (Some(episode), false) if episode.state == AlertState::Pending => {
+                store::drop_pending(&self.store, episode.id).await?;
+                open.remove(&key);
+            }
+            (Some(episode), false) => {
+                let notices = self.notices(rule, service).await?;
+                store::resolve(&self.store, episode.id, now, &notices).await?;
+                tracing::info!(alert = episode.id, rule = %key.0, service, value = reading.value, "alert resolved");
+                open.remove(&key);
+                self.wake.notify_one();
+            }
+            (None, false) => {}
+        }
+        Ok(())
+    }
+
+    /// Each receiver of the rule, with its notice `due` or `silenced`.
+    async fn notices(
+        &self,
+        rule: &AlertDef,
+        service: &str,
+    ) -> Result<Vec<(String, &'static str)>, sqlx::Error> {
+        let now = crate::now_ms();
+        let silences = store::silences(&self.store, now).await?;
+        let state = if silenced_by(&silences, &labels_of(rule, service), now) { "silenced" } else { "due" };
+        Ok(rule.receivers.iter().map(|r| (r.clone(), state)).collect())
+    }
+
+    /// What the failures since the onset (and the window before it, at most 15 minutes)
+    /// share, and example traces of them.
+    fn context(
+        &self,
+        rule: &AlertDef,
+        service: &str,
+        onset_ms: i64,
+        now: i64,
+        signals: &Signals,
+    ) -> (Vec<types::alerts::ContextRow>, Vec<String>) {
+        let window = ms(rule.window());
+        let from = (onset_ms - window).max(now - MAX_CONTEXT_MS).min(now - window);
+        let context = if *rule.signal.get_ref() == SignalKind::ErrorRatio {
+            let history = self.metrics.history();
+            let scope = Scope { history, signals, service, from, to: now };
+            context::of_errors(&scope, (window * 10).max(MIN_BASELINE_MS))
+        } else {
+            Vec::new()
+        };
+        let prefer = context.first().map(|c| (c.attribute.as_str(), c.value.as_str()));
+        let traces = self.example_traces(service, onset_ms - window, prefer);
+        (context, traces)
+    }
+
+    async fn fire(
+        &self,
+        rule: &AlertDef,
+        service: &str,
+        episode: &Open,
+        reading: &Reading,
+        now: i64,
+        signals: &Signals,
+    ) -> Result<(), sqlx::Error> {
+        let (context, traces) = self.context(rule, service, episode.onset_ms, now, signals);
+        let notices = self.notices(rule, service).await?;
+        store::fire(&self.store, episode.id, now, &context, &traces, &notices).await?;
+        self.wake.notify_one();
+        tracing::warn!(
+            alert = episode.id,
+            rule = %rule.name.get_ref(),
+            service,
+            value = reading.value,
+            context = %context.first().map(types::alerts::ContextRow::sentence).unwrap_or_default(),
+            "alert firing"
+        );
+        if let (Some(kind), Some(instance)) = (rule.capture_kind(), reading.worst_instance.as_deref()) {
+            let reason = format!("alert #{}: {}", episode.id, rule.name.get_ref());
+            match self.captures.start(service, instance, kind, None, &reason).await {
+                Ok(capture) => store::set_capture(&self.store, episode.id, capture).await?,
+                Err(e) => {
+                    tracing::warn!(alert = episode.id, service, instance, error = %e, "alerts: the capture could not start")
+                }
+            }
+        }
+        Ok(())
+    }
+}
