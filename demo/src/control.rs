@@ -98,3 +98,29 @@ pub async fn chaos(
         }
     }
 }
+
+/// Notifications the demo's alert receiver keeps.
+const RECEIVED_KEPT: usize = 50;
+
+/// The demo's alert receiver: any webhook JSON (Alertmanager's, Slack's, the hub's own),
+/// kept with the time it came.
+pub async fn alert_received(
+    State(fleet): State<Arc<Fleet>>,
+    Json(body): Json<serde_json::Value>,
+) -> StatusCode {
+    let received_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    let mut kept = fleet.received.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    kept.push_back(serde_json::json!({ "received_ms": received_ms, "body": body }));
+    while kept.len() > RECEIVED_KEPT {
+        kept.pop_front();
+    }
+    StatusCode::OK
+}
+
+/// What the receiver was sent, newest first.
+pub async fn alerts_received(State(fleet): State<Arc<Fleet>>) -> Json<Vec<serde_json::Value>> {
+    let kept = fleet.received.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    Json(kept.iter().rev().cloned().collect())
+}

@@ -48,6 +48,8 @@ pub(crate) struct Fleet {
     read_url: String,
     rate: u32,
     pub(crate) client: reqwest::Client,
+    /// What the demo's alert receiver was sent, newest last (`POST /alerts`).
+    pub(crate) received: std::sync::Mutex<std::collections::VecDeque<serde_json::Value>>,
 }
 
 #[derive(Serialize)]
@@ -85,6 +87,7 @@ pub async fn fleet(args: FleetArgs) -> Result<(), String> {
             .timeout(Duration::from_secs(10))
             .build()
             .map_err(|e| e.to_string())?,
+        received: std::sync::Mutex::default(),
     });
     {
         let mut members = fleet.members.lock().await;
@@ -102,6 +105,7 @@ pub async fn fleet(args: FleetArgs) -> Result<(), String> {
     let app = Router::new()
         .route("/fleet", get(crate::control::fleet_view))
         .route("/chaos", post(crate::control::chaos))
+        .route("/alerts", post(crate::control::alert_received).get(crate::control::alerts_received))
         .with_state(fleet.clone())
         .into_make_service_with_connect_info::<SocketAddr>();
     let stopped = stop.clone();

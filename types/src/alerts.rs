@@ -131,3 +131,16 @@ pub struct NewSilence {
     #[serde(default)]
     pub comment: String,
 }
+
+/// A notification the demo fleet's alert receiver got, as the Demo page shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DemoNotification {
+    pub received_ms: i64,
+    /// `firing` or `resolved`.
+    pub status: String,
+    pub summary: String,
+    /// What the failures share, as the notification said it.
+    pub context: String,
+    /// The body as it came (pretty JSON).
+    pub body: String,
+}

@@ -20,3 +20,11 @@ pub async fn inject_demo_fault(instance: String, fault: DemoFault) -> Result<(),
     let controls = controls(&hub).or_else(super::context::fail)?;
     controls.apply(&me, &source, &instance, &fault).await.or_else(super::context::fail)
 }
+
+/// What the demo fleet's alert receiver got, newest first (admins).
+#[server]
+pub async fn demo_notifications() -> Result<Vec<types::alerts::DemoNotification>, AppError> {
+    let (hub, me, _) = super::context::signed_in()?;
+    let controls = controls(&hub).or_else(super::context::fail)?;
+    controls.notifications(&me).await.or_else(super::context::fail)
+}

@@ -151,6 +151,7 @@ fn alert_view(
     view! {
         <h1>{a.rule.clone()} " on " <a href=format!("/services/{}", a.service)>{a.service.clone()}</a></h1>
         <p>{state_pill(&a)} " " <span class="muted">{format!("severity {}", a.severity)}</span></p>
+        <section class="card">
         <div class="actions">
             {(open && a.acked_by.is_none()).then(|| view! {
                 <button data-testid="ack" on:click=move |_| { ack.dispatch(AckAlert { id }); }>"Acknowledge"</button>
@@ -175,12 +176,17 @@ fn alert_view(
             <dt>"Acknowledged"</dt><dd>{match (&a.acked_by, a.acked_ms) { (Some(by), Some(t)) => format!("by {by} at {}", format_ms(t)), _ => "–".into() }}</dd>
             {a.capture_id.map(|c| view! { <dt>"Capture"</dt><dd><a href=format!("/captures/{c}")>{format!("capture #{c}")}</a></dd> })}
         </dl>
-        <h2>"What the failures share"</h2>
-        {context}
-        <h2>"Example traces"</h2>
-        {if a.traces.is_empty() { view! { <p class="muted">"No exemplar of a failing request was seen."</p> }.into_any() } else { view! { <ul>{traces}</ul> }.into_any() }}
-        <h2>"Deliveries"</h2>
-        {deliveries(&d.deliveries, &d.due)}
+        </section>
+        <section class="card">
+            <h2>"What the failures share"</h2>
+            {context}
+            <h3>"Example traces"</h3>
+            {if a.traces.is_empty() { view! { <p class="muted">"No exemplar of a failing request was seen."</p> }.into_any() } else { view! { <ul>{traces}</ul> }.into_any() }}
+        </section>
+        <section class="card">
+            <h2>"Deliveries"</h2>
+            {deliveries(&d.deliveries, &d.due)}
+        </section>
     }
 }
 
@@ -294,5 +300,30 @@ fn silences_table(list: Vec<SilenceView>, end: ServerAction<EndSilence>) -> impl
             <thead><tr><th>"Matchers"</th><th>"From"</th><th>"Until"</th><th>"Comment"</th><th>"By"</th><th></th></tr></thead>
             <tbody>{rows}</tbody>
         </table>
+    }
+}
+
+/// A service's firing and pending alerts, on its page (nothing when there are none).
+#[component]
+pub fn ServiceAlerts(service: Signal<String>) -> impl IntoView {
+    let tick = ticker(Duration::from_secs(3));
+    let list = Resource::new(move || tick.get(), |_| list_alerts(String::new()));
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let open: Vec<AlertView> = list
+                    .await
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|a| a.service == service.get_untracked() && a.state != AlertState::Resolved)
+                    .collect();
+                (!open.is_empty()).then(|| view! {
+                    <section class="card" data-testid="service-alerts">
+                        <h2>"Alerts"</h2>
+                        {alerts_table(open)}
+                    </section>
+                })
+            })}
+        </Transition>
     }
 }

@@ -96,6 +96,7 @@ fn DemoControls() -> impl IntoView {
                 }
             })}
         </Transition>
+        <super::demo_alerts::DemoNotifications/>
     }
 }
 

@@ -7,6 +7,7 @@ pub mod checks;
 pub mod config;
 pub mod conformance;
 pub mod demo;
+pub mod demo_alerts;
 pub mod explore;
 pub mod home;
 pub mod instance;

@@ -31,6 +31,7 @@ fn Service(name: Signal<String>) -> impl IntoView {
         <p class="crumbs"><a href="/services">"Services"</a> " / " {name}</p>
         <Detail name missing/>
         <Show when=move || !missing.get()>
+            <crate::pages::alerts::ServiceAlerts service=name/>
             <ServicePanels name/>
             <crate::pages::lag::ServiceReadModels service=name/>
             <Captures name/>

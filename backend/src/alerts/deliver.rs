@@ -134,6 +134,7 @@ impl Alerts {
             ),
             (None, None) => return Err((None, "the receiver has no URL".into())),
         };
+        let url = self.catalog.receiver_url(&url).map_err(|why| (None, why))?;
         match self.http.post(&url).json(&body).send().await {
             Ok(res) if res.status().is_success() => Ok(i64::from(res.status().as_u16())),
             Ok(res) => Err((

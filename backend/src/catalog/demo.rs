@@ -48,6 +48,22 @@ impl DemoControls {
         Ok(view.instances)
     }
 
+    /// What the fleet's alert receiver (`demo://fleet/alerts`) was sent, newest first.
+    pub async fn notifications(
+        &self,
+        actor: &Principal,
+    ) -> Result<Vec<types::alerts::DemoNotification>, BackendError> {
+        actor.require(Role::Admin)?;
+        let res = self
+            .client
+            .get(format!("{}/alerts", self.control_url))
+            .send()
+            .await
+            .map_err(|e| Self::unavailable(crate::http::describe(&e)))?;
+        let kept: Vec<serde_json::Value> = res.json().await.map_err(Self::unavailable)?;
+        Ok(kept.iter().map(notification).collect())
+    }
+
     pub async fn apply(
         &self,
         actor: &Principal,
@@ -82,5 +98,33 @@ impl DemoControls {
         let status = res.status();
         let text = crate::http::error_text(res).await;
         Err(BackendError::Invalid(format!("the demo fleet refused {target}: HTTP {status} {text}")))
+    }
+}
+
+/// A received webhook body in the Demo page's terms, whichever format it came in.
+fn notification(kept: &serde_json::Value) -> types::alerts::DemoNotification {
+    let body = &kept["body"];
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+    let (status, summary, context) = if body["version"] == "4" {
+        // Alertmanager's webhook payload.
+        let a = &body["alerts"][0];
+        (text(&body["status"]), text(&a["annotations"]["summary"]), text(&a["annotations"]["context"]))
+    } else if body.get("blocks").is_some() {
+        (String::new(), text(&body["text"]), String::new())
+    } else {
+        let context: Vec<String> = body["context"]
+            .as_array()
+            .map(|rows| {
+                rows.iter().map(|r| format!("{}={}", text(&r["attribute"]), text(&r["value"]))).collect()
+            })
+            .unwrap_or_default();
+        (text(&body["status"]), text(&body["summary"]), context.join("; "))
+    };
+    types::alerts::DemoNotification {
+        received_ms: kept["received_ms"].as_i64().unwrap_or(0),
+        status,
+        summary,
+        context,
+        body: serde_json::to_string_pretty(body).unwrap_or_default(),
     }
 }

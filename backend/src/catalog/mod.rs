@@ -129,6 +129,17 @@ impl Catalog {
         self.changes.send_modify(|v| *v += 1);
     }
 
+    /// A receiver's URL: as written, or `demo://fleet/PATH` (the demo fleet's own alert
+    /// receiver) resolved to the fleet's control address.
+    pub fn receiver_url(&self, url: &str) -> Result<String, String> {
+        let Some(path) = url.strip_prefix("demo://fleet/") else { return Ok(url.to_string()) };
+        let fleet = self.fleet.read().unwrap_or_else(PoisonError::into_inner);
+        match fleet.as_ref() {
+            Some(f) => Ok(format!("{}/{path}", f.control_url.trim_end_matches('/'))),
+            None => Err("the demo fleet is not running".into()),
+        }
+    }
+
     /// Where an instance is: its base URL, or `demo://NAME` resolved through the fleet.
     fn resolve(&self, base_url: &str) -> Result<String, Unresolved> {
         let Some(name) = base_url.strip_prefix("demo://") else {

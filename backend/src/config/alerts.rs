@@ -242,6 +242,10 @@ fn is_name(s: &str) -> bool {
 }
 
 fn is_http(url: &str) -> bool {
+    if let Some(path) = url.strip_prefix("demo://fleet/") {
+        // The demo fleet's own receiver.
+        return !path.is_empty() && path.chars().all(|c| c.is_ascii_alphanumeric() || c == '/' || c == '-');
+    }
     (url.starts_with("http://") || url.starts_with("https://")) && reqwest::Url::parse(url).is_ok()
 }
 
@@ -276,7 +280,10 @@ pub(super) fn validate_receivers(receivers: &[ReceiverDef]) -> Result<(), Invali
         }
         for url in urls {
             if !is_http(url.get_ref()) {
-                return Err(at(url, format!("receivers.url: {name}: not an http:// or https:// URL")));
+                return Err(at(
+                    url,
+                    format!("receivers.url: {name}: not an http:// or https:// URL (or demo://fleet/alerts)"),
+                ));
             }
         }
         if parse_duration(&r.repeat_interval).is_none_or(|d| d < Duration::from_secs(1)) {

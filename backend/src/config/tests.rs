@@ -258,3 +258,66 @@ fn hostile_names_in_a_check_are_refused_before_anything_runs() {
         assert!(e.message.contains(field), "{field}: {e}");
     }
 }
+
+const ALERTS: &str = r#"
+[[alerts]]
+name = "orders-api-error-ratio"
+services = ["orders-api"]
+signal = "error_ratio"
+window = "30s"
+above = 0.05
+capture = "threads"
+receivers = ["oncall"]
+labels = { team = "orders" }
+
+[[receivers]]
+name = "oncall"
+webhook = { url = "http://127.0.0.1:9099/hook", format = "alertmanager" }
+"#;
+
+#[test]
+fn alert_rules_and_receivers_parse_with_defaults() {
+    use super::alerts::{Condition, Severity, SignalKind, WebhookFormat};
+    let c = HubConfig::parse(&format!("{GOOD}{ALERTS}"), "c.toml").expect("valid");
+    let rule = &c.alerts[0];
+    assert_eq!(*rule.signal.get_ref(), SignalKind::ErrorRatio);
+    assert_eq!(rule.window(), Duration::from_secs(30));
+    assert_eq!(rule.hold(), Duration::ZERO);
+    assert_eq!(rule.condition(), Condition::Above(0.05));
+    assert_eq!(rule.severity, Severity::Ticket);
+    assert_eq!(rule.capture_kind(), Some(types::CaptureKind::Threads));
+    let r = &c.receivers[0];
+    assert_eq!(r.webhook.as_ref().map(|w| w.format), Some(WebhookFormat::Alertmanager));
+    assert_eq!(r.repeat_interval(), Duration::from_secs(4 * 3600));
+    let anomaly = ALERTS.replace("above = 0.05", "anomaly = { baseline = \"1h\", factor = 3, floor = 0.01 }");
+    let c = HubConfig::parse(&format!("{GOOD}{anomaly}"), "c.toml").expect("valid");
+    assert_eq!(
+        c.alerts[0].condition(),
+        Condition::Anomaly { baseline: Duration::from_secs(3600), factor: 3.0, floor: 0.01 }
+    );
+}
+
+#[test]
+fn alert_mistakes_are_refused_with_line_and_field() {
+    let bad = |from: &str, to: &str| error_for(&format!("{GOOD}{}", ALERTS.replace(from, to)));
+    let e = bad("signal = \"error_ratio\"", "signal = \"errors\"");
+    assert!(e.message.contains("unknown variant `errors`"), "{e}");
+    let e = bad("receivers = [\"oncall\"]", "receivers = [\"pager\"]");
+    assert!(e.message.contains("alerts.receivers: orders-api-error-ratio names receiver \"pager\""), "{e}");
+    let e = bad("services = [\"orders-api\"]", "services = [\"billing\"]");
+    assert!(e.message.contains("names service \"billing\""), "{e}");
+    let e = bad("above = 0.05", "above = 0.05\nbelow = 0.01");
+    assert!(e.message.contains("exactly one of above, below or anomaly"), "{e}");
+    let e = bad("capture = \"threads\"", "capture = \"upload\"");
+    assert!(e.message.contains("alerts.capture"), "{e}");
+    let e = bad("window = \"30s\"", "window = \"soon\"");
+    assert!(e.message.contains("alerts.window") && e.line.is_some(), "{e}");
+    let e = bad("http://127.0.0.1:9099/hook", "ftp://x/hook");
+    assert!(e.message.contains("receivers.url: oncall"), "{e}");
+    let e = bad("webhook = { url = \"http://127.0.0.1:9099/hook\", format = \"alertmanager\" }", "");
+    assert!(e.message.contains("needs exactly one of webhook"), "{e}");
+    let e = bad("signal = \"error_ratio\"", "signal = \"error_ratio\"\nsource = \"events\"");
+    assert!(e.message.contains("not supported by this hub yet"), "{e}");
+    let e = bad("labels = { team = \"orders\" }", "labels = { \"bad label\" = \"x\" }");
+    assert!(e.message.contains("alerts.labels"), "{e}");
+}
