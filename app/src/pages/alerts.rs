@@ -207,7 +207,7 @@ fn context_table(rows: &[ContextRow]) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <table class="data">
+        <table class="data" data-testid="alert-context-table">
             <thead><tr><th>"Attribute"</th><th>"Value"</th><th>"Of failures"</th><th>"Of traffic before"</th><th>"Lift"</th></tr></thead>
             <tbody>{rows}</tbody>
         </table>
@@ -237,10 +237,12 @@ fn deliveries(log: &[types::alerts::DeliveryView], due: &[String]) -> impl IntoV
             view! { <p class="muted">"No delivery attempted yet."</p> }.into_any()
         } else {
             view! {
-                <table class="data" data-testid="deliveries">
-                    <thead><tr><th>"At"</th><th>"Receiver"</th><th>"Notice"</th><th>"Status"</th><th>"Latency"</th><th>"Error"</th></tr></thead>
-                    <tbody>{rows}</tbody>
-                </table>
+                <div class="table-wrap">
+                    <table class="data" data-testid="deliveries">
+                        <thead><tr><th>"At"</th><th>"Receiver"</th><th>"Notice"</th><th>"Status"</th><th>"Latency"</th><th>"Error"</th></tr></thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                </div>
             }.into_any()
         }}
     }

@@ -1,0 +1,77 @@
+import { expect, test, type Page } from '@playwright/test';
+import { adminPassword, hydrated, logIn, snapBoth } from './helpers';
+
+// Alerts as an engineer meets them: errors for one user group injected from the Demo page
+// fire the shipped orders-api rule within a scrape, the alert says the failures share
+// user_group=pro, the demo's receiver gets the notice, and the alert is acknowledged and
+// silenced from its page.
+
+function demoRow(page: Page, instance: string) {
+  return page.locator(`[data-testid="demo-fleet"] tr[data-instance="${instance}"]`);
+}
+
+async function errorsForPro(page: Page, on: boolean) {
+  await page.goto('/admin/demo');
+  await hydrated(page);
+  if (on) {
+    await page.getByTestId('size-errors').fill('100');
+    await page.getByTestId('size-group').selectOption('pro');
+  }
+  for (const instance of ['orders-api-1', 'orders-api-2']) {
+    const row = demoRow(page, instance);
+    await row.getByRole('button', { name: on ? 'errors 100% for pro' : 'clear faults' }).click();
+    await expect(row.locator('td').nth(2)).toHaveText(on ? /errors 100% for pro/ : /none/);
+  }
+}
+
+test('errors for one user group fire an alert that names the group, acknowledged and silenced from its page', async ({ page }) => {
+  test.setTimeout(120_000);
+  await logIn(page, 'admin', adminPassword);
+  await errorsForPro(page, true);
+
+  await page.locator('nav.nav').getByRole('link', { name: 'Alerts' }).click();
+  await expect(page).toHaveURL(/\/alerts$/);
+  await hydrated(page);
+  const row = page.locator('tr[data-alert]').filter({ hasText: 'orders-api-error-ratio' }).first();
+  await expect(row.getByTestId('alert-state')).toHaveText('firing', { timeout: 30_000 });
+  await expect(row.getByTestId('alert-context')).toContainText('user_group=pro', { timeout: 15_000 });
+  await snapBoth(page, 'alerts-list');
+
+  // The tabs filter by state, in the URL.
+  await page.getByRole('link', { name: 'Firing' }).click();
+  await expect(page).toHaveURL(/state=firing/);
+  await expect(page.locator('tr[data-alert]').first().getByTestId('alert-state')).toHaveText('firing');
+
+  await page.locator('tr[data-alert]').filter({ hasText: 'orders-api-error-ratio' }).first().getByRole('link', { name: 'orders-api-error-ratio' }).click();
+  await expect(page).toHaveURL(/\/alerts\/\d+$/);
+  await hydrated(page);
+  await expect(page.getByTestId('context-row').filter({ hasText: 'user_group' })).toContainText('pro');
+  await expect(page.getByTestId('alert-trace').first()).toHaveText(/^[0-9a-f]{32}$/);
+  await expect(page.getByTestId('deliveries')).toContainText('demo-receiver', { timeout: 15_000 });
+  await expect(page.getByTestId('deliveries')).toContainText('200');
+  await snapBoth(page, 'alert-page');
+
+  await page.getByTestId('ack').click();
+  await expect(page.getByText('acknowledged', { exact: true })).toBeVisible();
+  await page.getByTestId('silence').click();
+  await expect(page.getByText('silenced', { exact: true })).toBeVisible();
+
+  // The silence is listed, and ended from there.
+  await page.goto('/silences');
+  await hydrated(page);
+  const silence = page.locator('tr[data-silence]').filter({ hasText: 'alertname=orders-api-error-ratio' });
+  await expect(silence).toBeVisible();
+  await snapBoth(page, 'silences');
+  await silence.getByRole('button', { name: 'End' }).click();
+  await expect(silence).toHaveCount(0);
+
+  // The demo's own receiver got the notice, in Alertmanager's format.
+  await page.goto('/admin/demo');
+  await hydrated(page);
+  const got = page.getByTestId('demo-notification').first();
+  await expect(got).toContainText('orders-api-error-ratio on orders-api');
+  await expect(got).toContainText('user_group=pro');
+  await snapBoth(page, 'demo-receiver');
+
+  await errorsForPro(page, false);
+});
