@@ -31,6 +31,13 @@ pub fn prometheus() -> Result<String> {
     debian_package(&path, "prometheus", false)
 }
 
+/// Debian's Alertmanager, for the test that pushes the hub's alerts into a real one.
+pub fn alertmanager() -> Result<String> {
+    let path = std::env::var("SWITCHBOARD_TEST_ALERTMANAGER")
+        .unwrap_or_else(|_| "/usr/bin/prometheus-alertmanager".into());
+    debian_package(&path, "prometheus-alertmanager", false)
+}
+
 /// Go, for the test that captures profiles and goroutine dumps of a real Go service and opens
 /// the hub's downloads with `go tool pprof`.
 pub fn go() -> Result<String> {

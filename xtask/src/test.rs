@@ -71,6 +71,11 @@ fn cargo_tests(summary: &mut Summary) {
         eprintln!("xtask: {e}");
         summary.check("install Prometheus", false);
     }
+    // The alerts test pushes into a real Alertmanager.
+    if let Err(e) = install::alertmanager() {
+        eprintln!("xtask: {e}");
+        summary.check("install Alertmanager", false);
+    }
     // The Go-service test builds and profiles a real Go program.
     if let Err(e) = install::go() {
         eprintln!("xtask: {e}");
