@@ -29,6 +29,8 @@ pub struct Principal {
     pub username: String,
     pub role: types::Role,
     pub via_token: bool,
+    /// A token bound to a service: it may only push that service's events.
+    pub service: Option<String>,
 }
 
 impl Principal {

@@ -21,6 +21,8 @@ pub struct Instance {
     token: String,
     /// Kind-specific gauges, refreshed before each scrape.
     pub refresh: Box<dyn Fn(&Instance) + Send + Sync>,
+    /// Where orders-api pushes its request outcomes, when the hub gave it an address.
+    pub events: std::sync::OnceLock<crate::events::EventSink>,
 }
 
 pub type Shared = Arc<Instance>;
@@ -43,7 +45,15 @@ impl Instance {
         metrics.declare("worker_pool_active_workers", Kind::Gauge, "", "Workers of the pool running a task.");
         metrics.declare("worker_pool_max_workers", Kind::Gauge, "", "Workers the pool has at most.");
         metrics.declare("worker_pool_queued_tasks", Kind::Gauge, "", "Tasks waiting for a worker.");
-        Instance { name, metrics, chaos: Chaos::default(), pool, token, refresh: Box::new(|_| {}) }
+        Instance {
+            name,
+            metrics,
+            chaos: Chaos::default(),
+            pool,
+            token,
+            refresh: Box::new(|_| {}),
+            events: std::sync::OnceLock::new(),
+        }
     }
 
     fn refresh_common(&self) {

@@ -5,6 +5,7 @@
 pub mod chaos;
 mod control;
 pub mod db;
+pub mod events;
 pub mod instance;
 pub mod metrics;
 pub mod orders_api;

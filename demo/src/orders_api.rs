@@ -73,6 +73,23 @@ impl Request {
     }
 
     fn finish(&self, i: &Shared, status: StatusCode, error_kind: Option<&str>) {
+        if let Some(sink) = i.events.get() {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+            sink.push(serde_json::json!({
+                "service": "orders-api",
+                "instance": i.name,
+                "ts_ms": now,
+                "outcome": if error_kind.is_some() { "error" } else { "ok" },
+                "route": self.route,
+                "user_group": self.user_group,
+                "error_kind": error_kind,
+                "trace_id": self.trace_id,
+                "duration_ms": self.started.elapsed().as_secs_f64() * 1000.0,
+                "attributes": { "status": status.as_u16() },
+            }));
+        }
         let m = &i.metrics;
         let labels = vec![
             ("route", self.route.to_string()),

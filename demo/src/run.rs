@@ -58,6 +58,9 @@ pub async fn instance(args: InstanceArgs) -> Result<(), String> {
     match args.kind {
         ServiceKind::OrdersApi => {
             orders_api::declare_metrics(&instance);
+            if let Some(sink) = crate::events::EventSink::from_env(stop.clone()) {
+                let _ = instance.events.set(sink);
+            }
             let read = Db::connect(&args.read_url).await.map_err(|e| format!("read model: {e}"))?;
             router = router.merge(orders_api::routes(read));
         }

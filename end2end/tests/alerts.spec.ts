@@ -68,7 +68,7 @@ test('errors for one user group fire an alert that names the group, acknowledged
   // The demo's own receiver got the notice, in Alertmanager's format.
   await page.goto('/admin/demo');
   await hydrated(page);
-  const got = page.getByTestId('demo-notification').first();
+  const got = page.getByTestId('demo-notification').filter({ hasText: 'orders-api-error-ratio on orders-api' }).first();
   await expect(got).toContainText('orders-api-error-ratio on orders-api');
   await expect(got).toContainText('user_group=pro');
   await snapBoth(page, 'demo-receiver');

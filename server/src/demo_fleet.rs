@@ -32,10 +32,18 @@ pub struct FleetDatabases<'a> {
     pub read_url: Option<&'a str>,
 }
 
+/// Where orders-api pushes its request outcomes: the hub's events endpoint and a token bound
+/// to orders-api (in the environment, never on a command line).
+pub struct FleetEvents {
+    pub url: String,
+    pub token: String,
+}
+
 pub async fn launch(
     binary: &Path,
     data_dir: &Path,
     databases: &FleetDatabases<'_>,
+    events: Option<&FleetEvents>,
 ) -> Result<DemoFleet, String> {
     let token = format!("{:032x}", rand::random::<u128>());
     let mut command = Command::new(binary);
@@ -47,6 +55,10 @@ pub async fn launch(
             None => command.env_remove(var),
         };
     }
+    match events {
+        Some(e) => command.env("SWITCHBOARD_EVENTS_URL", &e.url).env("SWITCHBOARD_EVENTS_TOKEN", &e.token),
+        None => command.env_remove("SWITCHBOARD_EVENTS_URL").env_remove("SWITCHBOARD_EVENTS_TOKEN"),
+    };
     let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

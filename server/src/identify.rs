@@ -34,6 +34,17 @@ pub async fn identify(State(state): State<AppState>, mut req: Request, next: Nex
             Caller { principal: None, source, store_down: true }
         }
     };
+    // A token bound to a service pushes that service's events, and does nothing else.
+    let bound = caller.principal.as_ref().and_then(|p| p.service.clone());
+    if let Some(service) = bound {
+        let pushing = req.method() == axum::http::Method::POST && req.uri().path() == "/api/v1/events";
+        if !pushing {
+            let why = format!("a token bound to {service} may only push its events (POST /api/v1/events)");
+            return axum::response::IntoResponse::into_response(crate::error::ApiError(
+                types::AppError::forbidden(why),
+            ));
+        }
+    }
     req.extensions_mut().insert(caller);
     next.run(req).await
 }

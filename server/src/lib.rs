@@ -5,6 +5,7 @@ mod api_alerts;
 mod api_audit;
 pub mod api_captures;
 mod api_checks;
+mod api_events;
 mod api_lag;
 pub mod api_v1;
 pub mod cli;
@@ -134,7 +135,7 @@ pub async fn start(settings: &Settings) -> Result<RunningHub, StartError> {
     let options = router::RouterOptions { secure_cookies, session_idle };
     let app = router::build(state, &options);
 
-    let fleet = if settings.demo_enabled() { start_demo(settings, &hub).await } else { None };
+    let fleet = if settings.demo_enabled() { start_demo(settings, &hub, addr).await } else { None };
     let shutdown = CancellationToken::new();
     jobs::start(&hub);
     let stop = shutdown.clone();
@@ -159,13 +160,21 @@ pub async fn start(settings: &Settings) -> Result<RunningHub, StartError> {
 
 /// Starts the demo fleet and points the catalog at it; without it the hub runs on and the
 /// demo instances show why they are down.
-async fn start_demo(settings: &Settings, hub: &Hub) -> Option<demo_fleet::DemoFleet> {
+async fn start_demo(settings: &Settings, hub: &Hub, addr: SocketAddr) -> Option<demo_fleet::DemoFleet> {
     let binary = demo_fleet::binary(settings.demo_bin.as_deref());
     let databases = demo_fleet::FleetDatabases {
         source_url: settings.demo_source_url.as_deref(),
         read_url: settings.demo_read_url.as_deref(),
     };
-    match demo_fleet::launch(&binary, &settings.data_dir.join("demo"), &databases).await {
+    // orders-api pushes its request outcomes to this hub, with a token bound to it.
+    let events = match hub.accounts.demo_service_token("orders-api").await {
+        Ok(token) => Some(demo_fleet::FleetEvents { url: format!("http://{addr}/api/v1/events"), token }),
+        Err(e) => {
+            tracing::warn!(error = %e, "no token for the demo fleet's events; orders-api will not push them");
+            None
+        }
+    };
+    match demo_fleet::launch(&binary, &settings.data_dir.join("demo"), &databases, events.as_ref()).await {
         Ok(fleet) => {
             tracing::info!(instances = fleet.manifest.instances.len(), "demo fleet started");
             let controls =

@@ -19,7 +19,7 @@ use app::api::checks::{
     CancelCheckRun, CheckRun, CheckRuns, CheckTrend, CheckVerifier, DefineCheck, DeleteCheck,
     DifferenceHistory, ListChecks, ReviewDifference, RunDifferences, SignOffRun, StartCheckRun,
 };
-use app::api::demo::{DemoFleet, InjectDemoFault};
+use app::api::demo::{DemoFleet, DemoNotifications, InjectDemoFault};
 use app::api::lag::{ListLag, ReadModelCharts, ReadModelLag};
 use app::api::metrics::{ExploreMetrics, Matrix, MetricFamilies, ServicePanels, ServiceRules};
 use app::api::tokens::{CreateToken, ListTokens, RevokeToken};
@@ -420,6 +420,7 @@ fn read_only() -> BTreeSet<&'static str> {
         ListAudit::PATH,
         ListAlerts::PATH,
         GetAlert::PATH,
+        DemoNotifications::PATH,
         ListSilences::PATH,
         CurrentUser::PATH,
         HubStatus::PATH,

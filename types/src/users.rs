@@ -26,6 +26,9 @@ pub struct ApiTokenView {
     pub created_ms: i64,
     pub last_used_ms: Option<i64>,
     pub revoked: bool,
+    /// The service it is bound to: it then only pushes that service's events.
+    #[serde(default)]
+    pub service: Option<String>,
 }
 
 /// A token as it is shown once, right after it was created.

@@ -10,7 +10,7 @@ pub async fn list_tokens() -> Result<Vec<ApiTokenView>, AppError> {
 #[server]
 pub async fn create_token(name: String) -> Result<CreatedToken, AppError> {
     let (hub, me, source) = super::context::signed_in()?;
-    hub.accounts.create_token(&me, &source, &name).await.or_else(super::context::fail)
+    hub.accounts.create_token(&me, &source, &name, None).await.or_else(super::context::fail)
 }
 
 #[server]

@@ -7,7 +7,7 @@ use super::context;
 use super::signal::{feeds, Reading, Scope};
 use super::store::{self, NewAlert};
 use super::{silenced_by, Alerts, Open};
-use crate::config::alerts::{AlertDef, Condition, SignalKind};
+use crate::config::alerts::{AlertDef, Condition, SignalKind, SignalSource};
 use crate::config::HubConfig;
 use crate::jobs::EventJob;
 use crate::metrics::{ScrapeEvent, Signals};
@@ -54,6 +54,20 @@ fn comparison(c: Condition) -> &'static str {
     }
 }
 
+/// What set an evaluation off: a scrape evaluates the rules on metrics, a batch of pushed
+/// events those on events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    Scrape,
+    Events,
+}
+
+impl Source {
+    fn reads(self, rule: &AlertDef) -> bool {
+        (rule.source == SignalSource::Events) == (self == Source::Events)
+    }
+}
+
 /// The evaluation job: one `ScrapeEvent` at a time.
 pub struct AlertEvaluator(pub Arc<Alerts>);
 
@@ -66,13 +80,13 @@ impl EventJob<ScrapeEvent> for AlertEvaluator {
     async fn on_event(&self, event: &ScrapeEvent) {
         let alerts = &self.0;
         alerts.remember_traces(&event.service, event.scraped_ms, &event.gauges.error_traces);
-        alerts.evaluate_service(&event.service, event.scraped_ms).await;
+        alerts.evaluate(&event.service, event.scraped_ms, Source::Scrape).await;
     }
 }
 
 impl Alerts {
-    /// Evaluates every rule that watches `service`, at `now`.
-    pub async fn evaluate_service(&self, service: &str, now: i64) {
+    /// Evaluates every rule that watches `service` and reads what `source` brought, at `now`.
+    pub async fn evaluate(&self, service: &str, now: i64, source: Source) {
         let config = self.catalog.config();
         let catalog = self.catalog.metric_catalog();
         let mut open = self.open.lock().await;
@@ -94,14 +108,25 @@ impl Alerts {
             }
         }
         let Some(open) = open.as_mut() else { return };
-        for rule in config.alerts.iter().filter(|r| watches(r, service, &config, catalog.signals())) {
-            if let Err(e) = self.evaluate(rule, service, now, catalog.signals(), open).await {
+        let rules = config
+            .alerts
+            .iter()
+            .filter(|r| source.reads(r) && watches(r, service, &config, catalog.signals()));
+        for rule in rules {
+            if let Err(e) = self.evaluate_rule(rule, service, now, catalog.signals(), open).await {
                 tracing::warn!(rule = %rule.name.get_ref(), service, error = %e, "alerts: evaluation failed");
             }
         }
     }
 
     fn read(&self, rule: &AlertDef, service: &str, from: i64, to: i64, signals: &Signals) -> Option<Reading> {
+        if rule.source == SignalSource::Events {
+            let events = self.events.between(service, from, to);
+            return match *rule.signal.get_ref() {
+                SignalKind::LatencyP95 => super::events::latency_p95(&events),
+                _ => super::events::error_ratio(&events),
+            };
+        }
         if *rule.signal.get_ref() == SignalKind::ReadModelLag {
             let config = self.catalog.config();
             let minutes = ((to - from) / 60_000).max(1);
@@ -120,7 +145,7 @@ impl Alerts {
         Scope { history, signals, service, from, to }.read(*rule.signal.get_ref(), rule.metric.as_ref())
     }
 
-    async fn evaluate(
+    async fn evaluate_rule(
         &self,
         rule: &AlertDef,
         service: &str,
@@ -220,7 +245,20 @@ impl Alerts {
     ) -> (Vec<types::alerts::ContextRow>, Vec<String>) {
         let window = ms(rule.window());
         let from = (onset_ms - window).max(now - MAX_CONTEXT_MS).min(now - window);
-        let context = if *rule.signal.get_ref() == SignalKind::ErrorRatio {
+        let context = if rule.source == SignalSource::Events {
+            // The failing events of the stretch against every event of the baseline and it.
+            let baseline = (window * 10).max(MIN_BASELINE_MS);
+            let all = self.events.between(service, from - baseline, now);
+            let failing: Vec<_> = all.iter().filter(|e| e.ts_ms > from && e.error).cloned().collect();
+            let ok = super::events::values_of_ok(&all);
+            let cause = |l: &(String, String)| l.0 == "instance" || ok.contains(l);
+            let mut rows = context::compare(
+                &super::events::as_series(service, &failing, cause),
+                &super::events::as_series(service, &all, cause),
+            );
+            rows.extend(super::events::failure_marks(&failing, &ok));
+            rows
+        } else if *rule.signal.get_ref() == SignalKind::ErrorRatio {
             let history = self.metrics.history();
             let scope = Scope { history, signals, service, from, to: now };
             context::of_errors(&scope, (window * 10).max(MIN_BASELINE_MS))

@@ -7,7 +7,9 @@
 pub mod context;
 mod deliver;
 mod eval;
+pub mod events;
 pub mod payload;
+mod push;
 pub mod signal;
 mod store;
 
@@ -24,7 +26,7 @@ use tokio::sync::Notify;
 use types::alerts::{AlertDetail, AlertState, AlertView, NewSilence, SilenceView};
 use types::Role;
 
-pub use eval::AlertEvaluator;
+pub use eval::{AlertEvaluator, Source};
 
 /// An episode still open, as the evaluator tracks it.
 #[derive(Clone, Debug)]
@@ -58,6 +60,9 @@ pub struct Alerts {
     /// Open episodes by (rule, service); None until read back from the store.
     open: tokio::sync::Mutex<Option<HashMap<(String, String), Open>>>,
     traces: Mutex<HashMap<String, VecDeque<(i64, ErrorTrace)>>>,
+    /// Events services pushed, the last hour's.
+    events: events::EventLog,
+    push_rate: push::PushRate,
     /// Wakes the delivery job when a notification is queued.
     wake: Notify,
     http: reqwest::Client,
@@ -81,6 +86,8 @@ impl Alerts {
             owner: s.owner,
             open: tokio::sync::Mutex::new(None),
             traces: Mutex::default(),
+            events: events::EventLog::default(),
+            push_rate: push::PushRate::default(),
             wake: Notify::new(),
             http: crate::http::client(Some(std::time::Duration::from_secs(5))),
         }
@@ -200,6 +207,12 @@ impl Alerts {
                 kept.pop_front();
             }
         }
+    }
+
+    /// Remembers the trace of one failing pushed event.
+    fn remember_trace(&self, service: &str, at_ms: i64, trace_id: &str, labels: &[(String, String)]) {
+        let trace = ErrorTrace { trace_id: trace_id.to_string(), labels: labels.to_vec() };
+        self.remember_traces(service, at_ms, std::slice::from_ref(&trace));
     }
 
     /// Up to five trace ids of failing events seen since `since_ms`, preferring those whose

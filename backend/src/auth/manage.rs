@@ -166,16 +166,24 @@ impl Accounts {
         actor: &Principal,
         source: &str,
         name: &str,
+        service: Option<&str>,
     ) -> Result<CreatedToken, BackendError> {
         let name = name.trim();
         let result = async {
             if name.is_empty() || name.chars().count() > 80 {
                 return Err(BackendError::Invalid("a token needs a name of 1 to 80 characters".into()));
             }
+            if service.is_some() {
+                actor.require(types::Role::Admin)?;
+            }
+            if actor.service.is_some() {
+                return Err(BackendError::Forbidden("a service's token cannot create tokens".into()));
+            }
             let (secret, prefix) = tokens::generate();
             let hash = tokens::hash(&secret);
             let token =
-                store::insert_token(&self.store, actor.user_id, name, &prefix, &hash, now_ms()).await?;
+                store::insert_token(&self.store, actor.user_id, name, &prefix, &hash, now_ms(), service)
+                    .await?;
             Ok(CreatedToken { token, secret })
         }
         .await;

@@ -93,6 +93,37 @@ impl Accounts {
         }
     }
 
+    /// A fresh token bound to `service` for the demo fleet to push its events with, owned by
+    /// the first admin; the one of the fleet's last start is revoked. Audited as the system.
+    pub async fn demo_service_token(&self, service: &str) -> Result<String, BackendError> {
+        let name = format!("demo fleet: {service}");
+        let owner = store::first_admin(&self.store)
+            .await?
+            .ok_or_else(|| BackendError::Internal("no admin to own the demo fleet's token".into()))?;
+        store::revoke_named(&self.store, owner, &name, now_ms()).await?;
+        let (secret, prefix) = tokens::generate();
+        store::insert_token(
+            &self.store,
+            owner,
+            &name,
+            &prefix,
+            &tokens::hash(&secret),
+            now_ms(),
+            Some(service),
+        )
+        .await?;
+        let target = format!("{name} ({prefix}…)");
+        let event = AuditEvent {
+            actor: "system",
+            action: "token.create",
+            target: &target,
+            outcome: Outcome::Ok,
+            source: "demo",
+        };
+        self.audit.record(event).await?;
+        Ok(secret)
+    }
+
     /// The principal behind a session's user id, unless the user is gone or disabled.
     pub async fn principal_for_user(&self, user_id: i64) -> Result<Option<Principal>, BackendError> {
         let user = store::user_by_id(&self.store, user_id).await?;
@@ -101,14 +132,16 @@ impl Accounts {
 
     /// The principal behind a bearer token, unless it is revoked or its user disabled.
     pub async fn principal_for_token(&self, secret: &str) -> Result<Option<Principal>, BackendError> {
-        let Some(user_id) = store::token_owner(&self.store, &tokens::hash(secret), now_ms()).await? else {
+        let Some((user_id, service)) =
+            store::token_owner(&self.store, &tokens::hash(secret), now_ms()).await?
+        else {
             return Ok(None);
         };
         let user = store::user_by_id(&self.store, user_id).await?;
-        Ok(user.filter(|u| !u.disabled).map(|u| principal(u, true)))
+        Ok(user.filter(|u| !u.disabled).map(|u| Principal { service, ..principal(u, true) }))
     }
 }
 
 pub(super) fn principal(u: User, via_token: bool) -> Principal {
-    Principal { user_id: u.id, username: u.username, role: u.role, via_token }
+    Principal { user_id: u.id, username: u.username, role: u.role, via_token, service: None }
 }

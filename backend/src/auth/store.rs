@@ -109,10 +109,12 @@ pub async fn touch_login(store: &Store, id: i64, now: i64) -> Result<(), sqlx::E
     Ok(())
 }
 
-type TokenRow = (i64, String, String, i64, Option<i64>, Option<i64>);
+type TokenRow = (i64, String, String, i64, Option<i64>, Option<i64>, Option<String>);
 
-fn token_from_row((id, name, prefix, created_ms, last_used_ms, revoked_ms): TokenRow) -> ApiTokenView {
-    ApiTokenView { id, name, prefix, created_ms, last_used_ms, revoked: revoked_ms.is_some() }
+fn token_from_row(
+    (id, name, prefix, created_ms, last_used_ms, revoked_ms, service): TokenRow,
+) -> ApiTokenView {
+    ApiTokenView { id, name, prefix, created_ms, last_used_ms, revoked: revoked_ms.is_some(), service }
 }
 
 pub async fn insert_token(
@@ -122,16 +124,18 @@ pub async fn insert_token(
     prefix: &str,
     secret_hash: &str,
     now: i64,
+    service: Option<&str>,
 ) -> Result<ApiTokenView, sqlx::Error> {
     let row: TokenRow = sqlx::query_as(
-        "INSERT INTO api_tokens (user_id, name, prefix, secret_hash, created_ms) VALUES ($1, $2, $3, $4, $5) \
-         RETURNING id, name, prefix, created_ms, last_used_ms, revoked_ms",
+        "INSERT INTO api_tokens (user_id, name, prefix, secret_hash, created_ms, service) VALUES ($1, $2, $3, $4, $5, $6) \
+         RETURNING id, name, prefix, created_ms, last_used_ms, revoked_ms, service",
     )
     .bind(user_id)
     .bind(name)
     .bind(prefix)
     .bind(secret_hash)
     .bind(now)
+    .bind(service)
     .fetch_one(store.pool())
     .await?;
     Ok(token_from_row(row))
@@ -139,7 +143,7 @@ pub async fn insert_token(
 
 pub async fn list_tokens(store: &Store, user_id: i64) -> Result<Vec<ApiTokenView>, sqlx::Error> {
     let rows: Vec<TokenRow> = sqlx::query_as(
-        "SELECT id, name, prefix, created_ms, last_used_ms, revoked_ms FROM api_tokens \
+        "SELECT id, name, prefix, created_ms, last_used_ms, revoked_ms, service FROM api_tokens \
          WHERE user_id = $1 ORDER BY id DESC",
     )
     .bind(user_id)
@@ -161,14 +165,20 @@ pub async fn revoke_token(store: &Store, user_id: i64, id: i64, now: i64) -> Res
     Ok(done.rows_affected() == 1)
 }
 
-/// The owner of a live token with this hash, marking the token used.
-pub async fn token_owner(store: &Store, secret_hash: &str, now: i64) -> Result<Option<i64>, sqlx::Error> {
-    let row: Option<(i64, i64)> =
-        sqlx::query_as("SELECT id, user_id FROM api_tokens WHERE secret_hash = $1 AND revoked_ms IS NULL")
-            .bind(secret_hash)
-            .fetch_optional(store.pool())
-            .await?;
-    let Some((token_id, user_id)) = row else {
+/// The owner of a live token with this hash and the service it is bound to, marking the
+/// token used.
+pub async fn token_owner(
+    store: &Store,
+    secret_hash: &str,
+    now: i64,
+) -> Result<Option<(i64, Option<String>)>, sqlx::Error> {
+    let row: Option<(i64, i64, Option<String>)> = sqlx::query_as(
+        "SELECT id, user_id, service FROM api_tokens WHERE secret_hash = $1 AND revoked_ms IS NULL",
+    )
+    .bind(secret_hash)
+    .fetch_optional(store.pool())
+    .await?;
+    let Some((token_id, user_id, service)) = row else {
         return Ok(None);
     };
     sqlx::query("UPDATE api_tokens SET last_used_ms = $1 WHERE id = $2")
@@ -176,5 +186,25 @@ pub async fn token_owner(store: &Store, secret_hash: &str, now: i64) -> Result<O
         .bind(token_id)
         .execute(store.pool())
         .await?;
-    Ok(Some(user_id))
+    Ok(Some((user_id, service)))
+}
+
+/// The first admin who may still log in.
+pub async fn first_admin(store: &Store) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT min(id) FROM users WHERE role = 'admin' AND disabled = 0")
+        .fetch_one(store.pool())
+        .await
+}
+
+/// Revokes a user's live tokens of this name.
+pub async fn revoke_named(store: &Store, user_id: i64, name: &str, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE api_tokens SET revoked_ms = $1 WHERE user_id = $2 AND name = $3 AND revoked_ms IS NULL",
+    )
+    .bind(now)
+    .bind(user_id)
+    .bind(name)
+    .execute(store.pool())
+    .await?;
+    Ok(())
 }

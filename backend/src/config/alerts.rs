@@ -386,10 +386,13 @@ pub(super) fn validate_alerts(alerts: &[AlertDef], known: &Known<'_>) -> Result<
                 ));
             }
         }
-        if a.source == SignalSource::Events {
-            // Pushed events (POST /api/v1/events) are not received yet: say so rather than
-            // accept a rule that would never fire.
-            return Err(at(&a.signal, format!("alerts.source: {name}: source = \"events\" is not supported by this hub yet; use the scraped metrics")));
+        if a.source == SignalSource::Events
+            && !matches!(signal, SignalKind::ErrorRatio | SignalKind::LatencyP95)
+        {
+            return Err(at(
+                &a.signal,
+                format!("alerts.source: {name}: events give error_ratio and latency_p95 only"),
+            ));
         }
         if let Some(m) = &a.read_model {
             if signal != SignalKind::ReadModelLag {

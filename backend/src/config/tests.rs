@@ -316,8 +316,8 @@ fn alert_mistakes_are_refused_with_line_and_field() {
     assert!(e.message.contains("receivers.url: oncall"), "{e}");
     let e = bad("webhook = { url = \"http://127.0.0.1:9099/hook\", format = \"alertmanager\" }", "");
     assert!(e.message.contains("needs exactly one of webhook"), "{e}");
-    let e = bad("signal = \"error_ratio\"", "signal = \"error_ratio\"\nsource = \"events\"");
-    assert!(e.message.contains("not supported by this hub yet"), "{e}");
+    let e = bad("signal = \"error_ratio\"", "signal = \"pool_utilisation\"\nsource = \"events\"");
+    assert!(e.message.contains("events give error_ratio and latency_p95 only"), "{e}");
     let e = bad("labels = { team = \"orders\" }", "labels = { \"bad label\" = \"x\" }");
     assert!(e.message.contains("alerts.labels"), "{e}");
 }

@@ -125,7 +125,13 @@ async fn main() {
     let stop = CancellationToken::new();
     let probes = tokio::spawn(hub.lag.clone().run(stop.clone()));
     let controls = DemoControls::new(control_url, TOKEN.into(), hub.audit.clone());
-    let me = Principal { user_id: 0, username: "bench".into(), role: Role::Admin, via_token: false };
+    let me = Principal {
+        user_id: 0,
+        username: "bench".into(),
+        role: Role::Admin,
+        via_token: false,
+        service: None,
+    };
     let bench = Bench { hub, controls, me };
     tokio::time::sleep(Duration::from_secs(3)).await;
 

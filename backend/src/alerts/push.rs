@@ -1,0 +1,72 @@
+//! `POST /api/v1/events`: who may push (a token bound to the service, or a developer and up),
+//! how often (a rate per caller), and what happens then: the batch is kept whole and the
+//! rules with `source = "events"` of each service in it are evaluated at once.
+
+use super::events::{validate, PushedEvent};
+use super::Alerts;
+use crate::{now_ms, BackendError, Principal};
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+use types::Role;
+
+/// Batches one caller may push per second.
+const BATCHES_PER_SECOND: u32 = 50;
+
+/// Batches per caller in the current second.
+#[derive(Debug, Default)]
+pub struct PushRate(Mutex<HashMap<String, (i64, u32)>>);
+
+impl PushRate {
+    fn allow(&self, who: &str, now: i64) -> bool {
+        let mut seen = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let second = now / 1000;
+        if seen.len() > 10_000 {
+            seen.retain(|_, (s, _)| *s == second);
+        }
+        let e = seen.entry(who.to_string()).or_insert((second, 0));
+        if e.0 != second {
+            *e = (second, 0);
+        }
+        e.1 += 1;
+        e.1 <= BATCHES_PER_SECOND
+    }
+}
+
+impl Alerts {
+    /// Keeps a batch of events (whole, or none of it) and evaluates the rules that read them;
+    /// how many were kept.
+    pub async fn push_events(
+        &self,
+        actor: &Principal,
+        batch: Vec<PushedEvent>,
+    ) -> Result<usize, BackendError> {
+        if actor.service.is_none() {
+            actor.require(Role::Developer)?;
+        }
+        let now = now_ms();
+        let who = format!("{}/{}", actor.username, actor.service.as_deref().unwrap_or("-"));
+        if !self.push_rate.allow(&who, now) {
+            return Err(BackendError::RateLimited {
+                message: format!("at most {BATCHES_PER_SECOND} batches of events a second"),
+                retry_after: Duration::from_secs(1),
+            });
+        }
+        let config = self.catalog.config();
+        let known = |s: &str| config.service(s).is_some();
+        let by_service = validate(batch, &known, actor.service.as_deref(), now)
+            .map_err(|e| BackendError::Invalid(format!("nothing was kept: {e}")))?;
+        let mut kept = 0;
+        for (service, events) in by_service {
+            kept += events.len();
+            for e in events.iter().filter(|e| e.error) {
+                if let Some(t) = &e.trace_id {
+                    self.remember_trace(&service, e.ts_ms, t, &e.labels);
+                }
+            }
+            self.events.add(&service, events, now);
+            self.evaluate(&service, now, super::eval::Source::Events).await;
+        }
+        Ok(kept)
+    }
+}
