@@ -21,6 +21,10 @@ pub fn bench() -> Result<()> {
     run(
         Command::new(root().join("target/release/lag_probe")),
         "benchmark: read-model lag probe, resolution and cost",
+    )?;
+    run(
+        Command::new(root().join("target/release/alert_eval")),
+        "benchmark: alert evaluation, 1,000 targets x 10 rules",
     )
 }
 

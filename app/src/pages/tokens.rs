@@ -89,7 +89,7 @@ fn token_table(list: Vec<ApiTokenView>, revoke: ServerAction<RevokeToken>) -> im
             let id = t.id;
             view! {
                 <tr class:revoked=t.revoked>
-                    <td>{t.name}</td>
+                    <td>{t.name}{t.service.map(|s| view! { " " <span class="pill" title="pushes this service's events, nothing else">{format!("for {s}")}</span> })}</td>
                     <td><code>{t.prefix} "…"</code></td>
                     <td>{format_ms(t.created_ms)}</td>
                     <td>{format_opt_ms(t.last_used_ms)}</td>

@@ -22,7 +22,8 @@ use types::FleetManifest;
 
 /// The config as last loaded, with the metric catalog it names: replaced as a whole on reload.
 struct Loaded {
-    config: HubConfig,
+    /// Shared, not cloned: alert evaluation reads it on every scrape of every service.
+    config: Arc<HubConfig>,
     text: String,
     metric_catalog: Arc<MetricCatalog>,
     loaded_ms: i64,
@@ -79,7 +80,7 @@ pub struct CatalogSetup {
 impl Catalog {
     pub fn new(setup: CatalogSetup, audit: AuditLog) -> Catalog {
         let loaded = Loaded {
-            config: setup.config,
+            config: Arc::new(setup.config),
             text: setup.text,
             metric_catalog: Arc::new(setup.metric_catalog),
             loaded_ms: now_ms(),
@@ -99,7 +100,7 @@ impl Catalog {
         self.current.read().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
-    pub fn config(&self) -> HubConfig {
+    pub fn config(&self) -> Arc<HubConfig> {
         self.loaded().config.clone()
     }
 

@@ -65,8 +65,12 @@ impl Catalog {
             DiffOp::Removed => (a, r + 1),
             DiffOp::Same => (a, r),
         });
-        *self.current.write().unwrap_or_else(PoisonError::into_inner) =
-            Arc::new(Loaded { config, text, metric_catalog: Arc::new(metric_catalog), loaded_ms: now_ms() });
+        *self.current.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(Loaded {
+            config: Arc::new(config),
+            text,
+            metric_catalog: Arc::new(metric_catalog),
+            loaded_ms: now_ms(),
+        });
         self.changes.send_modify(|v| *v += 1);
         let target = format!("{} (+{added} −{removed} lines)", self.file.label());
         self.audit.record(reload_event(who, source, Outcome::Ok, &target)).await?;

@@ -44,7 +44,7 @@ fn parse(config: &HubConfig, config_text: &str, text: &str) -> Result<CheckDef, 
 impl Checks {
     /// Every check: the config's, then those defined in the UI.
     pub fn all(&self) -> Vec<CheckDef> {
-        let mut all = self.catalog.config().checks;
+        let mut all = self.catalog.config().checks.clone();
         let defined = self.defined.read().unwrap_or_else(PoisonError::into_inner);
         let mine: Vec<CheckDef> = defined
             .iter()

@@ -8,7 +8,7 @@ use crate::BackendError;
 impl Captures {
     /// Deletes what the policy no longer keeps; returns how many captures went.
     pub async fn prune(&self, now_ms: i64) -> Result<usize, BackendError> {
-        let policy = self.catalog.config().captures;
+        let policy = self.catalog.config().captures.clone();
         let before = now_ms - i64::try_from(policy.retention().as_millis()).unwrap_or(i64::MAX);
         let expired = store::expired(&self.store, before, i64::from(policy.keep_per_service)).await?;
         let mut deleted = 0;

@@ -77,7 +77,7 @@ fn config() -> String {
         let _ = write!(
             out,
             "[[services]]\nname = \"svc-{t:04}\"\nteam = \"bench\"\nscrape_interval = \"1s\"\nmetric_profiles = [\"http\", \"worker_pool\"]\n\
-             [[services.instances]]\nname = \"svc-{t:04}-1\"\nbase_url = \"http://127.0.0.1:9\"\n"
+             [[services.instances]]\nname = \"svc-{t:04}-1\"\nbase_url = \"http://127.0.0.1:9/t/{t}\"\n"
         );
     }
     out + RULES
@@ -134,7 +134,11 @@ fn cpu_seconds() -> f64 {
 async fn main() {
     let text = config();
     let hub_config = HubConfig::parse(&text, "alerts.toml").expect("valid config");
-    let store = Store::open("sqlite::memory:", Duration::from_secs(5)).await.expect("store");
+    // A file, not `sqlite::memory:` (each pooled connection would get a database of its own).
+    let dir = std::env::temp_dir().join(format!("switchboard-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a directory");
+    let url = format!("sqlite://{}?mode=rwc", dir.join("store.db").display());
+    let store = Store::open(&url, Duration::from_secs(5)).await.expect("store");
     let setup = backend::HubSetup {
         config_file: ConfigFile { path: None, shipped: "" },
         config: hub_config,

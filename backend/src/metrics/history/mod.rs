@@ -9,7 +9,7 @@ pub use store::{restore, save_dirty, HistoryKeeper};
 
 use exposition::{Exposition, MetricType};
 use gorilla::Chunk;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{PoisonError, RwLock};
 use std::time::Duration;
 
@@ -98,6 +98,9 @@ impl Series {
 #[derive(Debug)]
 pub struct History {
     series: RwLock<HashMap<String, Series>>,
+    /// The keys of each (service, sample name): a query reads its series without scanning
+    /// every series of every service (alerts query on every scrape of every service).
+    index: RwLock<HashMap<(String, String), BTreeSet<String>>>,
     /// The declared type of each family a service exposes, from its latest scrapes.
     kinds: RwLock<HashMap<(String, String), MetricType>>,
     retention: Duration,
@@ -105,7 +108,12 @@ pub struct History {
 
 impl History {
     pub fn new(retention: Duration) -> History {
-        History { series: RwLock::new(HashMap::new()), kinds: RwLock::default(), retention }
+        History {
+            series: RwLock::new(HashMap::new()),
+            index: RwLock::default(),
+            kinds: RwLock::default(),
+            retention,
+        }
     }
 
     pub fn retention(&self) -> Duration {
@@ -116,14 +124,28 @@ impl History {
     pub fn append(&self, service: &str, instance: &str, exp: &Exposition<'_>, scraped_ms: i64) {
         let mut labels: Vec<(&str, &str)> = Vec::with_capacity(8);
         let mut map = self.series.write().unwrap_or_else(PoisonError::into_inner);
+        let mut new_keys: Vec<(&str, String)> = Vec::new();
         for s in &exp.samples {
             labels.clear();
             labels.extend(exp.labels_of(s).iter().map(|l| (l.name, l.value.as_ref())));
             labels.sort_unstable();
             let key = SeriesKey::encode(service, instance, s.name, &labels);
-            map.entry(key).or_default().push(s.timestamp_ms.unwrap_or(scraped_ms), s.value);
+            let at = s.timestamp_ms.unwrap_or(scraped_ms);
+            match map.entry(key) {
+                std::collections::hash_map::Entry::Occupied(o) => o.into_mut().push(at, s.value),
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    new_keys.push((s.name, v.key().clone()));
+                    v.insert(Series::default()).push(at, s.value);
+                }
+            }
         }
         drop(map);
+        if !new_keys.is_empty() {
+            let mut index = self.index.write().unwrap_or_else(PoisonError::into_inner);
+            for (name, key) in new_keys {
+                index.entry((service.to_string(), name.to_string())).or_default().insert(key);
+            }
+        }
         let mut kinds = self.kinds.write().unwrap_or_else(PoisonError::into_inner);
         for f in exp.families.iter().filter(|f| f.typed) {
             if kinds.get(&(service.to_string(), f.name.to_string())) != Some(&f.kind) {
@@ -156,12 +178,17 @@ impl History {
             Some(i) => format!("{service}{SEP}{i}{SEP}{name}{SEP}"),
             None => format!("{service}{SEP}"),
         };
+        let keys: Vec<String> = {
+            let index = self.index.read().unwrap_or_else(PoisonError::into_inner);
+            index
+                .get(&(service.to_string(), name.to_string()))
+                .map(|keys| keys.iter().filter(|k| k.starts_with(&prefix)).cloned().collect())
+                .unwrap_or_default()
+        };
         let map = self.series.read().unwrap_or_else(PoisonError::into_inner);
-        let mut out: Vec<(SeriesKey, Vec<(i64, f64)>)> = map
+        let mut out: Vec<(SeriesKey, Vec<(i64, f64)>)> = keys
             .iter()
-            .filter(|(k, _)| k.starts_with(&prefix))
-            .map(|(k, s)| (SeriesKey::decode(k), s))
-            .filter(|(k, _)| k.name == name)
+            .filter_map(|k| map.get(k).map(|s| (SeriesKey::decode(k), s)))
             .map(|(k, s)| (k, s.points_between(from, to)))
             .filter(|(_, p)| !p.is_empty())
             .collect();
@@ -184,10 +211,28 @@ impl History {
     pub fn prune(&self, now_ms: i64) {
         let horizon = now_ms - i64::try_from(self.retention.as_millis()).unwrap_or(i64::MAX);
         let mut map = self.series.write().unwrap_or_else(PoisonError::into_inner);
-        map.retain(|_, s| {
+        let mut gone: Vec<String> = Vec::new();
+        map.retain(|k, s| {
             s.sealed.retain(|c| c.last_t() >= horizon);
-            s.last_t() >= horizon
+            let keep = s.last_t() >= horizon;
+            if !keep {
+                gone.push(k.clone());
+            }
+            keep
         });
+        drop(map);
+        if !gone.is_empty() {
+            let mut index = self.index.write().unwrap_or_else(PoisonError::into_inner);
+            for k in gone {
+                let key = SeriesKey::decode(&k);
+                if let Some(set) = index.get_mut(&(key.service.clone(), key.name.clone())) {
+                    set.remove(&k);
+                    if set.is_empty() {
+                        index.remove(&(key.service, key.name));
+                    }
+                }
+            }
+        }
     }
 
     pub fn series_count(&self) -> usize {
@@ -218,8 +263,12 @@ impl History {
     }
 
     pub(crate) fn put_restored(&self, key: String, series: Series) {
+        let decoded = SeriesKey::decode(&key);
         let mut map = self.series.write().unwrap_or_else(PoisonError::into_inner);
-        map.entry(key).or_insert(series);
+        map.entry(key.clone()).or_insert(series);
+        drop(map);
+        let mut index = self.index.write().unwrap_or_else(PoisonError::into_inner);
+        index.entry((decoded.service, decoded.name)).or_default().insert(key);
     }
 }
 
