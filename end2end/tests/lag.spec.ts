@@ -79,7 +79,8 @@ test('pausing the projector from the Demo page is a breach within a second, kept
   await hydrated(page);
   await expect(page.getByTestId('lag-facts').getByTestId('lag-state')).toHaveText('ok', { timeout: 15_000 });
   const kept = page.getByTestId('lag-breaches').locator('tbody tr').first();
-  await expect(kept).not.toContainText('ongoing');
+  // It ends at the first probe back under the SLO (on a loaded machine, some seconds on).
+  await expect(kept).not.toContainText('ongoing', { timeout: 30_000 });
   await expect(kept.locator('td').nth(3)).toHaveText(/\d+(\.\d+)? (s|ms)/);
   await snapBoth(page, 'lag-breach-ended');
 });

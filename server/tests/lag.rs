@@ -283,6 +283,9 @@ async fn the_history_survives_a_restart(store: &TestStore) {
     let before = detail(&hub, &admin, "window=5m").await;
     hub.stop().await;
 
+    // Restarted without the fleet: no new probe can complete and move the figures.
+    let mut settings = settings;
+    settings.demo = "0".into();
     let hub = TestHub::start_with(settings).await;
     let admin = hub.session("admin", common::ADMIN_PASSWORD).await;
     let after = detail(&hub, &admin, "window=5m").await;
@@ -295,9 +298,12 @@ async fn the_history_survives_a_restart(store: &TestStore) {
     );
     let median = |v: &Value| v["p50_ms"].as_f64().unwrap();
     assert!((median(&after) - median(&before)).abs() < 0.001, "the same probes, the same median: {after}");
-    let breach = &after["breaches"][0];
+    // The breach the stopped hub left open ended, its worst lag kept (the restarted hub may
+    // open one of its own, its heartbeats going nowhere).
+    let kept =
+        after["breaches"].as_array().unwrap().iter().find(|b| b["worst_ms"].as_f64().unwrap() > 1000.0);
+    let breach = kept.unwrap_or_else(|| panic!("its worst lag is kept: {after}"));
     assert!(breach["end_ms"].as_i64().is_some(), "the breach of the stopped hub ended: {after}");
-    assert!(breach["worst_ms"].as_f64().unwrap() > 1000.0, "its worst lag is kept: {after}");
     hub.stop().await;
 }
 both_engines!(the_history_survives_a_restart, the_history_survives_a_restart);
