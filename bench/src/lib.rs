@@ -73,3 +73,27 @@ pub fn cpu_seconds() -> f64 {
     let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
     (ticks(11) + ticks(12)) / 100.0
 }
+
+/// A hub on `config_text`, its SQLite store and artifacts in `dir` (a file: each pooled
+/// connection to `sqlite::memory:` would get a database of its own), `[[connections]]`
+/// relative to `dir`; its jobs not started.
+pub async fn hub_in(dir: &std::path::Path, config_text: String) -> Result<backend::Hub, String> {
+    use backend::config::{ConfigFile, HubConfig};
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let url = format!("sqlite://{}?mode=rwc", dir.join("hub.db").display());
+    let store = backend::store::Store::open(&url, std::time::Duration::from_secs(5))
+        .await
+        .map_err(|e| e.to_string())?;
+    let setup = backend::HubSetup {
+        config_file: ConfigFile { path: None, shipped: "" },
+        config: HubConfig::parse(&config_text, "bench.toml").map_err(|e| e.to_string())?,
+        config_text,
+        metric_catalog: backend::metrics::MetricCatalog::parse(backend::metrics::catalog::SHIPPED, "shipped")
+            .map_err(|e| e.to_string())?,
+        demo_enabled: false,
+        artifacts_dir: dir.join("artifacts"),
+        hub_id: "bench".into(),
+        connections: backend::connections::Connections { data_dir: dir.to_path_buf(), vars: Vec::new() },
+    };
+    Ok(backend::Hub::new(store, setup))
+}

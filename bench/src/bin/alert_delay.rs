@@ -13,9 +13,6 @@ use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use backend::alerts::events::PushedEvent;
-use backend::config::{ConfigFile, HubConfig};
-use backend::store::Store;
-use backend::Hub;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -240,23 +237,8 @@ async fn main() {
     });
 
     let text = hub_config(target_port, hooks_port);
-    // A file, not `sqlite::memory:` (each pooled connection would get a database of its own).
-    let dir = std::env::temp_dir().join(format!("switchboard-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("a directory");
-    let url = format!("sqlite://{}?mode=rwc", dir.join("store.db").display());
-    let store = Store::open(&url, Duration::from_secs(5)).await.expect("store");
-    let setup = backend::HubSetup {
-        config_file: ConfigFile { path: None, shipped: "" },
-        config: HubConfig::parse(&text, "bench.toml").expect("valid config"),
-        config_text: text,
-        metric_catalog: backend::metrics::MetricCatalog::parse(backend::metrics::catalog::SHIPPED, "shipped")
-            .expect("catalog"),
-        demo_enabled: false,
-        artifacts_dir: std::env::temp_dir().join("switchboard-alert-delay"),
-        hub_id: "bench".into(),
-        connections: backend::connections::Connections::default(),
-    };
-    let hub = Hub::new(store, setup);
+    let hub_dir = std::env::temp_dir().join(format!("switchboard-alert-delay-hub-{}", std::process::id()));
+    let hub = bench::hub_in(&hub_dir, text).await.expect("a hub");
     hub.start_jobs();
 
     // The target pushes its outcomes to the hub every 100 ms, as a service would.

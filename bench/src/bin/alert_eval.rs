@@ -5,11 +5,8 @@
 //! and the share of one core that is at a 1 s scrape.
 
 use backend::alerts::Source;
-use backend::config::{ConfigFile, HubConfig};
-use backend::store::Store;
-use backend::Hub;
 use std::fmt::Write as _;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 const TARGETS: usize = 1000;
 const SCRAPES: i64 = 120;
@@ -133,24 +130,8 @@ fn cpu_seconds() -> f64 {
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let text = config();
-    let hub_config = HubConfig::parse(&text, "alerts.toml").expect("valid config");
-    // A file, not `sqlite::memory:` (each pooled connection would get a database of its own).
-    let dir = std::env::temp_dir().join(format!("switchboard-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("a directory");
-    let url = format!("sqlite://{}?mode=rwc", dir.join("store.db").display());
-    let store = Store::open(&url, Duration::from_secs(5)).await.expect("store");
-    let setup = backend::HubSetup {
-        config_file: ConfigFile { path: None, shipped: "" },
-        config: hub_config,
-        config_text: text,
-        metric_catalog: backend::metrics::MetricCatalog::parse(backend::metrics::catalog::SHIPPED, "shipped")
-            .expect("catalog"),
-        demo_enabled: false,
-        artifacts_dir: std::env::temp_dir().join("switchboard-alert-bench"),
-        hub_id: "bench".into(),
-        connections: backend::connections::Connections::default(),
-    };
-    let hub = Hub::new(store, setup);
+    let dir = std::env::temp_dir().join(format!("switchboard-alert-eval-{}", std::process::id()));
+    let hub = bench::hub_in(&dir, text).await.expect("a hub");
     let now = backend::now_ms();
     let start = now - SCRAPES * 1000;
     println!(

@@ -11,9 +11,6 @@
 //! SWITCHBOARD_TEST_POSTGRES_URL, MariaDB at SWITCHBOARD_TEST_MYSQL_URL (the tests' defaults);
 //! reladiff from `pip install 'reladiff[postgresql,mysql]'`.
 
-use backend::config::{ConfigFile, HubConfig};
-use backend::store::Store;
-use backend::Hub;
 use futures::TryStreamExt;
 use sqlx::{Connection, Executor, MySqlConnection, PgConnection};
 use std::collections::BTreeSet;
@@ -200,22 +197,7 @@ async fn ours(pg_url: &str, my_url: &str) -> Result<(Duration, types::checks::Ru
          [[checks]]\nname = \"orders\"\nsource = {{ connection = \"pg\", table = \"{SCHEMA}.orders\" }}\n\
          target = {{ connection = \"my\", table = \"orders\" }}\nkey = [\"id\"]\nrate = {{ rows_per_s = 1000000000, queries = {queries} }}\n"
     );
-    let store =
-        Store::open(&format!("sqlite://{}?mode=rwc", dir.join("hub.db").display()), Duration::from_secs(5))
-            .await
-            .map_err(|e| e.to_string())?;
-    let setup = backend::HubSetup {
-        config_file: ConfigFile { path: None, shipped: "" },
-        config: HubConfig::parse(&text, "bench.toml").map_err(|e| e.to_string())?,
-        config_text: text,
-        metric_catalog: backend::metrics::MetricCatalog::parse(backend::metrics::catalog::SHIPPED, "shipped")
-            .map_err(|e| e.to_string())?,
-        demo_enabled: false,
-        artifacts_dir: dir.join("artifacts"),
-        hub_id: "bench".into(),
-        connections: backend::connections::Connections::default(),
-    };
-    let hub = Hub::new(store, setup);
+    let hub = bench::hub_in(&dir, text).await?;
     let started = Instant::now();
     let run = hub
         .checks

@@ -7,8 +7,6 @@
 //! process) for one read model probed every 100 ms, healthy and stalled (projector paused).
 
 use backend::catalog::DemoControls;
-use backend::config::{ConfigFile, HubConfig};
-use backend::store::Store;
 use backend::{Hub, Principal};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -108,20 +106,7 @@ async fn main() {
     std::fs::create_dir_all(&dir).expect("a directory");
     let (mut fleet, control_url) = start_fleet(&dir);
     let text = config(&dir);
-    let url = format!("sqlite://{}?mode=rwc", dir.join("hub.db").display());
-    let store = Store::open(&url, Duration::from_secs(5)).await.expect("store");
-    let setup = backend::HubSetup {
-        config_file: ConfigFile { path: None, shipped: "" },
-        config: HubConfig::parse(&text, "lag.toml").expect("valid config"),
-        config_text: text,
-        metric_catalog: backend::metrics::MetricCatalog::parse(backend::metrics::catalog::SHIPPED, "shipped")
-            .expect("catalog"),
-        demo_enabled: false,
-        artifacts_dir: dir.join("artifacts"),
-        hub_id: "bench".into(),
-        connections: backend::connections::Connections { data_dir: dir.clone(), vars: Vec::new() },
-    };
-    let hub = Hub::new(store, setup);
+    let hub = bench::hub_in(&dir, text).await.expect("a hub");
     let stop = CancellationToken::new();
     let probes = tokio::spawn(hub.lag.clone().run(stop.clone()));
     let controls = DemoControls::new(control_url, TOKEN.into(), hub.audit.clone());

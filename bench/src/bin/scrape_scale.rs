@@ -8,9 +8,6 @@
 
 use axum::extract::Path;
 use axum::routing::get;
-use backend::config::{ConfigFile, HubConfig};
-use backend::store::Store;
-use backend::Hub;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -87,20 +84,8 @@ async fn main() {
     tokio::time::sleep(Duration::from_millis(500)).await;
 
     let text = config(port);
-    let hub_config = HubConfig::parse(&text, "scale.toml").expect("valid config");
-    let store = Store::open("sqlite::memory:", Duration::from_secs(5)).await.expect("store");
-    let setup = backend::HubSetup {
-        config_file: ConfigFile { path: None, shipped: "" },
-        config: hub_config,
-        config_text: text,
-        metric_catalog: backend::metrics::MetricCatalog::parse(backend::metrics::catalog::SHIPPED, "shipped")
-            .expect("catalog"),
-        demo_enabled: false,
-        artifacts_dir: std::env::temp_dir().join("switchboard-scale-artifacts"),
-        hub_id: "bench".into(),
-        connections: backend::connections::Connections::default(),
-    };
-    let hub = Hub::new(store, setup);
+    let dir = std::env::temp_dir().join(format!("switchboard-scale-{}", std::process::id()));
+    let hub = bench::hub_in(&dir, text).await.expect("a hub");
     let stop = CancellationToken::new();
     let scraper = Arc::new(backend::metrics::scrape::Scraper::new(Arc::clone(&hub.metrics)));
     let job = tokio::spawn(scraper.run(stop.clone()));
