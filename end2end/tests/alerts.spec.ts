@@ -47,6 +47,10 @@ test('errors for one user group fire an alert that names the group, acknowledged
   await hydrated(page);
   await expect(page.getByTestId('context-row').filter({ hasText: 'user_group' })).toContainText('pro');
   await expect(page.getByTestId('alert-trace').first()).toHaveText(/^[0-9a-f]{32}$/);
+  // The signal's panel: the value with its threshold line, the episode shaded.
+  const signal = page.getByTestId('alert-signal');
+  await expect(signal.locator('svg')).toBeVisible();
+  await expect(signal).toContainText('threshold (above)');
   await expect(page.getByTestId('deliveries')).toContainText('demo-receiver', { timeout: 15_000 });
   await expect(page.getByTestId('deliveries')).toContainText('200');
   await snapBoth(page, 'alert-page');
@@ -55,6 +59,12 @@ test('errors for one user group fire an alert that names the group, acknowledged
   await expect(page.getByText('acknowledged', { exact: true })).toBeVisible();
   await page.getByTestId('silence').click();
   await expect(page.getByText('silenced', { exact: true })).toBeVisible();
+  // The Silenced tab lists it; the Services page counts it among orders-api's firing alerts.
+  await page.goto('/alerts?state=silenced');
+  await hydrated(page);
+  await expect(page.locator('tr[data-alert]').filter({ hasText: 'orders-api-error-ratio' })).toHaveCount(1);
+  await page.goto('/services');
+  await expect(page.locator('tr[data-service="orders-api"]').getByTestId('firing')).toContainText('firing');
 
   // The silence is listed, and ended from there.
   await page.goto('/silences');

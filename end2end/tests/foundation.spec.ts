@@ -101,6 +101,8 @@ test.describe.serial('foundation', () => {
 });
 
 test('every page hydrates without a browser error', async ({ page }) => {
+  // Fourteen pages, each loaded and hydrated, on a loaded 2-core machine.
+  test.setTimeout(90_000);
   const errors: string[] = [];
   page.on('console', (m) => {
     // A 404 page's own status is expected; anything else is a defect.

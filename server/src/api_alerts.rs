@@ -9,7 +9,7 @@ use axum::routing::{delete, get, post};
 use axum::{Extension, Json, Router};
 use backend::Caller;
 use serde::Deserialize;
-use types::alerts::{AlertDetail, AlertState, AlertView, NewSilence, SilenceView};
+use types::alerts::{AlertDetail, AlertFilter, AlertView, NewSilence, SilenceView};
 use types::AppError;
 
 pub fn router() -> Router<AppState> {
@@ -31,12 +31,8 @@ async fn list(
     Extension(caller): Extension<Caller>,
     Query(q): Query<StateQuery>,
 ) -> Result<Json<Vec<AlertView>>, ApiError> {
-    let filter = match q.state.as_deref().filter(|s| !s.is_empty()) {
-        None => None,
-        Some(s) => Some(AlertState::parse(s).ok_or_else(|| {
-            ApiError(AppError::invalid(format!("state must be pending, firing or resolved, not {s:?}")))
-        })?),
-    };
+    let filter =
+        AlertFilter::parse(q.state.as_deref().unwrap_or("")).map_err(|e| ApiError(AppError::invalid(e)))?;
     Ok(Json(state.hub.alerts.list(signed_in(&caller)?, filter).await?))
 }
 

@@ -27,6 +27,28 @@ impl AlertState {
     }
 }
 
+/// Which alerts a list shows: `?state=` of the page and the API.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AlertFilter {
+    All,
+    In(AlertState),
+    /// Firing or pending with a running silence that matches.
+    Silenced,
+}
+
+impl AlertFilter {
+    /// "" (all), a state, or `silenced`; anything else says what is allowed.
+    pub fn parse(s: &str) -> Result<AlertFilter, String> {
+        match s {
+            "" => Ok(AlertFilter::All),
+            "silenced" => Ok(AlertFilter::Silenced),
+            s => AlertState::parse(s)
+                .map(AlertFilter::In)
+                .ok_or_else(|| format!("state must be pending, firing, resolved or silenced, not {s:?}")),
+        }
+    }
+}
+
 /// One value an attribute takes among the failing events, against the baseline before them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ContextRow {

@@ -4,17 +4,11 @@ use leptos::prelude::*;
 use types::alerts::{AlertDetail, AlertView, SilenceView};
 use types::AppError;
 
-/// Alerts in one state (`pending`, `firing`, `resolved`), or all when empty.
+/// Alerts in one state (`pending`, `firing`, `resolved`), the silenced ones, or all when empty.
 #[server]
 pub async fn list_alerts(state: String) -> Result<Vec<AlertView>, AppError> {
     let (hub, me, _) = super::context::signed_in()?;
-    let filter = match state.as_str() {
-        "" => None,
-        s => Some(
-            types::alerts::AlertState::parse(s)
-                .ok_or_else(|| AppError::invalid(format!("no alert state {s:?}")))?,
-        ),
-    };
+    let filter = types::alerts::AlertFilter::parse(&state).map_err(AppError::invalid)?;
     hub.alerts.list(&me, filter).await.or_else(super::context::fail)
 }
 
@@ -22,6 +16,13 @@ pub async fn list_alerts(state: String) -> Result<Vec<AlertView>, AppError> {
 pub async fn get_alert(id: i64) -> Result<AlertDetail, AppError> {
     let (hub, me, _) = super::context::signed_in()?;
     hub.alerts.detail(&me, id).await.or_else(super::context::fail)
+}
+
+/// The alert's signal around its episode, with the threshold and the episode shaded.
+#[server]
+pub async fn alert_chart(id: i64) -> Result<types::charts::ChartView, AppError> {
+    let (hub, me, _) = super::context::signed_in()?;
+    hub.alerts.signal_chart(&me, id).await.or_else(super::context::fail)
 }
 
 /// Developers and up: no more repeats of this alert.

@@ -8,6 +8,8 @@ pub struct ServiceList {
     pub services: Vec<ServiceView>,
     /// Each service's key signals now.
     pub signals: Vec<types::KeySignals>,
+    /// The alerts firing now: (service, rule), by service.
+    pub firing: Vec<(String, String)>,
 }
 
 #[server]
@@ -17,6 +19,14 @@ pub async fn list_services() -> Result<ServiceList, AppError> {
         now_ms: backend::now_ms(),
         services: hub.catalog.services(&me),
         signals: hub.metrics.key_signals(&me),
+        firing: hub
+            .alerts
+            .list(&me, types::alerts::AlertFilter::In(types::alerts::AlertState::Firing))
+            .await
+            .or_else(super::context::fail)?
+            .into_iter()
+            .map(|a| (a.service, a.rule))
+            .collect(),
     })
 }
 

@@ -32,3 +32,58 @@ pub fn size(bytes: Option<i64>) -> String {
         Some(b) => format!("{:.1} MiB", b as f64 / 1_048_576.0),
     }
 }
+
+/// A value that came with the page, then refreshed in the browser every `every` and whenever
+/// a signal `fetch` reads changes (an action's version, say), in place: views that read it
+/// update their text instead of being rebuilt, so a link being clicked, an open `<details>` or
+/// a selection survives the refresh (a row rebuilt between mouse-down and mouse-up loses the
+/// click). A refresh that fails keeps the last value and says why in the second signal,
+/// cleared by the next success; a slow server gets one request at a time.
+pub fn refreshed<T, E, F, Fut>(
+    initial: T,
+    every: Duration,
+    fetch: F,
+) -> (ReadSignal<T>, ReadSignal<Option<E>>)
+where
+    T: Send + Sync + 'static,
+    E: Send + Sync + 'static,
+    F: Fn() -> Fut + 'static,
+    Fut: std::future::Future<Output = Result<T, E>> + 'static,
+{
+    let (value, set_value) = signal(initial);
+    let (error, set_error) = signal(None::<E>);
+    let tick = ticker(every);
+    // A change that arrives while a request is out asks for one more after it.
+    let again = RwSignal::new(0u64);
+    let busy = StoredValue::new((false, false));
+    Effect::new(move |first_done: Option<()>| {
+        tick.track();
+        again.track();
+        // Built on every run so the signals it reads are tracked; an async fn does nothing
+        // until polled, so the ones not spawned cost nothing.
+        let next = fetch();
+        if first_done.is_none() {
+            return;
+        }
+        if busy.get_value().0 {
+            busy.update_value(|b| b.1 = true);
+            return;
+        }
+        busy.set_value((true, false));
+        leptos::task::spawn_local(async move {
+            match next.await {
+                Ok(v) => {
+                    set_value.set(v);
+                    set_error.set(None);
+                }
+                Err(e) => set_error.set(Some(e)),
+            }
+            let (_, more) = busy.get_value();
+            busy.set_value((false, false));
+            if more {
+                again.update(|n| *n += 1);
+            }
+        });
+    });
+    (value, error)
+}

@@ -2,10 +2,13 @@
 //! (what fired, what the failures share, example traces, the delivery log, Acknowledge and
 //! Silence), and the Silences page.
 
-use crate::api::alerts::{get_alert, list_alerts, list_silences, AckAlert, CreateSilence, EndSilence};
+use crate::api::alerts::{
+    alert_chart, get_alert, list_alerts, list_silences, AckAlert, CreateSilence, EndSilence,
+};
+use crate::components::chart::Chart;
 use crate::components::errors::{not_found, ErrorNote};
 use crate::components::guard::RequireRole;
-use crate::components::poll::ticker;
+use crate::components::poll::{refreshed, ticker};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -46,8 +49,7 @@ fn delay(from: i64, to: Option<i64>) -> String {
 pub fn AlertsPage() -> impl IntoView {
     let query = use_query_map();
     let state = move || query.read().get("state").unwrap_or_default();
-    let tick = ticker(Duration::from_secs(2));
-    let list = Resource::new(move || (state(), tick.get()), |(s, _)| list_alerts(s));
+    let list = Resource::new(state, list_alerts);
     let tab = move |s: &'static str, label: &'static str| {
         let href = if s.is_empty() { "/alerts".to_string() } else { format!("/alerts?state={s}") };
         view! { <a href=href class:current=move || state() == s>{label}</a> }
@@ -58,12 +60,22 @@ pub fn AlertsPage() -> impl IntoView {
             <h1>"Alerts"</h1>
             <p class="lead">"Rules on the shared metric format, evaluated on every scrape. Each alert says what its failing requests have in common against the traffic before them."
                 " " <a href="/silences">"Silences"</a></p>
-            <nav class="tabs">{tab("", "All")}{tab("firing", "Firing")}{tab("pending", "Pending")}{tab("resolved", "Resolved")}</nav>
+            <nav class="tabs">{tab("", "All")}{tab("firing", "Firing")}{tab("pending", "Pending")}{tab("resolved", "Resolved")}{tab("silenced", "Silenced")}</nav>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match list.await {
-                        Ok(l) if l.is_empty() => view! { <p class="muted" data-testid="no-alerts">"No alerts here. Rules are [[alerts]] in the config."</p> }.into_any(),
-                        Ok(l) => alerts_table(l).into_any(),
+                        Ok(first) => {
+                            let shown = untrack(state);
+                            let (live, refresh_error) = refreshed(first, Duration::from_secs(2), move || list_alerts(shown.clone()));
+                            view! {
+                                {move || refresh_error.get().map(|error| view! { <ErrorNote error/> })}
+                                <Show when=move || live.with(|l| !l.is_empty())
+                                    fallback=|| view! { <p class="muted" data-testid="no-alerts">"No alerts here. Rules are [[alerts]] in the config."</p> }>
+                                    {alerts_table(live.into())}
+                                </Show>
+                            }
+                            .into_any()
+                        }
                         Err(error) => view! { <ErrorNote error/> }.into_any(),
                     }
                 })}
@@ -72,32 +84,40 @@ pub fn AlertsPage() -> impl IntoView {
     }
 }
 
-fn alerts_table(list: Vec<AlertView>) -> impl IntoView {
-    let rows = list
-        .into_iter()
-        .map(|a| {
-            let first = a.context.first().map(ContextRow::sentence).unwrap_or_default();
-            view! {
-                <tr data-alert=a.id>
-                    <td>{state_pill(&a)}</td>
-                    <td><a href=format!("/alerts/{}", a.id)>{a.rule.clone()}</a></td>
-                    <td><a href=format!("/services/{}", a.service)>{a.service.clone()}</a></td>
-                    <td>{a.severity.clone()}</td>
-                    <td class="num">{value(&a.signal, a.value)} <span class="muted small">{format!(" {} {}", a.comparison, value(&a.signal, a.threshold))}</span></td>
-                    <td data-testid="alert-context">{first}</td>
-                    <td>{format_ms(a.onset_ms)}</td>
-                    <td class="num">{delay(a.onset_ms, a.delivered_ms)}</td>
-                </tr>
-            }
-        })
-        .collect_view();
+/// The alerts, keyed by id: a row's links are built once and its cells follow the list.
+fn alerts_table(live: Signal<Vec<AlertView>>) -> impl IntoView {
+    let ids = move || live.with(|l| l.iter().map(|a| a.id).collect::<Vec<_>>());
     view! {
         <div class="table-wrap">
             <table class="data">
                 <thead><tr><th>"State"</th><th>"Rule"</th><th>"Service"</th><th>"Severity"</th><th>"Value"</th><th>"What the failures share"</th><th>"Onset"</th><th>"Onset → delivered"</th></tr></thead>
-                <tbody>{rows}</tbody>
+                <tbody>
+                    <For each=ids key=|id| *id let:id>
+                        {alert_row(id, live)}
+                    </For>
+                </tbody>
             </table>
         </div>
+    }
+}
+
+fn alert_row(id: i64, live: Signal<Vec<AlertView>>) -> impl IntoView {
+    let current = Memo::new(move |_| live.with(|l| l.iter().find(|a| a.id == id).cloned()));
+    let text =
+        move |f: fn(&AlertView) -> String| move || current.with(|a| a.as_ref().map(f).unwrap_or_default());
+    let (rule, service) = current
+        .with_untracked(|a| a.as_ref().map(|a| (a.rule.clone(), a.service.clone())).unwrap_or_default());
+    view! {
+        <tr data-alert=id>
+            <td>{move || current.with(|a| a.as_ref().map(state_pill))}</td>
+            <td><a href=format!("/alerts/{id}")>{rule}</a></td>
+            <td><a href=format!("/services/{service}")>{service.clone()}</a></td>
+            <td>{text(|a| a.severity.clone())}</td>
+            <td class="num">{text(|a| value(&a.signal, a.value))} <span class="muted small">{text(|a| format!(" {} {}", a.comparison, value(&a.signal, a.threshold)))}</span></td>
+            <td data-testid="alert-context">{text(|a| a.context.first().map(ContextRow::sentence).unwrap_or_default())}</td>
+            <td>{text(|a| format_ms(a.onset_ms))}</td>
+            <td class="num">{text(|a| delay(a.onset_ms, a.delivered_ms))}</td>
+        </tr>
     }
 }
 
@@ -105,20 +125,31 @@ fn alerts_table(list: Vec<AlertView>) -> impl IntoView {
 pub fn AlertPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
-    let tick = ticker(Duration::from_secs(2));
     let ack = ServerAction::<AckAlert>::new();
     let silence = ServerAction::<CreateSilence>::new();
-    let detail = Resource::new(
-        move || (id(), tick.get(), ack.version().get(), silence.version().get()),
-        |(id, _, _, _)| get_alert(id),
-    );
+    let detail = Resource::new(id, get_alert);
     view! {
         <Title text="Alert"/>
         <RequireRole role=Role::Viewer>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match detail.await {
-                        Ok(d) => alert_view(d, ack, silence).into_any(),
+                        Ok(first) => {
+                            // Refreshed every 2 s and after each action; the buttons are
+                            // rebuilt only when the alert's state changes, never under a click.
+                            let alert_id = first.alert.id;
+                            let (live, refresh_error) = refreshed(first, Duration::from_secs(2), move || {
+                                ack.version().track();
+                                silence.version().track();
+                                get_alert(alert_id)
+                            });
+                            let detail = Memo::new(move |_| live.get());
+                            view! {
+                                {move || refresh_error.get().map(|error| view! { <ErrorNote error/> })}
+                                {alert_view(detail, ack, silence)}
+                            }
+                            .into_any()
+                        }
                         Err(error) if error.kind == ErrorKind::NotFound => not_found(&error, "/alerts", "All alerts").into_any(),
                         Err(error) => view! { <ErrorNote error/> }.into_any(),
                     }
@@ -131,40 +162,74 @@ pub fn AlertPage() -> impl IntoView {
 }
 
 fn alert_view(
-    d: AlertDetail,
+    detail: Memo<AlertDetail>,
     ack: ServerAction<AckAlert>,
     silence: ServerAction<CreateSilence>,
 ) -> impl IntoView {
-    let a = d.alert;
-    let (id, open) = (a.id, a.state != AlertState::Resolved);
-    let matchers = format!("alertname={},service={}", a.rule, a.service);
-    let context = if a.context.is_empty() {
-        view! { <p class="muted">"Nothing stands out among the failures (or too few to tell), or the signal is not one of errors."</p> }.into_any()
-    } else {
-        context_table(&a.context).into_any()
-    };
-    let traces = a
-        .traces
-        .iter()
-        .map(|t| view! { <li><code data-testid="alert-trace">{t.clone()}</code></li> })
-        .collect_view();
-    view! {
-        <h1>{a.rule.clone()} " on " <a href=format!("/services/{}", a.service)>{a.service.clone()}</a></h1>
-        <p>{state_pill(&a)} " " <span class="muted">{format!("severity {}", a.severity)}</span></p>
-        <section class="card">
-        <div class="actions">
-            {(open && a.acked_by.is_none()).then(|| view! {
+    let actions = Memo::new(move |_| {
+        detail.with(|d| {
+            let a = &d.alert;
+            (
+                a.id,
+                a.state != AlertState::Resolved && a.acked_by.is_none(),
+                !a.silenced,
+                format!("alertname={},service={}", a.rule, a.service),
+            )
+        })
+    });
+    let buttons = move || {
+        let (id, can_ack, can_silence, matchers) = actions.get();
+        view! {
+            {can_ack.then(|| view! {
                 <button data-testid="ack" on:click=move |_| { ack.dispatch(AckAlert { id }); }>"Acknowledge"</button>
             })}
-            {(!a.silenced).then(|| {
-                let matchers = matchers.clone();
-                view! {
-                    <button data-testid="silence" on:click=move |_| {
-                        silence.dispatch(CreateSilence { matchers: matchers.clone(), hours: 1.0, comment: format!("from alert #{id}") });
-                    }>"Silence for 1 h"</button>
-                }
+            {can_silence.then(|| view! {
+                <button data-testid="silence" on:click=move |_| {
+                    silence.dispatch(CreateSilence { matchers: matchers.clone(), hours: 1.0, comment: format!("from alert #{id}") });
+                }>"Silence for 1 h"</button>
             })}
-        </div>
+        }
+    };
+    let head = Memo::new(move |_| detail.with(|d| (d.alert.rule.clone(), d.alert.service.clone())));
+    view! {
+        {move || head.with(|(rule, service)| view! { <h1>{rule.clone()} " on " <a href=format!("/services/{service}")>{service.clone()}</a></h1> })}
+        {move || detail.with(|d| view! { <p>{state_pill(&d.alert)} " " <span class="muted">{format!("severity {}", d.alert.severity)}</span></p> })}
+        <section class="card">
+            <div class="actions">{buttons}</div>
+            {move || detail.with(|d| facts(&d.alert))}
+        </section>
+        <SignalPanel id=detail.with_untracked(|d| d.alert.id)/>
+        {move || detail.with(|d| findings(&d.alert))}
+        <section class="card">
+            <h2>"Deliveries"</h2>
+            {move || detail.with(|d| deliveries(&d.deliveries, &d.due))}
+        </section>
+    }
+}
+
+/// The signal around the episode, redrawn every 10 s.
+#[component]
+fn SignalPanel(id: i64) -> impl IntoView {
+    let tick = ticker(Duration::from_secs(10));
+    let chart = Resource::new(move || tick.get(), move |_| alert_chart(id));
+    view! {
+        <section class="card" data-testid="alert-signal">
+            <h2>"Signal"</h2>
+            <p class="muted small">"As the rule reads it, with its threshold; the episode is shaded."</p>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match chart.await {
+                        Ok(chart) => view! { <Chart chart/> }.into_any(),
+                        Err(error) => view! { <ErrorNote error/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+fn facts(a: &AlertView) -> impl IntoView {
+    view! {
         <dl class="facts">
             <dt>"Signal"</dt><dd>{a.signal.clone()} " " {a.comparison.clone()} " " {value(&a.signal, a.threshold)}</dd>
             <dt>"Value"</dt><dd data-testid="alert-value">{value(&a.signal, a.value)}</dd>
@@ -176,16 +241,27 @@ fn alert_view(
             <dt>"Acknowledged"</dt><dd>{match (&a.acked_by, a.acked_ms) { (Some(by), Some(t)) => format!("by {by} at {}", format_ms(t)), _ => "–".into() }}</dd>
             {a.capture_id.map(|c| view! { <dt>"Capture"</dt><dd><a href=format!("/captures/{c}")>{format!("capture #{c}")}</a></dd> })}
         </dl>
-        </section>
+    }
+}
+
+/// What the failures share, and traces of some of them.
+fn findings(a: &AlertView) -> impl IntoView {
+    let context = if a.context.is_empty() {
+        view! { <p class="muted">"Nothing stands out among the failures (or too few to tell), or the signal is not one of errors."</p> }.into_any()
+    } else {
+        context_table(&a.context).into_any()
+    };
+    let traces = a
+        .traces
+        .iter()
+        .map(|t| view! { <li><code data-testid="alert-trace">{t.clone()}</code></li> })
+        .collect_view();
+    view! {
         <section class="card">
             <h2>"What the failures share"</h2>
             {context}
             <h3>"Example traces"</h3>
             {if a.traces.is_empty() { view! { <p class="muted">"No exemplar of a failing request was seen."</p> }.into_any() } else { view! { <ul>{traces}</ul> }.into_any() }}
-        </section>
-        <section class="card">
-            <h2>"Deliveries"</h2>
-            {deliveries(&d.deliveries, &d.due)}
         </section>
     }
 }
@@ -308,23 +384,26 @@ fn silences_table(list: Vec<SilenceView>, end: ServerAction<EndSilence>) -> impl
 /// A service's firing and pending alerts, on its page (nothing when there are none).
 #[component]
 pub fn ServiceAlerts(service: Signal<String>) -> impl IntoView {
-    let tick = ticker(Duration::from_secs(3));
-    let list = Resource::new(move || tick.get(), |_| list_alerts(String::new()));
+    let list = Resource::new(|| (), |_| list_alerts(String::new()));
+    let open_of = move |all: Vec<AlertView>| -> Vec<AlertView> {
+        all.into_iter()
+            .filter(|a| a.service == service.get_untracked() && a.state != AlertState::Resolved)
+            .collect()
+    };
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
-                let open: Vec<AlertView> = list
-                    .await
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter(|a| a.service == service.get_untracked() && a.state != AlertState::Resolved)
-                    .collect();
-                (!open.is_empty()).then(|| view! {
-                    <section class="card" data-testid="service-alerts">
-                        <h2>"Alerts"</h2>
-                        {alerts_table(open)}
-                    </section>
-                })
+                let first = list.await.unwrap_or_default();
+                let (live, _) = refreshed(first, Duration::from_secs(3), || list_alerts(String::new()));
+                let open = Memo::new(move |_| open_of(live.get()));
+                view! {
+                    <Show when=move || open.with(|o| !o.is_empty())>
+                        <section class="card" data-testid="service-alerts">
+                            <h2>"Alerts"</h2>
+                            {alerts_table(open.into())}
+                        </section>
+                    </Show>
+                }
             })}
         </Transition>
     }

@@ -1,7 +1,7 @@
 use crate::api::demo::{demo_fleet, InjectDemoFault};
 use crate::components::errors::{action_outcome, ErrorNote};
 use crate::components::guard::RequireRole;
-use crate::components::poll::ticker;
+use crate::components::poll::refreshed;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use std::time::Duration;
@@ -77,8 +77,7 @@ impl Which {
 #[component]
 fn DemoControls() -> impl IntoView {
     let apply = ServerAction::<InjectDemoFault>::new();
-    let tick = ticker(Duration::from_secs(3));
-    let fleet = Resource::new(move || (apply.version().get(), tick.get()), |_| demo_fleet());
+    let fleet = Resource::new(|| (), |_| demo_fleet());
     let sizes = Sizes::new();
     view! {
         <h1>"Demo controls"</h1>
@@ -91,7 +90,20 @@ fn DemoControls() -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match fleet.await {
-                    Ok(list) => fleet_table(list, apply, sizes).into_any(),
+                    Ok(first) => {
+                        // Refreshed every 3 s and after each fault, rebuilt only when it
+                        // changed, so a button is not replaced under the pointer.
+                        let (live, refresh_error) = refreshed(first, Duration::from_secs(3), move || {
+                            apply.version().track();
+                            demo_fleet()
+                        });
+                        let list = Memo::new(move |_| live.get());
+                        view! {
+                            {move || refresh_error.get().map(|error| view! { <ErrorNote error/> })}
+                            {move || fleet_table(list.get(), apply, sizes)}
+                        }
+                        .into_any()
+                    }
                     Err(error) => view! { <ErrorNote error/> }.into_any(),
                 }
             })}

@@ -3,7 +3,7 @@ use crate::components::captures::{CaptureTable, UploadForm};
 use crate::components::errors::{not_found, ErrorNote};
 use crate::components::guard::RequireRole;
 use crate::components::panels::ServicePanels;
-use crate::components::poll::{age, size, ticker};
+use crate::components::poll::{age, refreshed, size};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -39,17 +39,10 @@ fn Service(name: Signal<String>) -> impl IntoView {
     }
 }
 
-/// The service's facts and instances, refreshed on their own.
+/// The service's facts, with its instances refreshed in place (see [`refreshed`]).
 #[component]
 fn Detail(name: Signal<String>, missing: RwSignal<bool>) -> impl IntoView {
-    let tick = ticker(Duration::from_secs(3));
-    let detail = Resource::new(
-        move || (name.get(), tick.get()),
-        |(n, _)| async move {
-            let now = server_now().await?;
-            get_service(n).await.map(|d| (now, d))
-        },
-    );
+    let detail = Resource::new(move || name.get(), fetch_detail);
     Effect::new(move |_| {
         if let Some(Err(e)) = detail.get() {
             missing.set(e.kind == ErrorKind::NotFound);
@@ -66,6 +59,11 @@ fn Detail(name: Signal<String>, missing: RwSignal<bool>) -> impl IntoView {
             })}
         </Transition>
     }
+}
+
+async fn fetch_detail(name: String) -> Result<(i64, ServiceDetail), types::AppError> {
+    let now = server_now().await?;
+    get_service(name).await.map(|d| (now, d))
 }
 
 /// The service's captures, every instance's and uploads, and the upload form.
@@ -93,7 +91,13 @@ fn detail_view(now_ms: i64, d: ServiceDetail) -> impl IntoView {
             href.map(|h| view! { <a class="button-link" href=h target="_blank" rel="noopener">{label}</a> })
         })
         .collect_view();
-    let rows = s.instances.into_iter().map(|i| instance_row(&s.name, now_ms, i)).collect_view();
+    let service = s.name.clone();
+    let (live, refresh_error) = refreshed((now_ms, s.instances), Duration::from_secs(3), move || {
+        let service = service.clone();
+        async move { fetch_detail(service).await.map(|(now, d)| (now, d.service.instances)) }
+    });
+    let names = move || live.with(|(_, list)| list.iter().map(|i| i.name.clone()).collect::<Vec<_>>());
+    let service = s.name.clone();
     view! {
         <h1>{s.name.clone()}</h1>
         <p class="lead">{s.description} </p>
@@ -101,11 +105,16 @@ fn detail_view(now_ms: i64, d: ServiceDetail) -> impl IntoView {
         <p class="row">{links} <a class="button-link" href=format!("/services/{}/conformance", s.name)>"Conformance"</a></p>
         <section class="card">
             <h2>"Instances"</h2>
+            {move || refresh_error.get().map(|error| view! { <ErrorNote error/> })}
             <div class="table-scroll"><table class="grid" data-testid="instances">
                 <thead>
                     <tr><th>"Instance"</th><th>"Health"</th><th>"Address"</th><th>"Last scrape"</th><th>"Took"</th><th>"Size"</th><th>"Error"</th></tr>
                 </thead>
-                <tbody>{rows}</tbody>
+                <tbody>
+                    <For each=names key=|n| n.clone() let:name>
+                        {instance_row(service.clone(), name, live)}
+                    </For>
+                </tbody>
             </table></div>
         </section>
         <details class="card">
@@ -115,22 +124,30 @@ fn detail_view(now_ms: i64, d: ServiceDetail) -> impl IntoView {
     }
 }
 
-fn instance_row(service: &str, now_ms: i64, i: InstanceView) -> impl IntoView {
-    let (class, label) = match (i.up, i.last_scrape_ms) {
-        (true, _) => ("pill ok", "up"),
-        (false, None) => ("pill muted", "not scraped yet"),
-        (false, Some(_)) => ("pill bad", "down"),
+/// One instance's row: the link is built once, the cells follow the refreshed list.
+fn instance_row(service: String, name: String, live: ReadSignal<(i64, Vec<InstanceView>)>) -> impl IntoView {
+    let key = name.clone();
+    let current =
+        Memo::new(move |_| live.with(|(now, list)| (*now, list.iter().find(|i| i.name == key).cloned())));
+    let cell = move |f: fn(i64, &InstanceView) -> String| {
+        move || current.with(|(now, i)| i.as_ref().map(|i| f(*now, i)).unwrap_or_default())
     };
-    let name = i.name;
+    let health = move || {
+        current.with(|(_, i)| match i.as_ref().map(|i| (i.up, i.last_scrape_ms)) {
+            Some((true, _)) => ("pill ok", "up"),
+            Some((false, None)) | None => ("pill muted", "not scraped yet"),
+            Some((false, Some(_))) => ("pill bad", "down"),
+        })
+    };
     view! {
         <tr data-instance=name.clone()>
             <td><a href=format!("/services/{service}/instances/{name}")>{name.clone()}</a></td>
-            <td><span class=class data-testid="health">{label}</span></td>
-            <td><code>{i.base_url}</code></td>
-            <td>{age(now_ms, i.last_scrape_ms)}</td>
-            <td>{i.duration_ms.map_or_else(|| "–".to_string(), |d| format!("{d} ms"))}</td>
-            <td>{size(i.bytes)}</td>
-            <td class="error-text">{i.error.unwrap_or_default()}</td>
+            <td><span class=move || health().0 data-testid="health">{move || health().1}</span></td>
+            <td><code>{cell(|_, i| i.base_url.clone())}</code></td>
+            <td>{cell(|now, i| age(now, i.last_scrape_ms))}</td>
+            <td>{cell(|_, i| i.duration_ms.map_or_else(|| "–".to_string(), |d| format!("{d} ms")))}</td>
+            <td>{cell(|_, i| size(i.bytes))}</td>
+            <td class="error-text">{cell(|_, i| i.error.clone().unwrap_or_default())}</td>
         </tr>
     }
 }

@@ -1,7 +1,7 @@
 use crate::api::catalog::{list_services, ServiceList};
 use crate::components::errors::ErrorNote;
 use crate::components::guard::RequireRole;
-use crate::components::poll::{age, ticker};
+use crate::components::poll::{age, refreshed};
 use crate::components::signals::signal_cell;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -63,8 +63,7 @@ fn arrange(mut list: Vec<ServiceView>, signals: &[KeySignals], q: &str, sort: &s
 #[component]
 fn Services() -> impl IntoView {
     let query = use_query_map();
-    let tick = ticker(Duration::from_secs(3));
-    let services = Resource::new(move || tick.get(), |_| list_services());
+    let services = Resource::new(|| (), |_| list_services());
     let q = move || query.get().get("q").unwrap_or_default();
     let sort = move || query.get().get("sort").unwrap_or_else(|| "name".into());
     let sort_link = move |key: &'static str, label: &'static str| {
@@ -91,14 +90,7 @@ fn Services() -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match services.await {
-                    Ok(ServiceList { now_ms, services, signals }) => {
-                        let list = arrange(services, &signals, &q(), &sort());
-                        if list.is_empty() {
-                            view! { <p class="muted">"No service matches."</p> }.into_any()
-                        } else {
-                            service_table(list, &signals, now_ms).into_any()
-                        }
-                    }
+                    Ok(first) => service_table(first, Signal::derive(q), Signal::derive(sort)).into_any(),
                     Err(error) => view! { <ErrorNote error/> }.into_any(),
                 }
             })}
@@ -106,38 +98,95 @@ fn Services() -> impl IntoView {
     }
 }
 
-fn service_table(list: Vec<ServiceView>, signals: &[KeySignals], now_ms: i64) -> impl IntoView {
-    let rows = list
-        .into_iter()
-        .map(|s| {
-            let (up, total) = (up_count(&s), s.instances.len());
-            let health = if total > 0 && up == total { "ok" } else if up == 0 { "bad" } else { "warn" };
-            let links = [("runbook", s.links.runbook.clone()), ("dashboard", s.links.dashboard.clone()), ("traces", s.links.traces.clone())]
-                .into_iter()
-                .filter_map(|(label, href)| href.map(|h| view! { <a href=h target="_blank" rel="noopener">{label}</a> " " }))
-                .collect_view();
-            let mine = signals.iter().find(|k| k.service == s.name);
-            let cells = SIGNALS.map(|(_, id, _)| signal_cell(mine.and_then(|k| k.get(id)))).collect_view();
-            view! {
-                <tr data-service=s.name.clone()>
-                    <td><a href=format!("/services/{}", s.name)>{s.name.clone()}</a></td>
-                    <td>{s.team.clone()}</td>
-                    <td><span class=format!("pill {health}") data-testid="up-count">{format!("{up}/{total} up")}</span></td>
-                    {cells}
-                    <td>{age(now_ms, last_scrape(&s))}</td>
-                    <td class="links">{links}</td>
-                </tr>
-            }
-        })
-        .collect_view();
-    let signal_heads = SIGNALS.map(|(_, _, title)| view! { <th>{title}</th> }).collect_view();
+/// The table, refreshed in place every 3 s (see [`refreshed`]): rows keyed by service, in the
+/// URL's filter and order.
+fn service_table(first: ServiceList, q: Signal<String>, sort: Signal<String>) -> impl IntoView {
+    let (live, refresh_error) = refreshed(first, Duration::from_secs(3), list_services);
+    let order = move || {
+        live.with(|l| arrange(l.services.clone(), &l.signals, &q.get(), &sort.get()))
+            .into_iter()
+            .map(|s| s.name)
+            .collect::<Vec<_>>()
+    };
+    let empty =
+        move || live.with(|l| arrange(l.services.clone(), &l.signals, &q.get(), &sort.get()).is_empty());
     view! {
-        <div class="table-scroll card flush">
-            <table class="grid" data-testid="services">
-                <thead><tr><th>"Service"</th><th>"Team"</th><th>"Instances"</th>{signal_heads}<th>"Last scrape"</th><th>"Links"</th></tr></thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </div>
+        {move || refresh_error.get().map(|error| view! { <ErrorNote error/> })}
+        <Show when=move || !empty() fallback=|| view! { <p class="muted">"No service matches."</p> }>
+            <div class="table-scroll card flush">
+                <table class="grid" data-testid="services">
+                    <thead><tr><th>"Service"</th><th>"Team"</th><th>"Instances"</th>{SIGNALS.map(|(_, _, title)| view! { <th>{title}</th> }).collect_view()}<th>"Last scrape"</th><th>"Alerts"</th><th>"Links"</th></tr></thead>
+                    <tbody>
+                        <For each=order key=|n| n.clone() let:name>
+                            {service_row(name, live)}
+                        </For>
+                    </tbody>
+                </table>
+            </div>
+        </Show>
+    }
+}
+
+/// One service's row: the link is built once, the cells follow the refreshed list.
+fn service_row(name: String, live: ReadSignal<ServiceList>) -> impl IntoView {
+    let key = name.clone();
+    let current = Memo::new(move |_| {
+        live.with(|l| {
+            let service = l.services.iter().find(|s| s.name == key).cloned();
+            let signals = l.signals.iter().find(|k| k.service == key).cloned();
+            let firing: Vec<String> =
+                l.firing.iter().filter(|(s, _)| *s == key).map(|(_, r)| r.clone()).collect();
+            (l.now_ms, service, signals, firing)
+        })
+    });
+    let counts =
+        move || current.with(|(_, s, _, _)| s.as_ref().map_or((0, 0), |s| (up_count(s), s.instances.len())));
+    let health = move || match counts() {
+        (up, total) if total > 0 && up == total => "pill ok",
+        (0, _) => "pill bad",
+        _ => "pill warn",
+    };
+    let cells = move || {
+        current.with(|(_, _, mine, _)| {
+            SIGNALS.map(|(_, id, _)| signal_cell(mine.as_ref().and_then(|k| k.get(id)))).collect_view()
+        })
+    };
+    let links = move || {
+        current.with(|(_, s, _, _)| {
+            let Some(s) = s else { return Vec::new() };
+            [
+                ("runbook", s.links.runbook.clone()),
+                ("dashboard", s.links.dashboard.clone()),
+                ("traces", s.links.traces.clone()),
+            ]
+            .into_iter()
+            .filter_map(|(label, href)| {
+                href.map(|h| view! { <a href=h target="_blank" rel="noopener">{label}</a> " " })
+            })
+            .collect::<Vec<_>>()
+        })
+    };
+    let firing = move || {
+        current.with(|(_, _, _, firing)| {
+            (!firing.is_empty()).then(|| {
+                view! {
+                    <a class="pill bad" href="/alerts?state=firing" title=firing.join(", ")>
+                        {format!("{} firing", firing.len())}
+                    </a>
+                }
+            })
+        })
+    };
+    view! {
+        <tr data-service=name.clone()>
+            <td><a href=format!("/services/{name}")>{name.clone()}</a></td>
+            <td>{move || current.with(|(_, s, _, _)| s.as_ref().map(|s| s.team.clone()).unwrap_or_default())}</td>
+            <td><span class=health data-testid="up-count">{move || { let (up, total) = counts(); format!("{up}/{total} up") }}</span></td>
+            {cells}
+            <td>{move || current.with(|(now, s, _, _)| age(*now, s.as_ref().and_then(last_scrape)))}</td>
+            <td data-testid="firing">{firing}</td>
+            <td class="links">{links}</td>
+        </tr>
     }
 }
 

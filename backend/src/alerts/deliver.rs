@@ -4,6 +4,7 @@
 //! acknowledged. Notifications live in the store: a restart sends what was due, and a row
 //! is claimed under a lease so two hubs on one store never both send it.
 
+use super::group::Group;
 use super::payload::Notice;
 use super::store::{self, Attempted, Due};
 use super::Alerts;
@@ -11,6 +12,7 @@ use crate::config::alerts::WebhookFormat;
 use crate::now_ms;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
+use types::alerts::AlertView;
 
 /// How long a claimed notification is this hub's.
 const LEASE_MS: i64 = 30_000;
@@ -34,7 +36,8 @@ impl Alerts {
             let now = now_ms();
             match store::claim_due(&self.store, &self.owner, now, now + LEASE_MS, 32).await {
                 Ok(due) if !due.is_empty() => {
-                    futures::future::join_all(due.iter().map(|d| self.send(d))).await;
+                    let batches = self.batches(due).await;
+                    futures::future::join_all(batches.iter().map(|b| self.send(b))).await;
                     continue;
                 }
                 Ok(_) => {}
@@ -72,65 +75,99 @@ impl Alerts {
         }
     }
 
-    /// One attempt at one notification; its outcome is logged and saved.
-    async fn send(&self, due: &Due) {
+    /// The claimed notifications in the posts they go out in: one per receiver and group
+    /// (the receiver's `group_by` labels' values). A notification whose alert or receiver is
+    /// gone goes alone, to fail with the reason.
+    async fn batches(&self, due: Vec<Due>) -> Vec<Batch> {
+        let config = self.catalog.config();
+        let mut out: Vec<Batch> = Vec::new();
+        for d in due {
+            let alert = match store::get(&self.store, d.alert_id).await {
+                Ok(a) => a,
+                Err(e) => {
+                    tracing::warn!(alert = d.alert_id, error = %e, "alerts: cannot read an alert to notify");
+                    None
+                }
+            };
+            let receiver = config.receivers.iter().find(|r| r.name.get_ref() == &d.receiver);
+            let key = match (&alert, receiver) {
+                (Some(a), Some(r)) => Some(r.group_key(&a.labels)),
+                _ => None,
+            };
+            let joins = out.iter_mut().find(|b| key.is_some() && b.receiver == d.receiver && b.key == key);
+            match joins {
+                Some(b) => b.items.push((d, alert)),
+                None => out.push(Batch { receiver: d.receiver.clone(), key, items: vec![(d, alert)] }),
+            }
+        }
+        out
+    }
+
+    /// One attempt at one post; its outcome is logged and saved for each notification in it.
+    async fn send(&self, batch: &Batch) {
         let at = now_ms();
-        let outcome = self.post(due, at).await;
+        let outcome = self.post(batch, at).await;
         let latency_ms = now_ms() - at;
         let (status, error) = match &outcome {
             Ok(status) => (Some(*status), None),
             Err((status, why)) => (*status, Some(why.clone())),
         };
-        let (state, next_ms) = match (&outcome, at - due.created_ms >= GIVE_UP_MS) {
-            (Ok(_), _) => ("sent", at),
-            (Err(_), true) => ("failed", at),
-            (Err(_), false) => ("due", at + backoff_ms(due.attempts)),
-        };
-        match &outcome {
-            Ok(_) => {
-                tracing::info!(alert = due.alert_id, receiver = %due.receiver, kind = %due.kind, latency_ms, "alert notification delivered")
+        for (due, _) in &batch.items {
+            let (state, next_ms) = match (&outcome, at - due.created_ms >= GIVE_UP_MS) {
+                (Ok(_), _) => ("sent", at),
+                (Err(_), true) => ("failed", at),
+                (Err(_), false) => ("due", at + backoff_ms(due.attempts)),
+            };
+            match &outcome {
+                Ok(_) => {
+                    tracing::info!(alert = due.alert_id, receiver = %due.receiver, kind = %due.kind, latency_ms, grouped = batch.items.len(), "alert notification delivered")
+                }
+                Err((_, why)) => {
+                    tracing::warn!(alert = due.alert_id, receiver = %due.receiver, kind = %due.kind, attempt = due.attempts + 1, error = %why, retry = state == "due", "alert notification failed")
+                }
             }
-            Err((_, why)) => {
-                tracing::warn!(alert = due.alert_id, receiver = %due.receiver, kind = %due.kind, attempt = due.attempts + 1, error = %why, retry = state == "due", "alert notification failed")
+            let attempt =
+                Attempted { due, at_ms: at, status, latency_ms, error: error.as_deref(), state, next_ms };
+            if let Err(e) = store::attempted(&self.store, &attempt).await {
+                tracing::warn!(alert = due.alert_id, error = %e, "alerts: cannot save a delivery attempt");
             }
-        }
-        let attempt =
-            Attempted { due, at_ms: at, status, latency_ms, error: error.as_deref(), state, next_ms };
-        if let Err(e) = store::attempted(&self.store, &attempt).await {
-            tracing::warn!(alert = due.alert_id, error = %e, "alerts: cannot save a delivery attempt");
         }
     }
 
-    /// Posts the notice; the receiver's HTTP status, or why it failed.
-    async fn post(&self, due: &Due, at: i64) -> Result<i64, (Option<i64>, String)> {
+    /// Posts the batch's notices in one body; the receiver's HTTP status, or why it failed.
+    async fn post(&self, batch: &Batch, at: i64) -> Result<i64, (Option<i64>, String)> {
         let config = self.catalog.config();
-        let Some(receiver) = config.receivers.iter().find(|r| r.name.get_ref() == &due.receiver) else {
-            return Err((None, format!("receiver {} is no longer in the config", due.receiver)));
+        let Some(receiver) = config.receivers.iter().find(|r| r.name.get_ref() == &batch.receiver) else {
+            return Err((None, format!("receiver {} is no longer in the config", batch.receiver)));
         };
-        let alert = match store::get(&self.store, due.alert_id).await {
-            Ok(Some(a)) => a,
-            Ok(None) => return Err((None, format!("alert #{} is gone", due.alert_id))),
-            Err(e) => return Err((None, format!("the store: {e}"))),
-        };
-        let notice = Notice {
-            alert: &alert,
-            kind: &due.kind,
-            receiver: &due.receiver,
-            public_url: &config.hub.public_url,
-            sent_ms: at,
-        };
+        let mut notices = Vec::new();
+        for (due, alert) in &batch.items {
+            let Some(alert) = alert else {
+                return Err((None, format!("alert #{} cannot be read", due.alert_id)));
+            };
+            notices.push(Notice {
+                alert,
+                kind: &due.kind,
+                receiver: &due.receiver,
+                public_url: &config.hub.public_url,
+                sent_ms: at,
+            });
+        }
+        let labels = batch.key.clone().unwrap_or_default();
+        let group =
+            Group { notices, receiver: &batch.receiver, labels: &labels, public_url: &config.hub.public_url };
         let (url, body) = match (&receiver.webhook, &receiver.alertmanager) {
             (Some(w), _) => {
                 let body = match w.format {
-                    WebhookFormat::Alertmanager => notice.alertmanager_webhook(),
-                    WebhookFormat::Slack => notice.slack(),
-                    WebhookFormat::Json => notice.json(),
+                    WebhookFormat::Alertmanager => group.alertmanager_webhook(),
+                    WebhookFormat::Slack => group.slack(),
+                    WebhookFormat::Json => group.json(),
                 };
                 (w.url.get_ref().clone(), body)
             }
             (None, Some(am)) => (
                 format!("{}/api/v2/alerts", am.url.get_ref().trim_end_matches('/')),
-                notice.alertmanager_api(),
+                group.alertmanager_api(),
             ),
             (None, None) => return Err((None, "the receiver has no URL".into())),
         };
@@ -144,6 +181,15 @@ impl Alerts {
             Err(e) => Err((None, crate::http::describe(&e))),
         }
     }
+}
+
+/// Notifications that go out in one post.
+struct Batch {
+    receiver: String,
+    /// The group's labels; None for a notification that cannot be grouped (alert or
+    /// receiver gone).
+    key: Option<Vec<(String, String)>>,
+    items: Vec<(Due, Option<AlertView>)>,
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 
 use super::context;
 use super::signal::{feeds, Reading, Scope};
-use super::store::{self, NewAlert};
+use super::store::{self, NewAlert, Queued};
 use super::{silenced_by, Alerts, Open};
 use crate::config::alerts::{AlertDef, Condition, SignalKind, SignalSource};
 use crate::config::HubConfig;
@@ -119,7 +119,14 @@ impl Alerts {
         }
     }
 
-    fn read(&self, rule: &AlertDef, service: &str, from: i64, to: i64, signals: &Signals) -> Option<Reading> {
+    pub(super) fn read(
+        &self,
+        rule: &AlertDef,
+        service: &str,
+        from: i64,
+        to: i64,
+        signals: &Signals,
+    ) -> Option<Reading> {
         if rule.source == SignalSource::Events {
             let events = self.events.between(service, from, to);
             return match *rule.signal.get_ref() {
@@ -210,7 +217,7 @@ impl Alerts {
                 open.remove(&key);
             }
             (Some(episode), false) => {
-                let notices = self.notices(rule, service).await?;
+                let notices = self.notices(rule, service, "resolved").await?;
                 store::resolve(&self.store, episode.id, now, &notices).await?;
                 tracing::info!(alert = episode.id, rule = %key.0, service, value = reading.value, "alert resolved");
                 open.remove(&key);
@@ -221,16 +228,35 @@ impl Alerts {
         Ok(())
     }
 
-    /// Each receiver of the rule, with its notice `due` or `silenced`.
-    async fn notices(
-        &self,
-        rule: &AlertDef,
-        service: &str,
-    ) -> Result<Vec<(String, &'static str)>, sqlx::Error> {
+    /// Each receiver of the rule, with its notice `due` or `silenced` and when it goes out: a
+    /// firing notice waits the receiver's `group_wait`, or goes with a group of its already
+    /// waiting; a resolve notice goes at once.
+    async fn notices(&self, rule: &AlertDef, service: &str, kind: &str) -> Result<Vec<Queued>, sqlx::Error> {
         let now = crate::now_ms();
         let silences = store::silences(&self.store, now).await?;
-        let state = if silenced_by(&silences, &labels_of(rule, service), now) { "silenced" } else { "due" };
-        Ok(rule.receivers.iter().map(|r| (r.clone(), state)).collect())
+        let labels = labels_of(rule, service);
+        let state = if silenced_by(&silences, &labels, now) { "silenced" } else { "due" };
+        let config = self.catalog.config();
+        let mut out = Vec::new();
+        for name in &rule.receivers {
+            let wait =
+                config.receivers.iter().find(|r| r.name.get_ref() == name).map(|r| (r, r.group_wait()));
+            let due_ms = match wait {
+                Some((receiver, wait)) if kind == "firing" && !wait.is_zero() => {
+                    let key = receiver.group_key(&labels);
+                    let joined = store::waiting(&self.store, name, now)
+                        .await?
+                        .into_iter()
+                        .filter(|(_, l)| serde_json::from_str(l).is_ok_and(|l| receiver.group_key(&l) == key))
+                        .map(|(due, _)| due)
+                        .min();
+                    joined.unwrap_or(now + i64::try_from(wait.as_millis()).unwrap_or(0))
+                }
+                _ => now,
+            };
+            out.push(Queued { receiver: name.clone(), state, due_ms });
+        }
+        Ok(out)
     }
 
     /// What the failures since the onset (and the window before it, at most 15 minutes)
@@ -280,7 +306,7 @@ impl Alerts {
         signals: &Signals,
     ) -> Result<(), sqlx::Error> {
         let (context, traces) = self.context(rule, service, episode.onset_ms, now, signals);
-        let notices = self.notices(rule, service).await?;
+        let notices = self.notices(rule, service, "firing").await?;
         store::fire(&self.store, episode.id, now, &context, &traces, &notices).await?;
         self.wake.notify_one();
         tracing::warn!(

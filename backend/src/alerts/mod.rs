@@ -4,10 +4,12 @@
 //! store delivered at once and retried (`deliver.rs`, `payload.rs`), silences and
 //! acknowledgements.
 
+mod chart;
 pub mod context;
 mod deliver;
 mod eval;
 pub mod events;
+mod group;
 pub mod payload;
 mod push;
 pub mod signal;
@@ -23,7 +25,7 @@ use crate::{now_ms, BackendError, Principal};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::Notify;
-use types::alerts::{AlertDetail, AlertState, AlertView, NewSilence, SilenceView};
+use types::alerts::{AlertDetail, AlertFilter, AlertState, AlertView, NewSilence, SilenceView};
 use types::Role;
 
 pub use eval::{AlertEvaluator, Source};
@@ -93,16 +95,23 @@ impl Alerts {
         }
     }
 
-    /// Episodes, newest first (pending and firing first); one state, or all.
+    /// Episodes, newest first (pending and firing first); one state, the silenced, or all.
     pub async fn list(
         &self,
         _actor: &Principal,
-        state: Option<AlertState>,
+        filter: AlertFilter,
     ) -> Result<Vec<AlertView>, BackendError> {
+        let state = match filter {
+            AlertFilter::In(s) => Some(s),
+            AlertFilter::All | AlertFilter::Silenced => None,
+        };
         let mut list = store::list(&self.store, state, 500).await?;
         let silences = store::silences(&self.store, now_ms()).await?;
         for a in &mut list {
-            a.silenced = silenced_by(&silences, &a.labels, now_ms());
+            a.silenced = a.state != AlertState::Resolved && silenced_by(&silences, &a.labels, now_ms());
+        }
+        if filter == AlertFilter::Silenced {
+            list.retain(|a| a.silenced);
         }
         list.sort_by_key(|a| (a.state != AlertState::Firing, a.state != AlertState::Pending));
         Ok(list)

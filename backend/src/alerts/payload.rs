@@ -74,7 +74,7 @@ impl Notice<'_> {
         }
     }
 
-    fn labels(&self) -> Map<String, Value> {
+    pub(super) fn labels(&self) -> Map<String, Value> {
         let mut labels: Map<String, Value> =
             self.alert.labels.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
         labels.insert("alertname".into(), json!(self.alert.rule));
@@ -82,7 +82,7 @@ impl Notice<'_> {
         labels
     }
 
-    fn annotations(&self) -> Map<String, Value> {
+    pub(super) fn annotations(&self) -> Map<String, Value> {
         let a = self.alert;
         let mut out = Map::new();
         out.insert("summary".into(), json!(self.summary()));
@@ -126,34 +126,21 @@ impl Notice<'_> {
         hex::encode(&Sha256::digest(text.as_bytes())[..8])
     }
 
-    /// Alertmanager's webhook payload, version 4.
-    pub fn alertmanager_webhook(&self) -> Value {
-        let labels = self.labels();
-        let annotations = self.annotations();
+    /// This alert in Alertmanager's webhook payload (version 4).
+    pub(super) fn alertmanager_alert(&self) -> Value {
         json!({
-            "version": "4",
-            "groupKey": format!("{{}}:{{alertname=\"{}\", service=\"{}\"}}", self.alert.rule, self.alert.service),
-            "truncatedAlerts": 0,
             "status": self.status(),
-            "receiver": self.receiver,
-            "groupLabels": {"alertname": self.alert.rule, "service": self.alert.service},
-            "commonLabels": labels,
-            "commonAnnotations": annotations,
-            "externalURL": self.public_url,
-            "alerts": [{
-                "status": self.status(),
-                "labels": labels,
-                "annotations": annotations,
-                "startsAt": rfc3339(self.alert.fired_ms.unwrap_or(self.alert.onset_ms)),
-                "endsAt": self.ends_at(),
-                "generatorURL": self.url(),
-                "fingerprint": self.fingerprint(),
-            }],
+            "labels": self.labels(),
+            "annotations": self.annotations(),
+            "startsAt": rfc3339(self.alert.fired_ms.unwrap_or(self.alert.onset_ms)),
+            "endsAt": self.ends_at(),
+            "generatorURL": self.url(),
+            "fingerprint": self.fingerprint(),
         })
     }
 
-    /// The body of `POST /api/v2/alerts` on an Alertmanager.
-    pub fn alertmanager_api(&self) -> Value {
+    /// This alert as `POST /api/v2/alerts` on an Alertmanager takes it.
+    pub(super) fn alertmanager_api_alert(&self) -> Value {
         let mut alert = json!({
             "labels": self.labels(),
             "annotations": self.annotations(),
@@ -163,7 +150,7 @@ impl Notice<'_> {
         if self.status() == "resolved" {
             alert["endsAt"] = json!(self.ends_at());
         }
-        json!([alert])
+        alert
     }
 
     /// Slack's incoming-webhook JSON with blocks, each within Slack's limits.
@@ -219,7 +206,7 @@ impl Notice<'_> {
 }
 
 /// `text` within `limit` characters; when cut, `tail` (a link) ends it.
-fn cut(text: &str, limit: usize, tail: &str) -> String {
+pub(super) fn cut(text: &str, limit: usize, tail: &str) -> String {
     if text.chars().count() <= limit {
         return text.to_string();
     }
@@ -241,6 +228,7 @@ pub fn rfc3339(ms: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::alerts::group::Group;
     use types::alerts::{AlertState, ContextRow};
 
     fn alert(context_rows: usize) -> AlertView {
@@ -287,8 +275,14 @@ mod tests {
             public_url: "http://hub",
             sent_ms: 1_250,
         };
-        let v = n.alertmanager_webhook();
+        let group_labels =
+            [("alertname".to_string(), a.rule.clone()), ("service".to_string(), a.service.clone())];
+        let group =
+            Group { notices: vec![n], receiver: "oncall", labels: &group_labels, public_url: "http://hub" };
+        let v = group.alertmanager_webhook();
         assert_eq!(v["version"], "4");
+        assert_eq!(v["groupLabels"]["service"], "orders-api");
+        assert_eq!(v["commonLabels"]["team"], "orders");
         assert_eq!(v["status"], "firing");
         assert_eq!(v["alerts"][0]["labels"]["alertname"], "orders-api-error-ratio");
         assert_eq!(v["alerts"][0]["labels"]["team"], "orders");
@@ -298,6 +292,40 @@ mod tests {
         assert!(context.contains("96 % of errors, 21 % of traffic"), "{context}");
         assert_eq!(v["alerts"][0]["annotations"]["delay_ms"], "250");
         assert_eq!(v["alerts"][0]["generatorURL"], "http://hub/alerts/7");
+    }
+
+    #[test]
+    fn a_group_lists_every_alert_with_what_they_share() {
+        let (mut a, mut b) = (alert(1), alert(0));
+        b.id = 8;
+        b.rule = "orders-api-latency".into();
+        b.state = AlertState::Resolved;
+        b.resolved_ms = Some(3_000);
+        let notice =
+            |a, kind| Notice { alert: a, kind, receiver: "oncall", public_url: "http://hub", sent_ms: 3_500 };
+        a.labels.insert("severity".into(), "page".into());
+        let group_labels = [("service".to_string(), "orders-api".to_string())];
+        let group = Group {
+            notices: vec![notice(&a, "firing"), notice(&b, "resolved")],
+            receiver: "oncall",
+            labels: &group_labels,
+            public_url: "http://hub",
+        };
+        let v = group.alertmanager_webhook();
+        assert_eq!(v["status"], "firing", "firing while any alert fires");
+        assert_eq!(v["alerts"].as_array().map(Vec::len), Some(2));
+        assert_eq!(v["alerts"][1]["status"], "resolved");
+        assert_eq!(v["groupKey"], "{}:{service=\"orders-api\"}");
+        assert_eq!(v["commonLabels"]["service"], "orders-api");
+        assert_eq!(v["commonLabels"]["team"], "orders");
+        assert!(v["commonLabels"].get("alertname").is_none(), "the names differ");
+        assert!(v["commonLabels"].get("severity").is_none(), "only one has it");
+        let ours = group.json();
+        assert_eq!(ours["alerts"][1]["id"], 8);
+        assert_eq!(ours["group"]["service"], "orders-api");
+        let slack = group.slack();
+        assert!(slack["text"].as_str().is_some_and(|t| t.starts_with("2 alerts (1 firing, 1 resolved)")));
+        assert_eq!(group.alertmanager_api().as_array().map(Vec::len), Some(2));
     }
 
     #[test]

@@ -72,7 +72,7 @@ pub async fn fire(
     now: i64,
     context: &[ContextRow],
     traces: &[String],
-    notices: &[(String, &'static str)],
+    notices: &[Queued],
 ) -> Result<(), sqlx::Error> {
     let mut tx = store.pool().begin().await?;
     sqlx::query("UPDATE alerts SET state = 'firing', fired_ms = $1, updated_ms = $1, context = $2, traces = $3 WHERE id = $4")
@@ -82,8 +82,8 @@ pub async fn fire(
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    for (receiver, state) in notices {
-        queue_in(&mut tx, id, receiver, "firing", state, now).await?;
+    for q in notices {
+        queue_in(&mut tx, id, &q.receiver, "firing", q.state, (now, q.due_ms)).await?;
     }
     tx.commit().await
 }
@@ -105,20 +105,15 @@ pub async fn update_context(
 }
 
 /// Resolves an episode and queues its resolve notices.
-pub async fn resolve(
-    store: &Store,
-    id: i64,
-    now: i64,
-    notices: &[(String, &'static str)],
-) -> Result<(), sqlx::Error> {
+pub async fn resolve(store: &Store, id: i64, now: i64, notices: &[Queued]) -> Result<(), sqlx::Error> {
     let mut tx = store.pool().begin().await?;
     sqlx::query("UPDATE alerts SET state = 'resolved', resolved_ms = $1, updated_ms = $1 WHERE id = $2")
         .bind(now)
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    for (receiver, state) in notices {
-        queue_in(&mut tx, id, receiver, "resolved", state, now).await?;
+    for q in notices {
+        queue_in(&mut tx, id, &q.receiver, "resolved", q.state, (now, q.due_ms)).await?;
     }
     tx.commit().await
 }
@@ -152,22 +147,44 @@ pub async fn ack(store: &Store, id: i64, by: &str, now: i64) -> Result<bool, sql
     Ok(done.rows_affected() > 0)
 }
 
+/// A notice to queue: for whom, `due` or `silenced`, and when it goes out (later than now
+/// while its group waits).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Queued {
+    pub receiver: String,
+    pub state: &'static str,
+    pub due_ms: i64,
+}
+
+/// Firing notices of `receiver` held for their group's wait, with their alerts' labels.
+pub async fn waiting(store: &Store, receiver: &str, now: i64) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT n.due_ms, a.labels FROM alert_notifications n JOIN alerts a ON a.id = n.alert_id \
+         WHERE n.receiver = $1 AND n.kind = 'firing' AND n.state = 'due' AND n.attempts = 0 AND n.due_ms > $2",
+    )
+    .bind(receiver)
+    .bind(now)
+    .fetch_all(store.pool())
+    .await
+}
+
 async fn queue_in(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     alert: i64,
     receiver: &str,
     kind: &str,
     state: &str,
-    now: i64,
+    (now, due_ms): (i64, i64),
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO alert_notifications (alert_id, receiver, kind, state, due_ms, attempts, created_ms) \
-         VALUES ($1, $2, $3, $4, $5, 0, $5)",
+         VALUES ($1, $2, $3, $4, $5, 0, $6)",
     )
     .bind(alert)
     .bind(receiver)
     .bind(kind)
     .bind(state)
+    .bind(due_ms)
     .bind(now)
     .execute(&mut **tx)
     .await?;
@@ -183,7 +200,7 @@ pub async fn queue(
     now: i64,
 ) -> Result<(), sqlx::Error> {
     let mut tx = store.pool().begin().await?;
-    queue_in(&mut tx, alert, receiver, kind, "due", now).await?;
+    queue_in(&mut tx, alert, receiver, kind, "due", (now, now)).await?;
     tx.commit().await
 }
 

@@ -219,15 +219,44 @@ pub struct ReceiverDef {
     /// A firing alert nobody acknowledged is sent again this often; default 4h.
     #[serde(default = "default_repeat")]
     pub repeat_interval: String,
+    /// Alerts whose labels agree on these go out together, in one notification; default
+    /// `["alertname", "service"]`, one alert per group.
+    #[serde(default = "default_group_by")]
+    pub group_by: Vec<String>,
+    /// How long the first firing notice of a new group waits for others to join it; default
+    /// 0s, sent at once. Resolve notices never wait.
+    #[serde(default = "default_group_wait")]
+    pub group_wait: String,
 }
 
 fn default_repeat() -> String {
     "4h".into()
 }
 
+fn default_group_by() -> Vec<String> {
+    vec!["alertname".into(), "service".into()]
+}
+
+fn default_group_wait() -> String {
+    "0s".into()
+}
+
+/// The longest `group_wait`: a notice held longer than this is late, not grouped.
+const MOST_GROUP_WAIT: Duration = Duration::from_secs(3600);
+
 impl ReceiverDef {
     pub fn repeat_interval(&self) -> Duration {
         parse_duration(&self.repeat_interval).unwrap_or(Duration::from_secs(4 * 3600))
+    }
+
+    pub fn group_wait(&self) -> Duration {
+        parse_duration(&self.group_wait).unwrap_or(Duration::ZERO)
+    }
+
+    /// The group an alert with these labels falls in, for this receiver: the `group_by`
+    /// labels' values (a label the alert lacks counts as empty).
+    pub fn group_key(&self, labels: &std::collections::BTreeMap<String, String>) -> Vec<(String, String)> {
+        self.group_by.iter().map(|l| (l.clone(), labels.get(l).cloned().unwrap_or_default())).collect()
     }
 }
 
@@ -239,6 +268,12 @@ fn is_name(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
         && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}
+
+fn is_label_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 fn is_http(url: &str) -> bool {
@@ -285,6 +320,15 @@ pub(super) fn validate_receivers(receivers: &[ReceiverDef]) -> Result<(), Invali
                     format!("receivers.url: {name}: not an http:// or https:// URL (or demo://fleet/alerts)"),
                 ));
             }
+        }
+        if parse_duration(&r.group_wait).is_none_or(|d| d > MOST_GROUP_WAIT) {
+            return Err(at(
+                &r.name,
+                format!("receivers.group_wait: {name}: {:?} must be a duration of at most 1h", r.group_wait),
+            ));
+        }
+        if let Some(bad) = r.group_by.iter().find(|l| !is_label_name(l)) {
+            return Err(at(&r.name, format!("receivers.group_by: {name}: {bad:?} is not a label name")));
         }
         if parse_duration(&r.repeat_interval).is_none_or(|d| d < Duration::from_secs(1)) {
             return Err(at(

@@ -289,6 +289,14 @@ fn alert_rules_and_receivers_parse_with_defaults() {
     let r = &c.receivers[0];
     assert_eq!(r.webhook.as_ref().map(|w| w.format), Some(WebhookFormat::Alertmanager));
     assert_eq!(r.repeat_interval(), Duration::from_secs(4 * 3600));
+    assert_eq!(r.group_wait(), Duration::ZERO, "sent at once unless told");
+    let labels =
+        [("alertname", "a"), ("service", "s"), ("team", "t")].map(|(k, v)| (k.to_string(), v.to_string()));
+    assert_eq!(
+        r.group_key(&labels.into_iter().collect()),
+        [("alertname".to_string(), "a".to_string()), ("service".to_string(), "s".to_string())],
+        "one alert per group unless told"
+    );
     let anomaly = ALERTS.replace("above = 0.05", "anomaly = { baseline = \"1h\", factor = 3, floor = 0.01 }");
     let c = HubConfig::parse(&format!("{GOOD}{anomaly}"), "c.toml").expect("valid");
     assert_eq!(
@@ -320,4 +328,9 @@ fn alert_mistakes_are_refused_with_line_and_field() {
     assert!(e.message.contains("events give error_ratio and latency_p95 only"), "{e}");
     let e = bad("labels = { team = \"orders\" }", "labels = { \"bad label\" = \"x\" }");
     assert!(e.message.contains("alerts.labels"), "{e}");
+    let hook = "format = \"alertmanager\" }";
+    let e = bad(hook, &format!("{hook}\ngroup_wait = \"2h\""));
+    assert!(e.message.contains("receivers.group_wait: oncall"), "{e}");
+    let e = bad(hook, &format!("{hook}\ngroup_by = [\"service\", \"no such\"]"));
+    assert!(e.message.contains("receivers.group_by: oncall: \"no such\""), "{e}");
 }

@@ -162,7 +162,12 @@ async fn main() {
     let (cpu, wall) = rounds[ROUNDS / 2];
     #[expect(clippy::cast_precision_loss, reason = "counts")]
     let per_rule_us = wall * 1e6 / (TARGETS * 10) as f64;
-    let firing = hub.alerts.list(&bench_principal(), None).await.map(|l| l.len()).unwrap_or(0);
+    let firing = hub
+        .alerts
+        .list(&bench_principal(), types::alerts::AlertFilter::All)
+        .await
+        .map(|l| l.len())
+        .unwrap_or(0);
     println!(
         "one scrape round (1,000 targets x 10 rules), median of {ROUNDS}: {:.0} ms wall, {:.0} ms CPU",
         wall * 1000.0,
