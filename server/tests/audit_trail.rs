@@ -5,7 +5,7 @@
 
 mod common;
 
-use app::api::alerts::{AckAlert, CreateSilence, EndSilence, GetAlert, ListAlerts, ListSilences};
+use app::api::alerts::{AckAlert, AlertChart, CreateSilence, EndSilence, GetAlert, ListAlerts, ListSilences};
 use app::api::audit::ListAudit;
 use app::api::auth::{CurrentUser, HubStatus, Login, Logout};
 use app::api::captures::{
@@ -420,6 +420,7 @@ fn read_only() -> BTreeSet<&'static str> {
         ListAudit::PATH,
         ListAlerts::PATH,
         GetAlert::PATH,
+        AlertChart::PATH,
         DemoNotifications::PATH,
         ListSilences::PATH,
         CurrentUser::PATH,
