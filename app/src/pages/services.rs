@@ -102,14 +102,14 @@ fn Services() -> impl IntoView {
 /// URL's filter and order.
 fn service_table(first: ServiceList, q: Signal<String>, sort: Signal<String>) -> impl IntoView {
     let (live, refresh_error) = refreshed(first, Duration::from_secs(3), list_services);
-    let order = move || {
+    // Arranged once per refresh or URL change; the rows and the empty note both read it.
+    let order = Memo::new(move |_| {
         live.with(|l| arrange(l.services.clone(), &l.signals, &q.get(), &sort.get()))
             .into_iter()
             .map(|s| s.name)
             .collect::<Vec<_>>()
-    };
-    let empty =
-        move || live.with(|l| arrange(l.services.clone(), &l.signals, &q.get(), &sort.get()).is_empty());
+    });
+    let empty = move || order.with(Vec::is_empty);
     view! {
         {move || refresh_error.get().map(|error| view! { <ErrorNote error/> })}
         <Show when=move || !empty() fallback=|| view! { <p class="muted">"No service matches."</p> }>
@@ -117,7 +117,7 @@ fn service_table(first: ServiceList, q: Signal<String>, sort: Signal<String>) ->
                 <table class="grid" data-testid="services">
                     <thead><tr><th>"Service"</th><th>"Team"</th><th>"Instances"</th>{SIGNALS.map(|(_, _, title)| view! { <th>{title}</th> }).collect_view()}<th>"Last scrape"</th><th>"Alerts"</th><th>"Links"</th></tr></thead>
                     <tbody>
-                        <For each=order key=|n| n.clone() let:name>
+                        <For each=move || order.get() key=|n| n.clone() let:name>
                             {service_row(name, live)}
                         </For>
                     </tbody>

@@ -52,7 +52,7 @@ impl Alerts {
         let catalog = self.catalog.metric_catalog();
         let signal = *rule.signal.get_ref();
         let (unit, scale) = unit_of(signal);
-        let window = i64::try_from(rule.window().as_millis()).unwrap_or(i64::MAX);
+        let window = super::eval::ms(rule.window());
         let (from, to) = span(alert.onset_ms, alert.resolved_ms, now_ms());
         let step = ((to - from) / STEPS).max(1_000);
         // The lag service keeps its own history, charted on the Lag page.

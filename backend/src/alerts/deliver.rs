@@ -60,7 +60,7 @@ impl Alerts {
     async fn queue_repeats(&self, now: i64) {
         let config = self.catalog.config();
         for r in &config.receivers {
-            let every = i64::try_from(r.repeat_interval().as_millis()).unwrap_or(i64::MAX);
+            let every = super::eval::ms(r.repeat_interval());
             let name = r.name.get_ref();
             match store::repeats_due(&self.store, name, now - every).await {
                 Ok(ids) => {

@@ -20,7 +20,7 @@ const MIN_BASELINE_MS: i64 = 5 * 60_000;
 /// The longest stretch of failures a context is computed over.
 const MAX_CONTEXT_MS: i64 = 15 * 60_000;
 
-fn ms(d: std::time::Duration) -> i64 {
+pub(super) fn ms(d: std::time::Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
@@ -250,7 +250,7 @@ impl Alerts {
                         .filter(|(_, l)| serde_json::from_str(l).is_ok_and(|l| receiver.group_key(&l) == key))
                         .map(|(due, _)| due)
                         .min();
-                    joined.unwrap_or(now + i64::try_from(wait.as_millis()).unwrap_or(0))
+                    joined.unwrap_or(now.saturating_add(ms(wait)))
                 }
                 _ => now,
             };

@@ -3,7 +3,7 @@
 //! gives exactly the single-alert payloads; more give Alertmanager's grouped payload (common
 //! labels and annotations, every alert listed), one Slack message, or our `{"alerts": […]}`.
 
-use super::payload::Notice;
+use super::payload::{cut, Notice, SLACK_HEADER, SLACK_SECTION};
 use serde_json::{json, Map, Value};
 
 /// Slack allows 50 blocks in a message.
@@ -79,7 +79,7 @@ impl Group<'_> {
             self.labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ")
         );
         let mut blocks = vec![
-            json!({"type": "header", "text": {"type": "plain_text", "text": super::payload::cut(&title, 150, "")}}),
+            json!({"type": "header", "text": {"type": "plain_text", "text": cut(&title, SLACK_HEADER, "")}}),
         ];
         let room = SLACK_BLOCKS - 2;
         for n in self.notices.iter().take(room) {
@@ -87,7 +87,7 @@ impl Group<'_> {
             if let Some(first) = n.context_lines().first() {
                 text.push_str(&format!("\n• {first}"));
             }
-            blocks.push(json!({"type": "section", "text": {"type": "mrkdwn", "text": super::payload::cut(&text, 3000, "…")}}));
+            blocks.push(json!({"type": "section", "text": {"type": "mrkdwn", "text": cut(&text, SLACK_SECTION, "…")}}));
         }
         let alerts_page = format!("{}/alerts", self.public_url.trim_end_matches('/'));
         let tail = match self.notices.len().saturating_sub(room) {

@@ -19,9 +19,9 @@ pub struct Notice<'a> {
 }
 
 /// Slack's limit on a section's text.
-const SLACK_SECTION: usize = 3000;
+pub(super) const SLACK_SECTION: usize = 3000;
 /// Slack's limit on a header's text.
-const SLACK_HEADER: usize = 150;
+pub(super) const SLACK_HEADER: usize = 150;
 
 impl Notice<'_> {
     /// `firing` or `resolved` (a repeat is a firing notice again).
