@@ -17,6 +17,7 @@ pub mod lag;
 pub mod metrics;
 mod overview;
 pub mod profiling;
+pub mod prom;
 pub mod store;
 
 pub use clock::now_ms;

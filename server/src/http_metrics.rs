@@ -3,19 +3,13 @@
 use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
+use backend::prom::{escape, Histogram};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
-const BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
-
-#[derive(Default)]
-struct Histogram {
-    counts: [u64; BUCKETS.len()],
-    count: u64,
-    sum: f64,
-}
+const BUCKETS: &[f64] = &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
 
 #[derive(Default)]
 struct Inner {
@@ -41,14 +35,10 @@ impl HttpMetrics {
         if let Some(kind) = kind {
             *m.errors.entry((route.to_string(), kind)).or_default() += 1;
         }
-        let h = m.latency.entry((route.to_string(), method.to_string())).or_default();
-        for (i, le) in BUCKETS.iter().enumerate() {
-            if seconds <= *le {
-                h.counts[i] += 1;
-            }
-        }
-        h.count += 1;
-        h.sum += seconds;
+        m.latency
+            .entry((route.to_string(), method.to_string()))
+            .or_insert_with(|| Histogram::new(BUCKETS))
+            .observe(seconds);
     }
 
     pub fn render(&self) -> String {
@@ -80,16 +70,7 @@ impl HttpMetrics {
         out.push_str("# TYPE http_request_duration_seconds histogram\n");
         for ((route, method), h) in &m.latency {
             let labels = format!("route=\"{}\",method=\"{method}\"", escape(route));
-            for (i, le) in BUCKETS.iter().enumerate() {
-                let _ = writeln!(
-                    out,
-                    "http_request_duration_seconds_bucket{{{labels},le=\"{le}\"}} {}",
-                    h.counts[i]
-                );
-            }
-            let _ = writeln!(out, "http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}", h.count);
-            let _ = writeln!(out, "http_request_duration_seconds_sum{{{labels}}} {}", h.sum);
-            let _ = writeln!(out, "http_request_duration_seconds_count{{{labels}}} {}", h.count);
+            h.write(&mut out, "http_request_duration_seconds", &labels);
         }
         out
     }
@@ -106,10 +87,6 @@ fn process_usage() -> (f64, f64) {
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
     let pages = statm.split_whitespace().nth(1).and_then(|p| p.parse::<f64>().ok()).unwrap_or(0.0);
     (cpu, pages * 4096.0)
-}
-
-fn escape(v: &str) -> String {
-    v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
 }
 
 /// Records every request under its route pattern (never the raw path: bounded cardinality).

@@ -74,8 +74,9 @@ async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], state.metrics.render())
-        .into_response()
+    let mut body = state.metrics.render();
+    body.push_str(&state.hub.alerts.render_metrics());
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body).into_response()
 }
 
 /// A built asset (served pre-compressed when the release build left .br/.gz files beside

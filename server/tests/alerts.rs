@@ -359,6 +359,15 @@ group_wait = "4s"
         .collect();
     names.sort_unstable();
     assert_eq!(names, ["orders-errors", "orders-errors-held"], "both alerts in one notice: {notice}");
+    // The hub's /metrics has the delivery: both alerts' delays from onset and from firing.
+    let metrics = fh.viewer.get(fh.hub.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    for line in [
+        "switchboard_alert_delivery_seconds_count{receiver=\"team\",from=\"onset\"} 2",
+        "switchboard_alert_delivery_seconds_count{receiver=\"team\",from=\"firing\"} 2",
+        "switchboard_alert_delivery_attempts_total{receiver=\"team\",outcome=\"sent\"} 2",
+    ] {
+        assert!(metrics.lines().any(|l| l == line), "{line} in:\n{metrics}");
+    }
 
     errors_for_everyone(&fh, false).await;
     let resolved_alerts = |inbox: &Shared| -> usize {

@@ -112,12 +112,16 @@ impl Alerts {
             Ok(status) => (Some(*status), None),
             Err((status, why)) => (*status, Some(why.clone())),
         };
-        for (due, _) in &batch.items {
+        for (due, alert) in &batch.items {
             let (state, next_ms) = match (&outcome, at - due.created_ms >= GIVE_UP_MS) {
                 (Ok(_), _) => ("sent", at),
                 (Err(_), true) => ("failed", at),
                 (Err(_), false) => ("due", at + backoff_ms(due.attempts)),
             };
+            self.delivery.attempt(&due.receiver, if state == "due" { "retry" } else { state });
+            if let (Ok(_), Some(a), "firing") = (&outcome, alert, due.kind.as_str()) {
+                self.delivery.delivered(&due.receiver, a.onset_ms, a.fired_ms, at + latency_ms);
+            }
             match &outcome {
                 Ok(_) => {
                     tracing::info!(alert = due.alert_id, receiver = %due.receiver, kind = %due.kind, latency_ms, grouped = batch.items.len(), "alert notification delivered")

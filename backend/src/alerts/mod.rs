@@ -10,6 +10,7 @@ mod deliver;
 mod eval;
 pub mod events;
 mod group;
+mod metrics;
 pub mod payload;
 mod push;
 pub mod signal;
@@ -67,6 +68,7 @@ pub struct Alerts {
     push_rate: push::PushRate,
     /// Wakes the delivery job when a notification is queued.
     wake: Notify,
+    delivery: metrics::DeliveryMetrics,
     http: reqwest::Client,
 }
 
@@ -91,8 +93,14 @@ impl Alerts {
             events: events::EventLog::default(),
             push_rate: push::PushRate::default(),
             wake: Notify::new(),
+            delivery: metrics::DeliveryMetrics::default(),
             http: crate::http::client(Some(std::time::Duration::from_secs(5))),
         }
+    }
+
+    /// Delivery latency per receiver and attempts by outcome, for the hub's /metrics.
+    pub fn render_metrics(&self) -> String {
+        self.delivery.render()
     }
 
     /// Episodes, newest first (pending and firing first); one state, the silenced, or all.
