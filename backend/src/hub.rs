@@ -5,6 +5,7 @@ use crate::alerts::{AlertEvaluator, Alerts, AlertsSetup};
 use crate::audit::AuditLog;
 use crate::auth::Accounts;
 use crate::catalog::{Catalog, CatalogSetup, DemoControls};
+use crate::changes::{ChangeLog, Changes};
 use crate::config::{ConfigFile, HubConfig};
 use crate::consistency::{Checks, ChecksSetup};
 use crate::jobs::{Every, Job, Runner};
@@ -30,6 +31,7 @@ pub struct Hub {
     pub lag: Arc<Lag>,
     pub checks: Arc<Checks>,
     pub alerts: Arc<Alerts>,
+    pub changes: Arc<Changes>,
     /// Starts and stops every background job.
     pub runner: Runner,
     /// Set once the demo fleet has started; absent without it.
@@ -62,7 +64,8 @@ impl Hub {
             metric_catalog: setup.metric_catalog,
             demo_enabled: setup.demo_enabled,
         };
-        let catalog = Arc::new(Catalog::new(catalog_setup, audit.clone()));
+        let change_log = ChangeLog::new(store.clone());
+        let catalog = Arc::new(Catalog::new(catalog_setup, audit.clone(), change_log.clone()));
         let runner = Runner::new();
         let captures = Captures::new(CapturesSetup {
             store: store.clone(),
@@ -91,8 +94,11 @@ impl Hub {
             captures: captures.clone(),
             audit: audit.clone(),
             owner: setup.hub_id,
+            changes: change_log.clone(),
         }));
+        let changes = Arc::new(Changes::new(change_log, catalog.clone(), audit.clone()));
         Self {
+            changes,
             metrics,
             lag,
             checks,

@@ -6,6 +6,7 @@ pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod catalog;
+pub mod changes;
 mod clock;
 pub mod config;
 pub mod connections;
@@ -18,6 +19,7 @@ pub mod metrics;
 mod overview;
 pub mod profiling;
 pub mod prom;
+pub mod rate;
 pub mod store;
 
 pub use clock::now_ms;

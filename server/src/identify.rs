@@ -34,12 +34,15 @@ pub async fn identify(State(state): State<AppState>, mut req: Request, next: Nex
             Caller { principal: None, source, store_down: true }
         }
     };
-    // A token bound to a service pushes that service's events, and does nothing else.
+    // A token bound to a service pushes that service's events and changes, nothing else.
     let bound = caller.principal.as_ref().and_then(|p| p.service.clone());
     if let Some(service) = bound {
-        let pushing = req.method() == axum::http::Method::POST && req.uri().path() == "/api/v1/events";
+        let pushing = req.method() == axum::http::Method::POST && PUSHED.contains(&req.uri().path());
         if !pushing {
-            let why = format!("a token bound to {service} may only push its events (POST /api/v1/events)");
+            let why = format!(
+                "a token bound to {service} may only push its events and changes ({})",
+                PUSHED.join(", ")
+            );
             return axum::response::IntoResponse::into_response(crate::error::ApiError(
                 types::AppError::forbidden(why),
             ));
@@ -48,6 +51,9 @@ pub async fn identify(State(state): State<AppState>, mut req: Request, next: Nex
     req.extensions_mut().insert(caller);
     next.run(req).await
 }
+
+/// What a token bound to a service may POST.
+const PUSHED: [&str; 2] = ["/api/v1/events", "/api/v1/changes"];
 
 async fn from_session(state: &AppState, session: &Session) -> Result<Option<Principal>, BackendError> {
     let Some(user_id) = backend::auth::session_user(session).await? else {

@@ -4,6 +4,7 @@
 mod api_alerts;
 mod api_audit;
 pub mod api_captures;
+mod api_changes;
 mod api_checks;
 mod api_events;
 mod api_lag;
@@ -178,7 +179,8 @@ async fn start_demo(settings: &Settings, hub: &Hub, addr: SocketAddr) -> Option<
         Ok(fleet) => {
             tracing::info!(instances = fleet.manifest.instances.len(), "demo fleet started");
             let controls =
-                DemoControls::new(fleet.manifest.control_url.clone(), fleet.token.clone(), hub.audit.clone());
+                DemoControls::new(fleet.manifest.control_url.clone(), fleet.token.clone(), hub.audit.clone())
+                    .recording_changes(hub.changes.log().clone(), &fleet.manifest);
             let _ = hub.demo.set(controls);
             hub.catalog.set_fleet(fleet.manifest.clone());
             Some(fleet)

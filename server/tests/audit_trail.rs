@@ -15,6 +15,7 @@ use app::api::captures::{
 use app::api::catalog::{
     GetService, InstanceNow, ListServices, Overview, ReloadConfig, RunningConfig, ServerNow,
 };
+use app::api::changes::ServiceChanges;
 use app::api::checks::{
     CancelCheckRun, CheckRun, CheckRuns, CheckTrend, CheckVerifier, DefineCheck, DeleteCheck,
     DifferenceHistory, ListChecks, ReviewDifference, RunDifferences, SignOffRun, StartCheckRun,
@@ -373,6 +374,19 @@ async fn every_state_changing_call_leaves_one_audit_row_done_or_refused() {
     let res = dev.post(hub.url("/api/v1/alerts/999/ack")).send().await.unwrap();
     t.check("POST /api/v1/alerts/ack (none)", res, 404, row("dev1", "alert.ack", "failed", "#999")).await;
 
+    // Changes: developers and up (or a token bound to the service).
+    let change = json!({ "service": "orders-api", "kind": "deploy", "version": "9.9.9" });
+    let res = viewer.post(hub.url("/api/v1/changes")).json(&change).send().await.unwrap();
+    t.check(
+        "POST /api/v1/changes (viewer)",
+        res,
+        403,
+        row("view1", "change.record", "denied", "orders-api deploy"),
+    )
+    .await;
+    let res = dev.post(hub.url("/api/v1/changes")).json(&change).send().await.unwrap();
+    t.check("POST /api/v1/changes", res, 201, row("dev1", "change.record", "ok", "orders-api deploy")).await;
+
     let form = [("matchers", "alertname=from-the-ui"), ("hours", "1"), ("comment", "ui")];
     let res = hub.call::<CreateSilence>(&viewer, &form).await;
     t.check(
@@ -421,6 +435,7 @@ fn read_only() -> BTreeSet<&'static str> {
         ListAlerts::PATH,
         GetAlert::PATH,
         AlertChart::PATH,
+        ServiceChanges::PATH,
         DemoNotifications::PATH,
         ListSilences::PATH,
         CurrentUser::PATH,

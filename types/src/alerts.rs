@@ -128,6 +128,9 @@ pub struct AlertDetail {
     pub deliveries: Vec<DeliveryView>,
     /// Notifications still due (retrying), by receiver.
     pub due: Vec<String>,
+    /// Changes to the service in the hour before the onset, newest first.
+    #[serde(default)]
+    pub changes: Vec<crate::changes::ChangeView>,
 }
 
 /// A silence: alerts whose labels match every matcher send nothing between start and end.

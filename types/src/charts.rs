@@ -33,6 +33,16 @@ pub struct RefLine {
     pub value: f64,
 }
 
+/// A moment marked on the time axis: a change (deploy, config, flag, migration) of the
+/// service the chart is about.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Marker {
+    pub ts_ms: i64,
+    /// `deploy`, `config`, `flag` or `migration`.
+    pub kind: String,
+    pub label: String,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ChartView {
     pub svg: String,
@@ -47,6 +57,9 @@ pub struct ChartView {
     /// Series that matched but are not drawn (beyond the most a chart draws).
     pub more: Vec<String>,
     pub lines: Vec<RefLine>,
+    /// The markers drawn (those inside the time range), oldest first.
+    #[serde(default)]
+    pub markers: Vec<Marker>,
     /// Said under the chart, e.g. why the axis starts later than the range asked.
     pub note: Option<String>,
 }

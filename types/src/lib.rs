@@ -4,6 +4,7 @@
 pub mod alerts;
 mod captures;
 mod catalog;
+pub mod changes;
 pub mod charts;
 pub mod checks;
 mod error;

@@ -25,7 +25,9 @@ pub async fn service_panels(
     range: types::TimeRange,
 ) -> Result<Vec<types::PanelView>, AppError> {
     let (hub, me, _) = super::context::signed_in()?;
-    hub.metrics.panels(&me, &name, &range).await.or_else(super::context::fail)
+    let (from, to) = range.bounds(backend::now_ms()).map_err(AppError::invalid)?;
+    let markers = hub.changes.markers(&name, from, to).await;
+    hub.metrics.panels(&me, &name, &range, &markers).await.or_else(super::context::fail)
 }
 
 #[server]

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod captures;
 pub mod catalog;
+pub mod changes;
 pub mod checks;
 pub mod demo;
 pub mod lag;

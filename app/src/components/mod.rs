@@ -1,4 +1,5 @@
 pub mod captures;
+pub mod changes;
 pub mod chart;
 pub mod client_only;
 pub mod errors;

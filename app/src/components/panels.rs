@@ -62,7 +62,13 @@ pub fn ServicePanels(name: Signal<String>) -> impl IntoView {
                         Ok(list) if list.is_empty() => view! {
                             <p class="muted">"This service names no metric profile with standard panels (metric_profiles in the config)."</p>
                         }.into_any(),
-                        Ok(list) => view! { <div class="panels">{list.into_iter().map(panel).collect_view()}</div> }.into_any(),
+                        Ok(list) => {
+                            let marked = list.first().map(|p| p.chart.markers.clone()).unwrap_or_default();
+                            view! {
+                                <div class="panels">{list.into_iter().map(panel).collect_view()}</div>
+                                {marker_legend(marked)}
+                            }.into_any()
+                        }
                         // The page says once that the service does not exist.
                         Err(error) if error.kind == types::ErrorKind::NotFound => ().into_any(),
                         Err(error) => view! { <ErrorNote error/> }.into_any(),
@@ -80,6 +86,22 @@ fn panel(p: PanelView) -> impl IntoView {
             <Chart chart=p.chart/>
         </figure>
     }
+}
+
+/// What the dashed purple lines on the panels are: the service's changes in the range.
+fn marker_legend(markers: Vec<types::charts::Marker>) -> impl IntoView {
+    (!markers.is_empty()).then(|| {
+        let items = markers
+            .into_iter()
+            .map(|m| view! { <li><span class="mono">{types::time::clock(m.ts_ms)}</span> " " <span class=format!("pill change-{}", m.kind)>{m.kind.clone()}</span> " " {m.label}</li> })
+            .collect_view();
+        view! {
+            <div class="marker-legend" data-testid="panel-markers">
+                <p class="muted small">"Dashed purple lines: the service's changes in this range (UTC)."</p>
+                <ul class="plain">{items}</ul>
+            </div>
+        }
+    })
 }
 
 /// Why a custom range cannot be shown, before it is asked for (the server says the same).

@@ -200,6 +200,10 @@ fn alert_view(
         </section>
         <SignalPanel id=detail.with_untracked(|d| d.alert.id)/>
         {move || detail.with(|d| findings(&d.alert))}
+        <section class="card" data-testid="alert-changes">
+            <h2>"Changes in the hour before"</h2>
+            {move || detail.with(|d| crate::components::changes::changes_before(&d.changes, d.alert.onset_ms))}
+        </section>
         <section class="card">
             <h2>"Deliveries"</h2>
             {move || detail.with(|d| deliveries(&d.deliveries, &d.due))}

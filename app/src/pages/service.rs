@@ -33,6 +33,7 @@ fn Service(name: Signal<String>) -> impl IntoView {
         <Show when=move || !missing.get()>
             <crate::pages::alerts::ServiceAlerts service=name/>
             <ServicePanels name/>
+            <crate::components::changes::ServiceChanges service=name/>
             <crate::pages::lag::ServiceReadModels service=name/>
             <Captures name/>
         </Show>

@@ -73,6 +73,7 @@ impl Alerts {
             .collect();
         let episode = [(alert.onset_ms, alert.resolved_ms.unwrap_or(to))];
         let input = ChartInput {
+            markers: &[],
             lines: &lines,
             shaded: &episode,
             refs: &refs,

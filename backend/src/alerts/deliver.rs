@@ -144,19 +144,24 @@ impl Alerts {
         let Some(receiver) = config.receivers.iter().find(|r| r.name.get_ref() == &batch.receiver) else {
             return Err((None, format!("receiver {} is no longer in the config", batch.receiver)));
         };
-        let mut notices = Vec::new();
+        let mut alerts = Vec::new();
         for (due, alert) in &batch.items {
             let Some(alert) = alert else {
                 return Err((None, format!("alert #{} cannot be read", due.alert_id)));
             };
-            notices.push(Notice {
+            alerts.push((due, alert, self.changes_before(alert).await));
+        }
+        let notices = alerts
+            .iter()
+            .map(|(due, alert, changes)| Notice {
                 alert,
                 kind: &due.kind,
                 receiver: &due.receiver,
                 public_url: &config.hub.public_url,
                 sent_ms: at,
-            });
-        }
+                changes,
+            })
+            .collect();
         let labels = batch.key.clone().unwrap_or_default();
         let group =
             Group { notices, receiver: &batch.receiver, labels: &labels, public_url: &config.hub.public_url };

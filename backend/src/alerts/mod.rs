@@ -18,6 +18,7 @@ mod store;
 
 use crate::audit::{Attempt, AuditLog};
 use crate::catalog::Catalog;
+use crate::changes::{ChangeLog, ChangeQuery};
 use crate::lag::Lag;
 use crate::metrics::{ErrorTrace, Metrics};
 use crate::profiling::Captures;
@@ -27,6 +28,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::Notify;
 use types::alerts::{AlertDetail, AlertFilter, AlertState, AlertView, NewSilence, SilenceView};
+use types::changes::ChangeView;
 use types::Role;
 
 pub use eval::{AlertEvaluator, Source};
@@ -50,10 +52,13 @@ pub struct AlertsSetup {
     pub captures: Captures,
     pub audit: AuditLog,
     pub owner: String,
+    /// Changes before an onset, for the alert's page and its notifications.
+    pub changes: ChangeLog,
 }
 
 pub struct Alerts {
     store: Store,
+    changes: ChangeLog,
     catalog: Arc<Catalog>,
     metrics: Arc<Metrics>,
     lag: Arc<Lag>,
@@ -65,7 +70,7 @@ pub struct Alerts {
     traces: Mutex<HashMap<String, VecDeque<(i64, ErrorTrace)>>>,
     /// Events services pushed, the last hour's.
     events: events::EventLog,
-    push_rate: push::PushRate,
+    push_rate: crate::rate::PerSecond,
     /// Wakes the delivery job when a notification is queued.
     wake: Notify,
     delivery: metrics::DeliveryMetrics,
@@ -82,6 +87,7 @@ impl Alerts {
     pub fn new(s: AlertsSetup) -> Alerts {
         Alerts {
             store: s.store,
+            changes: s.changes,
             catalog: s.catalog,
             metrics: s.metrics,
             lag: s.lag,
@@ -91,7 +97,7 @@ impl Alerts {
             open: tokio::sync::Mutex::new(None),
             traces: Mutex::default(),
             events: events::EventLog::default(),
-            push_rate: push::PushRate::default(),
+            push_rate: crate::rate::PerSecond::new(push::BATCHES_PER_SECOND),
             wake: Notify::new(),
             delivery: metrics::DeliveryMetrics::default(),
             http: crate::http::client(Some(std::time::Duration::from_secs(5))),
@@ -130,9 +136,25 @@ impl Alerts {
         let silences = store::silences(&self.store, now_ms()).await?;
         alert.silenced = silenced_by(&silences, &alert.labels, now_ms());
         Ok(AlertDetail {
+            changes: self.changes_before(&alert).await,
             deliveries: store::deliveries(&self.store, id).await?,
             due: store::still_due(&self.store, id).await?,
             alert,
+        })
+    }
+
+    /// Changes to the alert's service in the hour before its onset, newest first; none when
+    /// they cannot be read (a notification is not held back for them).
+    pub(crate) async fn changes_before(&self, alert: &AlertView) -> Vec<ChangeView> {
+        let q = ChangeQuery {
+            services: vec![alert.service.clone()],
+            since_ms: Some(alert.onset_ms - 3_600_000),
+            until_ms: Some(alert.onset_ms),
+            limit: 20,
+        };
+        self.changes.list(&q).await.unwrap_or_else(|e| {
+            tracing::warn!(alert = alert.id, error = %e, "alerts: cannot read the changes before the onset");
+            Vec::new()
         })
     }
 

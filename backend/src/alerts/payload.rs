@@ -6,6 +6,7 @@
 
 use serde_json::{json, Map, Value};
 use types::alerts::AlertView;
+use types::changes::ChangeView;
 
 /// What every format is built from.
 pub struct Notice<'a> {
@@ -16,6 +17,8 @@ pub struct Notice<'a> {
     /// The hub's address, for links.
     pub public_url: &'a str,
     pub sent_ms: i64,
+    /// Changes to the service in the hour before the onset, newest first.
+    pub changes: &'a [ChangeView],
 }
 
 /// Slack's limit on a section's text.
@@ -61,6 +64,11 @@ impl Notice<'_> {
         self.alert.context.iter().map(types::alerts::ContextRow::sentence).collect()
     }
 
+    /// "deploy of quotes 2 min before onset: deploy 1.4.2 (ci)", newest first.
+    pub fn change_lines(&self) -> Vec<String> {
+        self.changes.iter().map(|c| change_line(c, self.alert.onset_ms)).collect()
+    }
+
     /// onset → fired → sent, in ms.
     pub fn delays(&self) -> String {
         let a = self.alert;
@@ -93,6 +101,9 @@ impl Notice<'_> {
         }
         if !a.traces.is_empty() {
             out.insert("traces".into(), json!(a.traces.join(",")));
+        }
+        if !self.changes.is_empty() {
+            out.insert("changes".into(), json!(self.change_lines().join("; ")));
         }
         if let Some(i) = &a.worst_instance {
             out.insert("worst_instance".into(), json!(i));
@@ -181,6 +192,11 @@ impl Notice<'_> {
             let text = format!("*What the failures share*\n{}", lines.join("\n"));
             blocks.push(json!({"type": "section", "text": {"type": "mrkdwn", "text": cut(&text, SLACK_SECTION, &more)}}));
         }
+        if !self.changes.is_empty() {
+            let lines: Vec<String> = self.change_lines().iter().map(|l| format!("• {l}")).collect();
+            let text = format!("*Changes in the hour before*\n{}", lines.join("\n"));
+            blocks.push(json!({"type": "section", "text": {"type": "mrkdwn", "text": cut(&text, SLACK_SECTION, &more)}}));
+        }
         let mut links = vec![format!("<{}|Open the alert>", self.url())];
         if !a.traces.is_empty() {
             links.push(format!("traces: {}", a.traces.join(", ")));
@@ -201,8 +217,18 @@ impl Notice<'_> {
         v["url"] = json!(self.url());
         v["sent_ms"] = json!(self.sent_ms);
         v["summary"] = json!(self.summary());
+        v["changes"] = json!(self.changes);
         v
     }
+}
+
+/// One change as a notification and the alert's page say it.
+pub fn change_line(c: &ChangeView, onset_ms: i64) -> String {
+    let minutes = (onset_ms - c.ts_ms).max(0) / 60_000;
+    let when =
+        if minutes == 0 { "just before onset".to_string() } else { format!("{minutes} min before onset") };
+    let who = c.author.as_deref().map(|a| format!(" ({a})")).unwrap_or_default();
+    format!("{} of {} {when}: {}{who}", c.kind.as_str(), c.service, c.summary)
 }
 
 /// `text` within `limit` characters; when cut, `tail` (a link) ends it.
@@ -268,12 +294,24 @@ mod tests {
     #[test]
     fn alertmanager_payload_is_version_4_with_the_rule_as_alertname() {
         let a = alert(1);
+        let deploy = ChangeView {
+            id: 1,
+            service: "orders-api".into(),
+            kind: types::changes::ChangeKind::Deploy,
+            version: Some("1.4.2".into()),
+            summary: "deploy 1.4.2".into(),
+            url: None,
+            ts_ms: 1_000 - 120_000,
+            author: Some("ci".into()),
+            recorded_by: "ci-bot".into(),
+        };
         let n = Notice {
             alert: &a,
             kind: "firing",
             receiver: "oncall",
             public_url: "http://hub",
             sent_ms: 1_250,
+            changes: std::slice::from_ref(&deploy),
         };
         let group_labels =
             [("alertname".to_string(), a.rule.clone()), ("service".to_string(), a.service.clone())];
@@ -292,6 +330,10 @@ mod tests {
         assert!(context.contains("96 % of errors, 21 % of traffic"), "{context}");
         assert_eq!(v["alerts"][0]["annotations"]["delay_ms"], "250");
         assert_eq!(v["alerts"][0]["generatorURL"], "http://hub/alerts/7");
+        assert_eq!(
+            v["alerts"][0]["annotations"]["changes"],
+            "deploy of orders-api 2 min before onset: deploy 1.4.2 (ci)"
+        );
     }
 
     #[test]
@@ -301,8 +343,14 @@ mod tests {
         b.rule = "orders-api-latency".into();
         b.state = AlertState::Resolved;
         b.resolved_ms = Some(3_000);
-        let notice =
-            |a, kind| Notice { alert: a, kind, receiver: "oncall", public_url: "http://hub", sent_ms: 3_500 };
+        let notice = |a, kind| Notice {
+            alert: a,
+            kind,
+            receiver: "oncall",
+            public_url: "http://hub",
+            sent_ms: 3_500,
+            changes: &[],
+        };
         a.labels.insert("severity".into(), "page".into());
         let group_labels = [("service".to_string(), "orders-api".to_string())];
         let group = Group {
@@ -331,8 +379,14 @@ mod tests {
     #[test]
     fn a_long_context_is_cut_within_slacks_limits_with_a_link() {
         let a = alert(200);
-        let n =
-            Notice { alert: &a, kind: "firing", receiver: "slack", public_url: "http://hub", sent_ms: 2_000 };
+        let n = Notice {
+            alert: &a,
+            kind: "firing",
+            receiver: "slack",
+            public_url: "http://hub",
+            sent_ms: 2_000,
+            changes: &[],
+        };
         let v = n.slack();
         let blocks = v["blocks"].as_array().cloned().unwrap_or_default();
         assert!(blocks.len() <= 50);

@@ -5,33 +5,11 @@
 use super::events::{validate, PushedEvent};
 use super::Alerts;
 use crate::{now_ms, BackendError, Principal};
-use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 use types::Role;
 
 /// Batches one caller may push per second.
-const BATCHES_PER_SECOND: u32 = 50;
-
-/// Batches per caller in the current second.
-#[derive(Debug, Default)]
-pub struct PushRate(Mutex<HashMap<String, (i64, u32)>>);
-
-impl PushRate {
-    fn allow(&self, who: &str, now: i64) -> bool {
-        let mut seen = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        let second = now / 1000;
-        if seen.len() > 10_000 {
-            seen.retain(|_, (s, _)| *s == second);
-        }
-        let e = seen.entry(who.to_string()).or_insert((second, 0));
-        if e.0 != second {
-            *e = (second, 0);
-        }
-        e.1 += 1;
-        e.1 <= BATCHES_PER_SECOND
-    }
-}
+pub(super) const BATCHES_PER_SECOND: u32 = 50;
 
 impl Alerts {
     /// Keeps a batch of events (whole, or none of it) and evaluates the rules that read them;

@@ -2,8 +2,12 @@
 //! the fleet's control endpoint (loopback, with the fleet's token), admins only, audited.
 
 use crate::audit::{Attempt, AuditLog};
+use crate::changes::ChangeLog;
 use crate::{BackendError, Principal};
+use std::collections::HashMap;
 use std::time::Duration;
+use types::changes::ChangeKind;
+use types::FleetManifest;
 use types::{DemoFault, DemoInstanceView, Role};
 
 #[derive(Clone)]
@@ -12,6 +16,8 @@ pub struct DemoControls {
     token: String,
     client: reqwest::Client,
     audit: AuditLog,
+    /// Where applied faults are recorded as changes of their instance's service.
+    changes: Option<(ChangeLog, HashMap<String, String>)>,
 }
 
 impl std::fmt::Debug for DemoControls {
@@ -29,7 +35,15 @@ struct FleetView {
 impl DemoControls {
     pub fn new(control_url: String, token: String, audit: AuditLog) -> DemoControls {
         let client = crate::http::client(Some(Duration::from_secs(40)));
-        DemoControls { control_url, token, client, audit }
+        DemoControls { control_url, token, client, audit, changes: None }
+    }
+
+    /// Records every fault applied as a `flag` change of the instance's service (the
+    /// fleet's instances and their services from its manifest).
+    pub fn recording_changes(mut self, log: ChangeLog, fleet: &FleetManifest) -> DemoControls {
+        let services = fleet.instances.iter().map(|i| (i.name.clone(), i.service.clone())).collect();
+        self.changes = Some((log, services));
+        self
     }
 
     fn unavailable(e: impl std::fmt::Display) -> BackendError {
@@ -76,6 +90,12 @@ impl DemoControls {
             Ok(()) => self.send(instance, fault, &target).await,
             Err(refusal) => Err(refusal),
         };
+        if let (Ok(()), Some((log, services))) = (&result, &self.changes) {
+            if let Some(service) = services.get(instance) {
+                let summary = format!("demo chaos on {instance}: {}", fault.label());
+                log.record_by_hub(service, ChangeKind::Flag, summary, &actor.username).await;
+            }
+        }
         self.audit.settle(Attempt::by(actor, "demo.fault", target, source), result).await
     }
 

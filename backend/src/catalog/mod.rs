@@ -11,6 +11,7 @@ mod views;
 pub use demo::DemoControls;
 
 use crate::audit::AuditLog;
+use crate::changes::ChangeLog;
 use crate::config::{ConfigFile, HubConfig};
 use crate::metrics::MetricCatalog;
 use crate::{now_ms, BackendError};
@@ -37,6 +38,8 @@ pub struct Catalog {
     pub health: HealthBoard,
     changes: watch::Sender<u64>,
     audit: AuditLog,
+    /// Where reloads are recorded as changes of the services they touch.
+    change_log: ChangeLog,
 }
 
 impl std::fmt::Debug for Catalog {
@@ -78,7 +81,7 @@ pub struct CatalogSetup {
 }
 
 impl Catalog {
-    pub fn new(setup: CatalogSetup, audit: AuditLog) -> Catalog {
+    pub fn new(setup: CatalogSetup, audit: AuditLog, change_log: ChangeLog) -> Catalog {
         let loaded = Loaded {
             config: Arc::new(setup.config),
             text: setup.text,
@@ -93,6 +96,7 @@ impl Catalog {
             health: HealthBoard::default(),
             changes: watch::channel(0).0,
             audit,
+            change_log,
         }
     }
 

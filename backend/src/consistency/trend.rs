@@ -37,6 +37,7 @@ impl Checks {
         let from = runs.first().map_or(now - 86_400_000, |r| r.created_ms - 60_000);
         let input = |lines, unit| ChartInput {
             lines,
+            markers: &[],
             shaded: &[],
             refs: &[],
             bands: &[],

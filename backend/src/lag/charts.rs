@@ -146,6 +146,7 @@ impl Lag {
         lines.extend(metric);
         let slo = RefLine { label: format!("SLO {} ms", m.def.slo_ms), value: m.def.slo_ms / 1000.0 };
         let input = ChartInput {
+            markers: &[],
             lines: &lines,
             shaded: &shade,
             refs: &[slo],

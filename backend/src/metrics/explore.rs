@@ -142,6 +142,7 @@ pub fn explore(history: &History, q: &Query<'_>) -> Result<ExploreView, DrawErro
         .map(|l: Line| Line { points: l.points.into_iter().filter(|(t, _)| *t >= q.from).collect(), ..l })
         .collect();
     let input = ChartInput {
+        markers: &[],
         lines: &lines,
         shaded: &[],
         refs: &[],

@@ -8,6 +8,7 @@ use super::{conformance, explore, merge, InstanceReport, Metrics};
 use crate::config::{parse_duration, ServiceDef};
 use crate::{now_ms, BackendError, Principal};
 use std::time::Duration;
+use types::charts::Marker;
 use types::{
     CatalogFamilyView, ConformanceMatrix, ExploreView, InstanceScrape, MatrixRow, PanelView, RuleStatus,
     ServiceConformance, TimeRange,
@@ -80,6 +81,7 @@ impl Metrics {
         _actor: &Principal,
         name: &str,
         range: &TimeRange,
+        markers: &[Marker],
     ) -> Result<Vec<PanelView>, BackendError> {
         let config = self.catalog.config();
         let service = config.service(name).ok_or_else(|| no_service(name))?;
@@ -109,6 +111,7 @@ impl Metrics {
                 }
             };
             let input = ChartInput {
+                markers,
                 lines: &panel.lines,
                 shaded: &panel.alarms,
                 refs: &panel.refs,

@@ -66,6 +66,7 @@ fn main() {
             let query = PanelQuery { service: "orders-api", kind, from: start, to: now };
             let panel = compute(&history, catalog.signals(), &query);
             let input = ChartInput {
+                markers: &[],
                 lines: &panel.lines,
                 shaded: &panel.alarms,
                 refs: &panel.refs,

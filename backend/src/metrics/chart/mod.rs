@@ -8,7 +8,7 @@ mod axes;
 use super::panels::Line;
 use axes::{TimeAxis, ValueAxis};
 use plotters::prelude::*;
-use types::charts::{ChartSeries, ChartView, PlotArea, RefLine};
+use types::charts::{ChartSeries, ChartView, Marker, PlotArea, RefLine};
 use types::units::Unit;
 
 pub const WIDTH: u32 = 560;
@@ -33,6 +33,8 @@ const PALETTE: [(u8, u8, u8); 8] = [
 ];
 const MUTED: RGBColor = RGBColor(95, 107, 122);
 const ALARM: RGBColor = RGBColor(192, 57, 43);
+/// Changes marked on the time axis.
+const MARK: RGBColor = RGBColor(106, 44, 176);
 
 /// What a chart shows.
 pub struct ChartInput<'a> {
@@ -40,6 +42,8 @@ pub struct ChartInput<'a> {
     /// Spans to shade (a pool exhausted, a read model in breach).
     pub shaded: &'a [(i64, i64)],
     pub refs: &'a [RefLine],
+    /// Moments marked with a vertical line (changes of the service).
+    pub markers: &'a [Marker],
     /// Areas filled between two of the lines, by label (lower, upper): a percentile band.
     /// The two lines must share their times.
     pub bands: &'a [(&'a str, &'a str)],
@@ -161,8 +165,17 @@ pub fn chart(input: &ChartInput<'_>) -> Result<ChartView, DrawError> {
         series,
         more,
         lines: input.refs.to_vec(),
+        markers: drawn_markers(input.markers, from, to),
         note,
     })
+}
+
+/// The markers inside the drawn range, oldest first.
+fn drawn_markers(markers: &[Marker], from: i64, to: i64) -> Vec<Marker> {
+    let mut inside: Vec<Marker> =
+        markers.iter().filter(|m| m.ts_ms >= from && m.ts_ms <= to).cloned().collect();
+    inside.sort_by_key(|m| m.ts_ms);
+    inside
 }
 
 type Area<'a> = DrawingArea<SVGBackend<'a>, plotters::coord::Shift>;
@@ -219,6 +232,15 @@ fn draw(
         ));
         chart.draw_series(std::iter::once(Text::new(r.label.clone(), (to, r.value), style))).map_err(err)?;
     }
+    for m in drawn_markers(input.markers, from, to) {
+        let dashes = (0..12).map(|i| {
+            let a = lo + (hi - lo) * f64::from(i) / 12.0;
+            let b = lo + (hi - lo) * (f64::from(i) + 0.55) / 12.0;
+            PathElement::new(vec![(m.ts_ms, a), (m.ts_ms, b)], MARK.stroke_width(1))
+        });
+        chart.draw_series(dashes).map_err(err)?;
+        chart.draw_series(std::iter::once(Circle::new((m.ts_ms, hi), 3, MARK.filled()))).map_err(err)?;
+    }
     for (lower, upper) in input.bands {
         let find = |label: &str| lines.iter().position(|l| l.label == label);
         let (Some(lo_i), Some(hi_i)) = (find(lower), find(upper)) else { continue };
@@ -274,6 +296,7 @@ mod tests {
     fn input<'a>(lines: &'a [Line], refs: &'a [RefLine]) -> ChartInput<'a> {
         ChartInput {
             lines,
+            markers: &[],
             shaded: &[(20_000, 40_000)],
             refs,
             bands: &[],
@@ -295,6 +318,11 @@ mod tests {
         assert_eq!(view.series[0].label, "api-2", "the largest, in name order");
         assert_eq!(view.more, ["api-1", "api-0"], "the smallest are named");
         assert!(view.svg.contains("SLO 10 ms"), "the reference line is labelled");
+        let deploy = |ts_ms| Marker { ts_ms, kind: "deploy".into(), label: "deploy 1.4.2".into() };
+        let marked = [deploy(90_000), deploy(30_000), deploy(10_000)];
+        let view = chart(&ChartInput { markers: &marked, ..input(&lines, &slo) }).expect("draws");
+        let at: Vec<i64> = view.markers.iter().map(|m| m.ts_ms).collect();
+        assert_eq!(at, [10_000, 30_000], "the markers inside the range, oldest first");
         assert!(view.svg.contains(" ms"), "lag below a second reads in ms");
         assert!(view.svg.contains("00:00:30"), "a round time on the axis");
         assert!(!view.svg.contains("api-9"), "the legend is the page's, outside the plot");
