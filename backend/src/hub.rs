@@ -14,6 +14,7 @@ use crate::metrics::scrape::Scraper;
 use crate::metrics::{MetricCatalog, Metrics};
 use crate::profiling::{CaptureRetention, CaptureTriggers, Captures, CapturesSetup};
 use crate::store::{Store, StoreSessions};
+use crate::traces::{TraceRetention, Traces};
 use crate::{BackendError, Principal};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -32,6 +33,7 @@ pub struct Hub {
     pub checks: Arc<Checks>,
     pub alerts: Arc<Alerts>,
     pub changes: Arc<Changes>,
+    pub traces: Arc<Traces>,
     /// Starts and stops every background job.
     pub runner: Runner,
     /// Set once the demo fleet has started; absent without it.
@@ -97,8 +99,10 @@ impl Hub {
             changes: change_log.clone(),
         }));
         let changes = Arc::new(Changes::new(change_log, catalog.clone(), audit.clone()));
+        let traces = Arc::new(Traces::new(store.clone(), catalog.clone()));
         Self {
             changes,
+            traces,
             metrics,
             lag,
             checks,
@@ -125,6 +129,8 @@ impl Hub {
         let ten_minutes = Every { period: Duration::from_secs(600), at_shutdown: false };
         self.runner.every(Arc::new(CaptureRetention(self.captures.clone())), ten_minutes);
         self.runner.every(Arc::new(SessionCleanup(self.sessions.clone())), ten_minutes);
+        let a_minute = Every { period: Duration::from_secs(60), at_shutdown: false };
+        self.runner.every(Arc::new(TraceRetention(self.traces.clone())), a_minute);
         let history =
             crate::metrics::history::HistoryKeeper::new(self.metrics.history().clone(), self.store.clone());
         self.runner.every(Arc::new(history), Every { period: Duration::from_secs(60), at_shutdown: true });

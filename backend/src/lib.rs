@@ -21,6 +21,7 @@ pub mod profiling;
 pub mod prom;
 pub mod rate;
 pub mod store;
+pub mod traces;
 
 pub use clock::now_ms;
 pub use error::BackendError;

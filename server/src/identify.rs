@@ -40,7 +40,7 @@ pub async fn identify(State(state): State<AppState>, mut req: Request, next: Nex
         let pushing = req.method() == axum::http::Method::POST && PUSHED.contains(&req.uri().path());
         if !pushing {
             let why = format!(
-                "a token bound to {service} may only push its events and changes ({})",
+                "a token bound to {service} may only push its events, changes and spans ({})",
                 PUSHED.join(", ")
             );
             return axum::response::IntoResponse::into_response(crate::error::ApiError(
@@ -53,7 +53,7 @@ pub async fn identify(State(state): State<AppState>, mut req: Request, next: Nex
 }
 
 /// What a token bound to a service may POST.
-const PUSHED: [&str; 2] = ["/api/v1/events", "/api/v1/changes"];
+const PUSHED: [&str; 3] = ["/api/v1/events", "/api/v1/changes", "/v1/traces"];
 
 async fn from_session(state: &AppState, session: &Session) -> Result<Option<Principal>, BackendError> {
     let Some(user_id) = backend::auth::session_user(session).await? else {

@@ -8,6 +8,7 @@ mod api_changes;
 mod api_checks;
 mod api_events;
 mod api_lag;
+mod api_traces;
 pub mod api_v1;
 pub mod cli;
 pub mod config;

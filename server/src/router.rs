@@ -42,6 +42,7 @@ pub fn build(state: AppState, options: &RouterOptions) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .nest("/api/v1", api_v1::router())
+        .nest("/v1", crate::api_traces::receiver())
         .merge(crate::upload_form::router())
         .leptos_routes_with_context(
             &state,

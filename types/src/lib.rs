@@ -14,6 +14,7 @@ pub mod profiles;
 mod role;
 pub mod threads;
 pub mod time;
+pub mod traces;
 pub mod units;
 pub mod url;
 mod users;

@@ -55,4 +55,4 @@ pub fn fuzz(seconds: u64) -> Result<()> {
 }
 
 /// Every parser of an outside format, each fuzzed in turn.
-const FUZZ_TARGETS: [&str; 3] = ["exposition", "threaddump", "pprof"];
+const FUZZ_TARGETS: [&str; 4] = ["exposition", "threaddump", "pprof", "otlp"];

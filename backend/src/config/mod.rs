@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod checks;
 pub mod read_models;
 mod secrets;
+pub mod traces;
 pub use secrets::mask_secrets;
 mod services;
 mod triggers;
@@ -40,6 +41,9 @@ pub struct HubConfig {
     /// Where alert notifications go.
     #[serde(default)]
     pub receivers: Vec<alerts::ReceiverDef>,
+    /// Spans services export to the hub, or the Jaeger it reads them from.
+    #[serde(default)]
+    pub tracing: traces::TracingSection,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
@@ -224,6 +228,7 @@ impl HubConfig {
                 message: "captures.keep_per_service and captures.per_user_per_hour must be at least 1".into(),
             });
         }
+        self.tracing.validate()?;
         services::validate(&self.services)?;
         read_models::validate_connections(&self.connections)?;
         read_models::validate_read_models(&self.read_models, &self.connections)?;

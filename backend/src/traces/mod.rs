@@ -1,0 +1,174 @@
+//! Traces: the spans services export to the hub over OTLP/HTTP (`POST /v1/traces`), kept
+//! for `[tracing] retention` and sampled (`sample_rate`, error traces always kept), or read
+//! from an existing Jaeger; a trace read as a tree with the first failing service named.
+
+pub mod analysis;
+mod jaeger;
+mod sampler;
+mod store;
+
+pub use store::TraceQuery;
+
+use crate::catalog::Catalog;
+use crate::jobs::Job;
+use crate::rate::PerSecond;
+use crate::store::Store;
+use crate::{now_ms, BackendError, Principal};
+use otlp::Encoding;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+use types::traces::{TraceSummary, TraceView};
+use types::Role;
+
+/// Exports one caller may send per second.
+const EXPORTS_PER_SECOND: u32 = 50;
+/// The largest body `POST /v1/traces` reads (before inflating).
+pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+#[derive(Debug)]
+pub struct Traces {
+    store: Store,
+    catalog: Arc<Catalog>,
+    rate: PerSecond,
+    sampler: Mutex<sampler::Sampler>,
+    http: reqwest::Client,
+}
+
+/// Why an id is not a trace id.
+fn check_id(trace_id: &str) -> Result<(), BackendError> {
+    let ok = matches!(trace_id.len(), 16 | 32) && trace_id.bytes().all(|b| b.is_ascii_hexdigit());
+    if ok {
+        Ok(())
+    } else {
+        Err(BackendError::Invalid(format!("{trace_id:?} is not a trace id (16 or 32 hex digits)")))
+    }
+}
+
+impl Traces {
+    pub fn new(store: Store, catalog: Arc<Catalog>) -> Traces {
+        Traces {
+            store,
+            catalog,
+            rate: PerSecond::new(EXPORTS_PER_SECOND),
+            sampler: Mutex::default(),
+            http: crate::http::client(Some(Duration::from_secs(10))),
+        }
+    }
+
+    /// Keeps an OTLP export (gzipped or not); how many spans it carried. A token bound to a
+    /// service exports that service's spans only; otherwise developers and up.
+    pub async fn ingest(
+        &self,
+        actor: &Principal,
+        body: &[u8],
+        encoding: Encoding,
+        gzipped: bool,
+    ) -> Result<usize, BackendError> {
+        if actor.service.is_none() {
+            actor.require(Role::Developer)?;
+        }
+        let now = now_ms();
+        let who = format!("{}/{}", actor.username, actor.service.as_deref().unwrap_or("-"));
+        if !self.rate.allow(&who, now) {
+            return Err(BackendError::RateLimited {
+                message: format!("at most {EXPORTS_PER_SECOND} exports a second"),
+                retry_after: Duration::from_secs(1),
+            });
+        }
+        let refused = |e: otlp::DecodeError| BackendError::Invalid(format!("nothing was kept: {e}"));
+        let inflated;
+        let body = if gzipped {
+            inflated = otlp::gunzip(body).map_err(refused)?;
+            &inflated[..]
+        } else {
+            body
+        };
+        let spans = otlp::decode(body, encoding).map_err(refused)?;
+        if let Some(only) = &actor.service {
+            if let Some(other) = spans.iter().find(|s| &s.span.service != only) {
+                return Err(BackendError::Invalid(format!(
+                    "nothing was kept: this token exports spans of {only} only, not of {}",
+                    other.span.service
+                )));
+            }
+        }
+        let count = spans.len();
+        let rate = self.catalog.config().tracing.sample_rate;
+        let kept = self.sampler.lock().unwrap_or_else(PoisonError::into_inner).keep(spans, rate, now);
+        if !kept.is_empty() {
+            store::insert(&self.store, &kept, now).await?;
+        }
+        Ok(count)
+    }
+
+    /// One trace as the page reads it; from Jaeger when the config names one.
+    pub async fn trace(&self, _actor: &Principal, trace_id: &str) -> Result<TraceView, BackendError> {
+        check_id(trace_id)?;
+        let trace_id = trace_id.to_ascii_lowercase();
+        let config = self.catalog.config();
+        let (spans, source) = match &config.tracing.jaeger {
+            Some(base) => (jaeger::trace(&self.http, base, &trace_id).await?.unwrap_or_default(), "jaeger"),
+            None => (store::trace(&self.store, &trace_id).await?, "hub"),
+        };
+        if spans.is_empty() {
+            return Err(BackendError::NotFound(format!(
+                "no trace {trace_id} (kept {} here)",
+                config.tracing.retention
+            )));
+        }
+        let mut view = analysis::assemble(&trace_id, spans);
+        view.source = source.to_string();
+        view.viewer_url = config.tracing.viewer(&trace_id);
+        Ok(view)
+    }
+
+    /// Traces with a span that matches, newest first.
+    pub async fn search(
+        &self,
+        _actor: &Principal,
+        q: &TraceQuery,
+    ) -> Result<Vec<TraceSummary>, BackendError> {
+        let config = self.catalog.config();
+        match &config.tracing.jaeger {
+            Some(base) => jaeger::search(&self.http, base, q).await,
+            None => store::search(&self.store, q).await,
+        }
+    }
+
+    /// The first failing service of each of these traces that the hub has: (trace, service).
+    pub async fn first_failing(&self, trace_ids: &[String]) -> Vec<(String, Option<String>)> {
+        let mut out = Vec::new();
+        for id in trace_ids {
+            if check_id(id).is_err() {
+                continue;
+            }
+            if let Ok(spans) = store::trace(&self.store, &id.to_ascii_lowercase()).await {
+                if !spans.is_empty() {
+                    out.push((id.clone(), analysis::assemble(id, spans).first_failing_service));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Deletes spans past the retention, every minute.
+#[derive(Debug)]
+pub struct TraceRetention(pub Arc<Traces>);
+
+#[async_trait::async_trait]
+impl Job for TraceRetention {
+    fn name(&self) -> &'static str {
+        "trace retention"
+    }
+
+    async fn run_once(&self) -> Result<(), BackendError> {
+        let keep = self.0.catalog.config().tracing.retention();
+        let before = now_ms() - i64::try_from(keep.as_millis()).unwrap_or(i64::MAX);
+        let n = store::forget(&self.0.store, before).await?;
+        if n > 0 {
+            tracing::info!(spans = n, "traces: deleted spans past the retention");
+        }
+        Ok(())
+    }
+}
