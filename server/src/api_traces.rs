@@ -13,8 +13,7 @@ use axum::{middleware, Extension, Json, Router};
 use backend::traces::{TraceQuery, MAX_BODY_BYTES};
 use backend::Caller;
 use otlp::Encoding;
-use serde::Deserialize;
-use types::traces::{TraceSummary, TraceView};
+use types::traces::{TraceSearch, TraceSummary, TraceView};
 use types::AppError;
 
 /// `/v1/traces`, where OpenTelemetry SDKs send by default (`OTEL_EXPORTER_OTLP_ENDPOINT`
@@ -79,68 +78,14 @@ async fn trace(
     Ok(Json(state.hub.traces.trace(signed_in(&caller)?, &trace_id).await?))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SearchQuery {
-    #[serde(default)]
-    service: Option<String>,
-    #[serde(default)]
-    operation: Option<String>,
-    /// `error`: only traces with a failed span.
-    #[serde(default)]
-    status: Option<String>,
-    #[serde(default)]
-    min_ms: Option<f64>,
-    /// Unix ms.
-    #[serde(default)]
-    since: Option<i64>,
-    #[serde(default)]
-    until: Option<i64>,
-    /// `key=value`.
-    #[serde(default)]
-    attribute: Option<String>,
-    #[serde(default)]
-    limit: Option<i64>,
-}
-
 /// `?service=&operation=&status=error&min_ms=&since=&until=&attribute=k=v&limit=` → summaries,
 /// newest first.
 async fn search(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Query(q): Query<SearchQuery>,
+    Query(q): Query<TraceSearch>,
 ) -> Result<Json<Vec<TraceSummary>>, ApiError> {
     let me = signed_in(&caller)?;
-    let query = trace_query(q).map_err(|m| ApiError(AppError::invalid(m)))?;
+    let query = TraceQuery::from_search(&q).map_err(|m| ApiError(AppError::invalid(m)))?;
     Ok(Json(state.hub.traces.search(me, &query).await?))
-}
-
-fn trace_query(q: SearchQuery) -> Result<TraceQuery, String> {
-    let errors_only = match q.status.as_deref() {
-        None | Some("" | "any") => false,
-        Some("error") => true,
-        Some(s) => return Err(format!("status must be error or any, not {s:?}")),
-    };
-    let attribute = match q.attribute.filter(|a| !a.is_empty()) {
-        None => None,
-        Some(a) => {
-            let (k, v) = a.split_once('=').ok_or_else(|| format!("attribute {a:?} is not key=value"))?;
-            Some((k.to_string(), v.to_string()))
-        }
-    };
-    if q.min_ms.is_some_and(|m| !(m.is_finite() && m >= 0.0)) {
-        return Err("min_ms must be a number of 0 or more".into());
-    }
-    #[expect(clippy::cast_possible_truncation, reason = "milliseconds to microseconds")]
-    let min_duration_us = q.min_ms.map(|m| (m * 1000.0) as i64);
-    Ok(TraceQuery {
-        service: q.service.filter(|s| !s.is_empty()),
-        operation: q.operation.filter(|s| !s.is_empty()),
-        errors_only,
-        min_duration_us,
-        since_us: q.since.map(|t| t.saturating_mul(1000)),
-        until_us: q.until.map(|t| t.saturating_mul(1000)),
-        attribute,
-        limit: q.limit.unwrap_or(50),
-    })
 }

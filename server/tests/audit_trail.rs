@@ -24,6 +24,7 @@ use app::api::demo::{DemoFleet, DemoNotifications, InjectDemoFault};
 use app::api::lag::{ListLag, ReadModelCharts, ReadModelLag};
 use app::api::metrics::{ExploreMetrics, Matrix, MetricFamilies, ServicePanels, ServiceRules};
 use app::api::tokens::{CreateToken, ListTokens, RevokeToken};
+use app::api::traces::{GetTrace, SearchTraces};
 use app::api::users::{CreateUser, ListUsers, ResetUserPassword, SetUserDisabled, SetUserRole};
 use common::{Engine, FleetHub, TestHub, TestStore};
 use leptos::server_fn::ServerFn;
@@ -436,6 +437,8 @@ fn read_only() -> BTreeSet<&'static str> {
         GetAlert::PATH,
         AlertChart::PATH,
         ServiceChanges::PATH,
+        GetTrace::PATH,
+        SearchTraces::PATH,
         DemoNotifications::PATH,
         ListSilences::PATH,
         CurrentUser::PATH,

@@ -97,3 +97,29 @@ pub struct TraceSummary {
     pub errors: i64,
     pub services: Vec<String>,
 }
+
+/// A trace search as `GET /api/v1/traces` and the Traces page ask for it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TraceSearch {
+    #[serde(default)]
+    pub service: Option<String>,
+    #[serde(default)]
+    pub operation: Option<String>,
+    /// `error`: only traces with a failed span.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// The trace's duration at least, in ms.
+    #[serde(default)]
+    pub min_ms: Option<f64>,
+    /// Unix ms.
+    #[serde(default)]
+    pub since: Option<i64>,
+    #[serde(default)]
+    pub until: Option<i64>,
+    /// `key=value`, an attribute of a matching span.
+    #[serde(default)]
+    pub attribute: Option<String>,
+    #[serde(default)]
+    pub limit: Option<i64>,
+}

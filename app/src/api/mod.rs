@@ -11,6 +11,7 @@ pub mod demo;
 pub mod lag;
 pub mod metrics;
 pub mod tokens;
+pub mod traces;
 pub mod users;
 
 #[cfg(feature = "ssr")]

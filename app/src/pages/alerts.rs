@@ -258,7 +258,7 @@ fn findings(a: &AlertView) -> impl IntoView {
     let traces = a
         .traces
         .iter()
-        .map(|t| view! { <li><code data-testid="alert-trace">{t.clone()}</code></li> })
+        .map(|t| view! { <li><a href=format!("/traces/{t}")><code data-testid="alert-trace">{t.clone()}</code></a></li> })
         .collect_view();
     view! {
         <section class="card">

@@ -19,4 +19,5 @@ pub mod service;
 pub mod service_conformance;
 pub mod services;
 pub mod tokens;
+pub mod traces;
 pub mod users;

@@ -6,7 +6,7 @@ use crate::BackendError;
 use otlp::Decoded;
 use sqlx::Row;
 use std::collections::BTreeMap;
-use types::traces::{SpanEventView, SpanStatus, SpanView, TraceSummary};
+use types::traces::{SpanEventView, SpanStatus, SpanView, TraceSearch, TraceSummary};
 
 /// Rows per INSERT statement (13 values each, within every engine's parameter limit).
 const ROWS_PER_INSERT: usize = 400;
@@ -97,6 +97,41 @@ pub struct TraceQuery {
     /// `key=value` an attribute of a matching span has.
     pub attribute: Option<(String, String)>,
     pub limit: i64,
+}
+
+impl TraceQuery {
+    /// A search as the API and the page ask for it; the reason when it makes no sense.
+    pub fn from_search(q: &TraceSearch) -> Result<TraceQuery, String> {
+        let errors_only = match q.status.as_deref() {
+            None | Some("" | "any") => false,
+            Some("error") => true,
+            Some(s) => return Err(format!("status must be error or any, not {s:?}")),
+        };
+        let attribute = match q.attribute.as_deref().filter(|a| !a.is_empty()) {
+            None => None,
+            Some(a) => {
+                let (k, v) = a.split_once('=').ok_or_else(|| format!("attribute {a:?} is not key=value"))?;
+                Some((k.trim().to_string(), v.trim().to_string()))
+            }
+        };
+        if q.min_ms.is_some_and(|m| !(m.is_finite() && m >= 0.0)) {
+            return Err("min_ms must be a number of 0 or more".into());
+        }
+        #[expect(clippy::cast_possible_truncation, reason = "milliseconds to microseconds")]
+        let min_duration_us = q.min_ms.filter(|m| *m > 0.0).map(|m| (m * 1000.0) as i64);
+        let text =
+            |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+        Ok(TraceQuery {
+            service: text(&q.service),
+            operation: text(&q.operation),
+            errors_only,
+            min_duration_us,
+            since_us: q.since.map(|t| t.saturating_mul(1000)),
+            until_us: q.until.map(|t| t.saturating_mul(1000)),
+            attribute,
+            limit: q.limit.unwrap_or(50),
+        })
+    }
 }
 
 /// Traces with a span that matches, newest first.
