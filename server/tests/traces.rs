@@ -234,3 +234,63 @@ async fn traces_are_read_from_jaeger_when_the_config_names_one() {
     assert_eq!(res.status(), 400, "Jaeger searches need a service");
     fh.stop().await;
 }
+
+/// A real OpenTelemetry SDK that is not ours — Python's, with its OTLP/HTTP protobuf
+/// exporter (installed by `cargo xtask test` in a venv) — exports a trace; the hub shows it
+/// with the right tree and names the span where the error first occurred.
+#[tokio::test(flavor = "multi_thread")]
+async fn pythons_opentelemetry_sdk_exports_a_trace_the_hub_reads_as_a_tree() {
+    let python = std::env::var("SWITCHBOARD_TEST_OTEL_PYTHON").ok().or_else(|| {
+        let venv = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/otel-venv/bin/python");
+        venv.exists().then(|| venv.display().to_string())
+    });
+    let Some(python) = python else {
+        assert!(!common::in_ci(), "OpenTelemetry's Python SDK is missing (cargo xtask test installs it)");
+        eprintln!("skipped: no Python venv with OpenTelemetry's SDK (cargo xtask test installs it)");
+        return;
+    };
+    let store = TestStore::new(common::Engine::Sqlite).await.unwrap();
+    let mut settings = common::fleet_with(&store, "");
+    settings.demo = "0".into();
+    let fh = FleetHub::start_with(settings).await;
+    let res = fh
+        .dev
+        .post(fh.hub.url("/api/v1/tokens"))
+        .json(&json!({ "name": "python sdk" }))
+        .send()
+        .await
+        .unwrap();
+    let token = res.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_string();
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/otel_export.py");
+    let out = tokio::process::Command::new(&python)
+        .arg(&script)
+        .arg(fh.hub.url(""))
+        .arg(&token)
+        .output()
+        .await
+        .unwrap();
+    assert!(out.status.success(), "the SDK's export: {}", String::from_utf8_lossy(&out.stderr));
+    let trace_id = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert_eq!(trace_id.len(), 32, "{trace_id}");
+
+    let t = fh.hub.get_json(&fh.viewer, &format!("/api/v1/traces/{trace_id}")).await;
+    let spans = t["spans"].as_array().unwrap();
+    let names: Vec<&str> = spans.iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["POST /checkout", "load cart", "charge card"], "{t}");
+    let root_id = spans[0]["span_id"].as_str().unwrap();
+    assert!(spans[0]["parent_id"].is_null());
+    assert!(spans[1..].iter().all(|s| s["parent_id"] == root_id), "{t}");
+    assert_eq!(t["depths"], json!([0, 1, 1]));
+    assert_eq!(t["first_failing_service"], "py-checkout");
+    assert_eq!(t["first_failing_span"], spans[2]["span_id"]);
+    let charge = &spans[2];
+    assert_eq!(
+        (charge["status"].as_str(), charge["status_message"].as_str()),
+        (Some("error"), Some("acquirer timeout"))
+    );
+    assert_eq!(charge["attributes"]["card.network"], "visa");
+    assert_eq!(charge["attributes"]["resource.service.version"], "3.1.0");
+    assert_eq!(charge["events"][0]["name"], "exception");
+    assert_eq!(spans[0]["kind"], "internal");
+    fh.stop().await;
+}

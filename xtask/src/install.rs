@@ -45,6 +45,41 @@ pub fn go() -> Result<String> {
     debian_package(&path, "golang-go", false)
 }
 
+/// A Python venv with OpenTelemetry's SDK and OTLP/HTTP exporter (from PyPI), for the test
+/// that a real SDK that is not ours exports to the hub; its python's path.
+pub fn otel_python() -> Result<String> {
+    if let Ok(p) = std::env::var("SWITCHBOARD_TEST_OTEL_PYTHON") {
+        return Ok(p);
+    }
+    let venv = crate::util::root().join("target/otel-venv");
+    let python = venv.join("bin/python");
+    let ready = |py: &Path| {
+        Command::new(py)
+            .args([
+                "-c",
+                "import opentelemetry.sdk.trace, opentelemetry.exporter.otlp.proto.http.trace_exporter",
+            ])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !ready(&python) {
+        let mut make = Command::new("python3");
+        make.args(["-m", "venv"]).arg(&venv);
+        run(make, "creating a Python venv for OpenTelemetry's SDK")?;
+        let mut pip = Command::new(&python);
+        pip.args([
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "opentelemetry-sdk",
+            "opentelemetry-exporter-otlp-proto-http",
+        ]);
+        run(pip, "installing opentelemetry-sdk and opentelemetry-exporter-otlp-proto-http from PyPI")?;
+    }
+    Ok(python.display().to_string())
+}
+
 /// Installs a Debian package when the program it brings is missing.
 fn debian_package(path: &str, package: &str, recommends: bool) -> Result<String> {
     if Path::new(path).exists() {

@@ -76,6 +76,15 @@ fn cargo_tests(summary: &mut Summary) {
         eprintln!("xtask: {e}");
         summary.check("install Alertmanager", false);
     }
+    // The traces test has Python's OpenTelemetry SDK export to the hub.
+    let otel_python = match install::otel_python() {
+        Ok(python) => Some(python),
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            summary.check("install OpenTelemetry's Python SDK", false);
+            None
+        }
+    };
     // The Go-service test builds and profiles a real Go program.
     if let Err(e) = install::go() {
         eprintln!("xtask: {e}");
@@ -89,6 +98,9 @@ fn cargo_tests(summary: &mut Summary) {
     let mut args = vec!["test", "--no-fail-fast"];
     args.extend_from_slice(HOST);
     let mut cmd = cargo(&args);
+    if let Some(python) = otel_python {
+        cmd.env("SWITCHBOARD_TEST_OTEL_PYTHON", python);
+    }
     cmd.stdout(Stdio::piped());
     let mut child = match cmd.spawn() {
         Ok(c) => c,
