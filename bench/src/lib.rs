@@ -78,10 +78,16 @@ pub fn cpu_seconds() -> f64 {
 /// connection to `sqlite::memory:` would get a database of its own), `[[connections]]`
 /// relative to `dir`; its jobs not started.
 pub async fn hub_in(dir: &std::path::Path, config_text: String) -> Result<backend::Hub, String> {
-    use backend::config::{ConfigFile, HubConfig};
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let url = format!("sqlite://{}?mode=rwc", dir.join("hub.db").display());
-    let store = backend::store::Store::open(&url, std::time::Duration::from_secs(5))
+    hub_at(&url, dir, config_text).await
+}
+
+/// A hub on the store at `url` (SQLite or PostgreSQL), its files in `dir`.
+pub async fn hub_at(url: &str, dir: &std::path::Path, config_text: String) -> Result<backend::Hub, String> {
+    use backend::config::{ConfigFile, HubConfig};
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let store = backend::store::Store::open(url, std::time::Duration::from_secs(5))
         .await
         .map_err(|e| e.to_string())?;
     let setup = backend::HubSetup {

@@ -25,6 +25,10 @@ pub fn bench() -> Result<()> {
     run(
         Command::new(root().join("target/release/alert_eval")),
         "benchmark: alert evaluation, 1,000 targets x 10 rules",
+    )?;
+    run(
+        Command::new(root().join("target/release/span_ingest")),
+        "benchmark: OTLP span ingestion and a 2,000-span trace",
     )
 }
 
