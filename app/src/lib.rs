@@ -84,6 +84,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/alerts") view=pages::alerts::AlertsPage/>
                     <Route path=path!("/alerts/:id") view=pages::alerts::AlertPage/>
                     <Route path=path!("/silences") view=pages::alerts::SilencesPage/>
+                    <Route path=path!("/incidents") view=pages::incidents::IncidentsPage/>
+                    <Route path=path!("/incidents/:id") view=pages::incidents::IncidentPage/>
                     <Route path=path!("/traces") view=pages::traces::TracesPage/>
                     <Route path=path!("/traces/:id") view=pages::traces::TracePage/>
                     <Route path=path!("/lag") view=pages::lag::LagPage/>

@@ -8,6 +8,7 @@ use crate::catalog::{Catalog, CatalogSetup, DemoControls};
 use crate::changes::{ChangeLog, Changes};
 use crate::config::{ConfigFile, HubConfig};
 use crate::consistency::{Checks, ChecksSetup};
+use crate::incidents::{Incidents, IncidentsSetup};
 use crate::jobs::{Every, Job, Runner};
 use crate::lag::{Lag, LagKeeper};
 use crate::metrics::scrape::Scraper;
@@ -34,6 +35,7 @@ pub struct Hub {
     pub alerts: Arc<Alerts>,
     pub changes: Arc<Changes>,
     pub traces: Arc<Traces>,
+    pub incidents: Arc<Incidents>,
     /// Starts and stops every background job.
     pub runner: Runner,
     /// Set once the demo fleet has started; absent without it.
@@ -100,7 +102,18 @@ impl Hub {
         }));
         let changes = Arc::new(Changes::new(change_log, catalog.clone(), audit.clone()));
         let traces = Arc::new(Traces::new(store.clone(), catalog.clone()));
+        let incidents = Arc::new(Incidents::new(IncidentsSetup {
+            store: store.clone(),
+            catalog: catalog.clone(),
+            audit: audit.clone(),
+            alerts: alerts.clone(),
+            changes: changes.clone(),
+            traces: traces.clone(),
+            lag: lag.clone(),
+            checks: checks.clone(),
+        }));
         Self {
+            incidents,
             changes,
             traces,
             metrics,

@@ -13,6 +13,7 @@ pub mod connections;
 pub mod consistency;
 mod error;
 pub mod http;
+pub mod incidents;
 pub mod jobs;
 pub mod lag;
 pub mod metrics;

@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .merge(crate::api_events::router())
         .merge(crate::api_changes::router())
         .merge(crate::api_traces::router())
+        .merge(crate::api_incidents::router())
         .merge(crate::api_checks::router())
         .fallback(|| async { StatusCode::NOT_FOUND })
         .layer(middleware::from_fn(crate::error::json_errors))

@@ -7,6 +7,7 @@ pub mod api_captures;
 mod api_changes;
 mod api_checks;
 mod api_events;
+mod api_incidents;
 mod api_lag;
 mod api_traces;
 pub mod api_v1;

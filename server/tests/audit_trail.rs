@@ -21,6 +21,7 @@ use app::api::checks::{
     DifferenceHistory, ListChecks, ReviewDifference, RunDifferences, SignOffRun, StartCheckRun,
 };
 use app::api::demo::{DemoFleet, DemoNotifications, InjectDemoFault};
+use app::api::incidents::{AddIncidentNote, GetIncident, ListIncidents};
 use app::api::lag::{ListLag, ReadModelCharts, ReadModelLag};
 use app::api::metrics::{ExploreMetrics, Matrix, MetricFamilies, ServicePanels, ServiceRules};
 use app::api::tokens::{CreateToken, ListTokens, RevokeToken};
@@ -375,6 +376,26 @@ async fn every_state_changing_call_leaves_one_audit_row_done_or_refused() {
     let res = dev.post(hub.url("/api/v1/alerts/999/ack")).send().await.unwrap();
     t.check("POST /api/v1/alerts/ack (none)", res, 404, row("dev1", "alert.ack", "failed", "#999")).await;
 
+    // Incidents: notes and status by developers and up.
+    let note = [("id", "998"), ("body", "looking"), ("status", "")];
+    let res = hub.call::<AddIncidentNote>(&viewer, &note).await;
+    t.check("add_incident_note (viewer)", res, 403, row("view1", "incident.note", "denied", "#998")).await;
+    let res = hub.call::<AddIncidentNote>(&dev, &note).await;
+    t.check("add_incident_note (none)", res, 404, row("dev1", "incident.note", "failed", "#998")).await;
+    let res = dev
+        .post(hub.url("/api/v1/incidents/998/notes"))
+        .json(&json!({ "body": "x", "status": "mitigated" }))
+        .send()
+        .await
+        .unwrap();
+    t.check(
+        "POST /api/v1/incidents/notes (none)",
+        res,
+        404,
+        row("dev1", "incident.status", "failed", "#998 mitigated"),
+    )
+    .await;
+
     // Changes: developers and up (or a token bound to the service).
     let change = json!({ "service": "orders-api", "kind": "deploy", "version": "9.9.9" });
     let res = viewer.post(hub.url("/api/v1/changes")).json(&change).send().await.unwrap();
@@ -438,6 +459,8 @@ fn read_only() -> BTreeSet<&'static str> {
         AlertChart::PATH,
         ServiceChanges::PATH,
         GetTrace::PATH,
+        ListIncidents::PATH,
+        GetIncident::PATH,
         SearchTraces::PATH,
         DemoNotifications::PATH,
         ListSilences::PATH,
@@ -498,6 +521,7 @@ fn walked() -> BTreeSet<&'static str> {
         AckAlert::PATH,
         CreateSilence::PATH,
         EndSilence::PATH,
+        AddIncidentNote::PATH,
         DeleteCheck::PATH,
         RequestCapture::PATH,
         CancelCapture::PATH,

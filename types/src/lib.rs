@@ -8,6 +8,7 @@ pub mod changes;
 pub mod charts;
 pub mod checks;
 mod error;
+pub mod incidents;
 pub mod lag;
 mod metrics;
 pub mod profiles;

@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod changes;
 pub mod checks;
 pub mod demo;
+pub mod incidents;
 pub mod lag;
 pub mod metrics;
 pub mod tokens;

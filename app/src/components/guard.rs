@@ -37,3 +37,23 @@ pub fn RequireRole(role: Role, children: ChildrenFn) -> impl IntoView {
         </Suspense>
     }
 }
+
+/// Shows `children` only to users holding `role` (an action the others may not take), and
+/// nothing to the rest; the server checks the role again.
+#[component]
+pub fn ForRole(role: Role, children: ChildrenFn) -> impl IntoView {
+    let me = expect_context::<MeResource>();
+    view! {
+        <Suspense fallback=|| ()>
+            {move || {
+                let children = children.clone();
+                Suspend::new(async move {
+                    match me.await {
+                        Ok(Some(Me { role: mine, .. })) if mine.allows(role) => children().into_any(),
+                        _ => ().into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}

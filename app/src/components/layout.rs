@@ -12,6 +12,7 @@ const NAV: &[(&str, &str, Role)] = &[
     ("/catalog", "Metric catalog", Role::Viewer),
     ("/explore", "Explorer", Role::Viewer),
     ("/alerts", "Alerts", Role::Viewer),
+    ("/incidents", "Incidents", Role::Viewer),
     ("/traces", "Traces", Role::Viewer),
     ("/lag", "Lag", Role::Viewer),
     ("/checks", "Checks", Role::Viewer),

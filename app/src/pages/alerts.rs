@@ -244,6 +244,7 @@ fn facts(a: &AlertView) -> impl IntoView {
             <dt>"Resolved"</dt><dd>{format_opt_ms(a.resolved_ms)}</dd>
             <dt>"Acknowledged"</dt><dd>{match (&a.acked_by, a.acked_ms) { (Some(by), Some(t)) => format!("by {by} at {}", format_ms(t)), _ => "–".into() }}</dd>
             {a.capture_id.map(|c| view! { <dt>"Capture"</dt><dd><a href=format!("/captures/{c}")>{format!("capture #{c}")}</a></dd> })}
+            {a.fired_ms.map(|_| view! { <dt>"Incident"</dt><dd><a href=format!("/incidents/{}", a.id) data-testid="alert-incident">{format!("incident #{}", a.id)}</a></dd> })}
         </dl>
     }
 }
@@ -270,7 +271,7 @@ fn findings(a: &AlertView) -> impl IntoView {
     }
 }
 
-fn context_table(rows: &[ContextRow]) -> impl IntoView {
+pub(crate) fn context_table(rows: &[ContextRow]) -> impl IntoView {
     let pct = |v: Option<f64>| v.map_or_else(|| "–".into(), |v| format!("{:.0} %", v * 100.0));
     let rows = rows
         .iter()

@@ -10,6 +10,7 @@ pub mod demo;
 pub mod demo_alerts;
 pub mod explore;
 pub mod home;
+pub mod incidents;
 pub mod instance;
 pub mod lag;
 pub mod login;

@@ -40,6 +40,11 @@ impl Notice<'_> {
         format!("{}/alerts/{}", self.public_url.trim_end_matches('/'), self.alert.id)
     }
 
+    /// The incident the alert opened (a permalink for the incident channel).
+    pub fn incident_url(&self) -> String {
+        format!("{}/incidents/{}", self.public_url.trim_end_matches('/'), self.alert.id)
+    }
+
     fn value_text(v: Option<f64>) -> String {
         v.map_or_else(|| "—".into(), |v| format!("{}", (v * 10_000.0).round() / 10_000.0))
     }
@@ -120,6 +125,7 @@ impl Notice<'_> {
             out.insert("delay_ms".into(), json!((self.sent_ms - a.onset_ms).to_string()));
         }
         out.insert("url".into(), json!(self.url()));
+        out.insert("incident".into(), json!(self.incident_url()));
         out
     }
 
@@ -197,7 +203,10 @@ impl Notice<'_> {
             let text = format!("*Changes in the hour before*\n{}", lines.join("\n"));
             blocks.push(json!({"type": "section", "text": {"type": "mrkdwn", "text": cut(&text, SLACK_SECTION, &more)}}));
         }
-        let mut links = vec![format!("<{}|Open the alert>", self.url())];
+        let mut links = vec![
+            format!("<{}|Open the incident>", self.incident_url()),
+            format!("<{}|the alert>", self.url()),
+        ];
         if !a.traces.is_empty() {
             links.push(format!("traces: {}", a.traces.join(", ")));
         }
@@ -215,6 +224,7 @@ impl Notice<'_> {
         v["notice"] = json!(self.kind);
         v["receiver"] = json!(self.receiver);
         v["url"] = json!(self.url());
+        v["incident_url"] = json!(self.incident_url());
         v["sent_ms"] = json!(self.sent_ms);
         v["summary"] = json!(self.summary());
         v["changes"] = json!(self.changes);
@@ -330,6 +340,7 @@ mod tests {
         assert!(context.contains("96 % of errors, 21 % of traffic"), "{context}");
         assert_eq!(v["alerts"][0]["annotations"]["delay_ms"], "250");
         assert_eq!(v["alerts"][0]["generatorURL"], "http://hub/alerts/7");
+        assert_eq!(v["alerts"][0]["annotations"]["incident"], "http://hub/incidents/7");
         assert_eq!(
             v["alerts"][0]["annotations"]["changes"],
             "deploy of orders-api 2 min before onset: deploy 1.4.2 (ci)"

@@ -135,17 +135,13 @@ impl Traces {
         }
     }
 
-    /// The first failing service of each of these traces that the hub has: (trace, service).
-    pub async fn first_failing(&self, trace_ids: &[String]) -> Vec<(String, Option<String>)> {
+    /// Those of these traces the hub can read (its store, or Jaeger), each as a tree; the
+    /// others are left out (not kept, sampled away, past the retention).
+    pub async fn readable(&self, actor: &Principal, trace_ids: &[String]) -> Vec<TraceView> {
         let mut out = Vec::new();
         for id in trace_ids {
-            if check_id(id).is_err() {
-                continue;
-            }
-            if let Ok(spans) = store::trace(&self.store, &id.to_ascii_lowercase()).await {
-                if !spans.is_empty() {
-                    out.push((id.clone(), analysis::assemble(id, spans).first_failing_service));
-                }
+            if let Ok(view) = self.trace(actor, id).await {
+                out.push(view);
             }
         }
         out

@@ -31,7 +31,10 @@ fn span(trace: u64, n: u64, parent: Option<u64>, start_us: i64, dur_us: i64, err
             kind: "server".into(),
             attributes: BTreeMap::from([
                 ("http.route".to_string(), format!("/r{}", n % 3)),
-                ("user_group".to_string(), if trace.is_multiple_of(3) { "pro" } else { "retail" }.to_string()),
+                (
+                    "user_group".to_string(),
+                    if trace.is_multiple_of(3) { "pro" } else { "retail" }.to_string(),
+                ),
                 ("resource.host.name".to_string(), format!("host-{}", trace % 7)),
             ]),
             events: vec![],
