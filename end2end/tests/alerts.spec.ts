@@ -4,7 +4,7 @@ import { adminPassword, hydrated, logIn, snapBoth } from './helpers';
 // Alerts as an engineer meets them: errors for one user group injected from the Demo page
 // fire the shipped orders-api rule within a scrape, the alert says the failures share
 // user_group=pro, the demo's receiver gets the notice, and the alert is acknowledged and
-// silenced from its page.
+// silenced from its page; the incident it opened lists the chaos and takes a thread dump.
 
 function demoRow(page: Page, instance: string) {
   return page.locator(`[data-testid="demo-fleet"] tr[data-instance="${instance}"]`);
@@ -82,6 +82,20 @@ test('errors for one user group fire an alert that names the group, acknowledged
   await expect(got).toContainText('orders-api-error-ratio on orders-api');
   await expect(got).toContainText('user_group=pro');
   await snapBoth(page, 'demo-receiver');
+
+  // The alert opened an incident: the chaos that caused it is among the changes just before,
+  // and a thread dump of the worst instance is one click away.
+  await page.goto('/incidents');
+  await hydrated(page);
+  await page.locator('tr[data-incident]').filter({ hasText: 'orders-api-error-ratio' }).first().getByRole('link').first().click();
+  await expect(page).toHaveURL(/\/incidents\/\d+$/);
+  await hydrated(page);
+  await expect(page.getByTestId('incident-changes')).toContainText('demo chaos on orders-api-');
+  await expect(page.getByTestId('timeline')).toContainText('fired');
+  await snapBoth(page, 'incident');
+  await page.getByTestId('take-threads').click();
+  await page.getByTestId('taken-capture').click();
+  await expect(page).toHaveURL(/\/captures\/\d+$/);
 
   await errorsForPro(page, false);
 });

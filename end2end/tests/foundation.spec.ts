@@ -101,7 +101,7 @@ test.describe.serial('foundation', () => {
 });
 
 test('every page hydrates without a browser error', async ({ page }) => {
-  // Sixteen pages, each loaded and hydrated, on a loaded 2-core machine.
+  // Seventeen pages, each loaded and hydrated, on a loaded 2-core machine.
   test.setTimeout(110_000);
   const errors: string[] = [];
   page.on('console', (m) => {
@@ -110,7 +110,7 @@ test('every page hydrates without a browser error', async ({ page }) => {
   });
   page.on('pageerror', (e) => errors.push(`${page.url()}: ${e.message}`));
   await logIn(page, 'admin', adminPassword);
-  for (const path of ['/', '/services', '/services/orders-api', '/conformance', '/services/orders-api/conformance', '/catalog', '/explore', '/explore?service=orders-api&metric=http_requests_total', '/tokens', '/audit', '/admin/users', '/admin/config', '/admin/demo', '/traces', '/traces/00000000000000000000000000000001', '/no-such-page']) {
+  for (const path of ['/', '/services', '/services/orders-api', '/conformance', '/services/orders-api/conformance', '/catalog', '/explore', '/explore?service=orders-api&metric=http_requests_total', '/tokens', '/audit', '/admin/users', '/admin/config', '/admin/demo', '/traces', '/traces/00000000000000000000000000000001', '/incidents', '/no-such-page']) {
     await page.goto(path);
     await hydrated(page);
   }

@@ -97,9 +97,12 @@ pub fn changes_before(changes: &[ChangeView], onset_ms: i64) -> impl IntoView {
     let rows = changes
         .iter()
         .map(|c| {
-            let minutes = (onset_ms - c.ts_ms).max(0) / 60_000;
-            let before =
-                if minutes == 0 { "just before".to_string() } else { format!("{minutes} min before") };
+            let seconds = (onset_ms - c.ts_ms).max(0) / 1000;
+            let before = if seconds < 60 {
+                format!("{seconds} s before")
+            } else {
+                format!("{} min before", seconds / 60)
+            };
             let who = c.author.clone().unwrap_or_else(|| c.recorded_by.clone());
             view! {
                 <tr data-testid="change-before">

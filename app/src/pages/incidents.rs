@@ -128,11 +128,11 @@ fn incident_view(i: IncidentView, note: ServerAction<AddIncidentNote>) -> impl I
             " · " <a href=format!("/alerts/{}", a.id)>"the alert"</a>
             " · " <a href=format!("/incidents/{}", i.id) data-testid="permalink">"permalink"</a></p>
         {failing_line}
+        <section class="card" data-testid="incident-changes">
+            <h2>"1. What changed in the hour before"</h2>
+            {changes_before(&i.changes, a.onset_ms)}
+        </section>
         <div class="incident-grid">
-            <section class="card" data-testid="incident-changes">
-                <h2>"1. What changed"</h2>
-                {changes_before(&i.changes, a.onset_ms)}
-            </section>
             <section class="card">
                 <h2>"2. Where the error first occurred"</h2>
                 {if a.context.is_empty() { view! { <p class="muted">"Nothing stands out among the failures."</p> }.into_any() } else { context_table(&a.context).into_any() }}

@@ -234,9 +234,12 @@ impl Notice<'_> {
 
 /// One change as a notification and the alert's page say it.
 pub fn change_line(c: &ChangeView, onset_ms: i64) -> String {
-    let minutes = (onset_ms - c.ts_ms).max(0) / 60_000;
-    let when =
-        if minutes == 0 { "just before onset".to_string() } else { format!("{minutes} min before onset") };
+    let seconds = (onset_ms - c.ts_ms).max(0) / 1000;
+    let when = if seconds < 60 {
+        format!("{seconds} s before onset")
+    } else {
+        format!("{} min before onset", seconds / 60)
+    };
     let who = c.author.as_deref().map(|a| format!(" ({a})")).unwrap_or_default();
     format!("{} of {} {when}: {}{who}", c.kind.as_str(), c.service, c.summary)
 }
