@@ -18,6 +18,7 @@ struct MemberView {
     base_url: String,
     running: bool,
     chaos: Option<serde_json::Value>,
+    version: String,
 }
 
 pub async fn fleet_view(State(fleet): State<Arc<Fleet>>) -> Json<serde_json::Value> {
@@ -38,7 +39,14 @@ pub async fn fleet_view(State(fleet): State<Arc<Fleet>>) -> Json<serde_json::Val
         } else {
             None
         };
-        out.push(MemberView { service: m.kind.service(), name: m.name, base_url, running, chaos });
+        out.push(MemberView {
+            service: m.kind.service(),
+            name: m.name,
+            base_url,
+            running,
+            chaos,
+            version: m.version.clone(),
+        });
     }
     Json(serde_json::json!({ "instances": out }))
 }
@@ -96,6 +104,44 @@ pub async fn chaos(
                 Err(e) => refuse(StatusCode::BAD_GATEWAY, &format!("the instance did not answer: {e}")),
             }
         }
+    }
+}
+
+/// `POST /deploy {"instance": NAME, "version": V}`: a deploy as the demo has them — the
+/// instance restarts (same port) running version `V`.
+pub async fn deploy(
+    State(fleet): State<Arc<Fleet>>,
+    ConnectInfo(from): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Json(body): Json<serde_json::Value>,
+) -> Response {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    if !from.ip().is_loopback() || bearer != Some(fleet.token.as_str()) {
+        return refuse(StatusCode::FORBIDDEN, "deploys need loopback and the fleet's token");
+    }
+    let (Some(name), Some(version)) =
+        (body.get("instance").and_then(|v| v.as_str()), body.get("version").and_then(|v| v.as_str()))
+    else {
+        return refuse(StatusCode::BAD_REQUEST, "name the instance and the version");
+    };
+    let fine = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '+');
+    if version.is_empty() || version.len() > 32 || !version.chars().all(fine) {
+        return refuse(StatusCode::BAD_REQUEST, "a version is 1 to 32 letters, digits, '.', '-', '_' or '+'");
+    }
+    let mut members = fleet.members.lock().await;
+    let Some(member) = members.iter_mut().find(|m| m.name == name) else {
+        return refuse(StatusCode::NOT_FOUND, "no such instance in the fleet");
+    };
+    Fleet::stop(member).await;
+    member.version = version.to_string();
+    match fleet.start(member).await {
+        Ok(()) => {
+            Json(serde_json::json!({ "instance": name, "version": version, "running": true })).into_response()
+        }
+        Err(e) => refuse(StatusCode::INTERNAL_SERVER_ERROR, &e),
     }
 }
 

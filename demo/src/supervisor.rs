@@ -39,7 +39,12 @@ pub(crate) struct Member {
     pub(crate) name: &'static str,
     pub(crate) port: u16,
     pub(crate) process: Option<(Child, ChildStdin)>,
+    /// The version it runs; a deploy restarts it with a new one.
+    pub(crate) version: String,
 }
+
+/// The version every member starts with.
+pub(crate) const FIRST_VERSION: &str = "1.0.0";
 
 pub(crate) struct Fleet {
     pub(crate) members: Mutex<Vec<Member>>,
@@ -77,7 +82,16 @@ pub async fn fleet(args: FleetArgs) -> Result<(), String> {
 
     let fleet = Arc::new(Fleet {
         members: Mutex::new(
-            MEMBERS.iter().map(|(kind, name)| Member { kind: *kind, name, port: 0, process: None }).collect(),
+            MEMBERS
+                .iter()
+                .map(|(kind, name)| Member {
+                    kind: *kind,
+                    name,
+                    port: 0,
+                    process: None,
+                    version: FIRST_VERSION.into(),
+                })
+                .collect(),
         ),
         token: args.token.clone(),
         source_url,
@@ -105,6 +119,7 @@ pub async fn fleet(args: FleetArgs) -> Result<(), String> {
     let app = Router::new()
         .route("/fleet", get(crate::control::fleet_view))
         .route("/chaos", post(crate::control::chaos))
+        .route("/deploy", post(crate::control::deploy))
         .route("/alerts", post(crate::control::alert_received).get(crate::control::alerts_received))
         .with_state(fleet.clone())
         .into_make_service_with_connect_info::<SocketAddr>();
@@ -154,6 +169,7 @@ impl Fleet {
             .args(["instance", "--kind", kind, "--name", m.name, "--port", &m.port.to_string()])
             .args(["--rate", &self.rate.to_string()])
             .env("SWITCHBOARD_DEMO_TOKEN", &self.token)
+            .env("DEMO_VERSION", &m.version)
             .env("DEMO_SOURCE_URL", &self.source_url)
             .env("DEMO_READ_URL", &self.read_url)
             // jemalloc's sampling heap profiler, read by jemalloc before the first allocation.

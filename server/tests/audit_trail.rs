@@ -20,7 +20,7 @@ use app::api::checks::{
     CancelCheckRun, CheckRun, CheckRuns, CheckTrend, CheckVerifier, DefineCheck, DeleteCheck,
     DifferenceHistory, ListChecks, ReviewDifference, RunDifferences, SignOffRun, StartCheckRun,
 };
-use app::api::demo::{DemoFleet, DemoNotifications, InjectDemoFault};
+use app::api::demo::{DemoFleet, DemoNotifications, DeployDemoService, InjectDemoFault};
 use app::api::incidents::{AddIncidentNote, GetIncident, ListIncidents};
 use app::api::lag::{ListLag, ReadModelCharts, ReadModelLag};
 use app::api::metrics::{ExploreMetrics, Matrix, MetricFamilies, ServicePanels, ServiceRules};
@@ -151,6 +151,31 @@ async fn every_state_changing_call_leaves_one_audit_row_done_or_refused() {
     let res = hub.call_json::<InjectDemoFault>(&admin, &clear).await;
     t.check("inject_demo_fault", res, 200, row("admin", "demo.fault", "ok", "orders-api-1: clear faults"))
         .await;
+    let deploy = [("service", "order-writer"), ("version", "1.0.1")];
+    let res = hub.call::<DeployDemoService>(&viewer, &deploy).await;
+    t.check(
+        "deploy_demo_service (viewer)",
+        res,
+        403,
+        row("view1", "demo.deploy", "denied", "order-writer 1.0.1"),
+    )
+    .await;
+    let res = hub.call::<DeployDemoService>(&admin, &deploy).await;
+    t.check("deploy_demo_service", res, 200, row("admin", "demo.deploy", "ok", "order-writer 1.0.1")).await;
+    let changes = hub.get_json(&viewer, "/api/v1/changes?service=order-writer").await;
+    assert_eq!(
+        (changes[0]["kind"].as_str(), changes[0]["version"].as_str()),
+        (Some("deploy"), Some("1.0.1")),
+        "{changes}"
+    );
+    let fleet: Value = hub.call::<DemoFleet>(&admin, &[]).await.json().await.unwrap();
+    let writer =
+        fleet.as_array().unwrap().iter().find(|i| i["name"] == "order-writer-1").cloned().unwrap_or_default();
+    assert_eq!(
+        (writer["version"].as_str(), writer["running"].as_bool()),
+        (Some("1.0.1"), Some(true)),
+        "{fleet}"
+    );
     let clear = json!({ "instance": "projector-1", "fault": "clear" });
     let res = viewer.post(hub.url("/api/v1/demo/faults")).json(&clear).send().await.unwrap();
     t.check(
@@ -513,6 +538,7 @@ fn walked() -> BTreeSet<&'static str> {
         RevokeToken::PATH,
         ReloadConfig::PATH,
         InjectDemoFault::PATH,
+        DeployDemoService::PATH,
         StartCheckRun::PATH,
         CancelCheckRun::PATH,
         SignOffRun::PATH,

@@ -175,6 +175,9 @@ pub struct DemoInstanceView {
     pub base_url: String,
     pub running: bool,
     pub chaos: Option<DemoChaos>,
+    /// The version it runs (a deploy from the Demo page changes it).
+    #[serde(default)]
+    pub version: Option<String>,
 }
 
 /// An instance that is down or has not been scraped lately, and why.

@@ -28,3 +28,12 @@ pub async fn demo_notifications() -> Result<Vec<types::alerts::DemoNotification>
     let controls = controls(&hub).or_else(super::context::fail)?;
     controls.notifications(&me).await.or_else(super::context::fail)
 }
+
+/// Admins: deploys `version` of a demo service (its instances restart running it), recorded
+/// as a deploy change of the service.
+#[server]
+pub async fn deploy_demo_service(service: String, version: String) -> Result<(), AppError> {
+    let (hub, me, source) = super::context::signed_in()?;
+    let controls = controls(&hub).or_else(super::context::fail)?;
+    controls.deploy(&me, &source, &service, version.trim()).await.or_else(super::context::fail)
+}

@@ -1,7 +1,7 @@
 //! Incidents.
 
 use leptos::prelude::*;
-use types::incidents::{IncidentNote, IncidentStatus, IncidentSummary, IncidentView};
+use types::incidents::{IncidentNote, IncidentSummary, IncidentView};
 use types::AppError;
 
 #[server]
@@ -22,7 +22,10 @@ pub async fn add_incident_note(id: i64, body: String, status: String) -> Result<
     let (hub, me, source) = super::context::signed_in()?;
     let status = match status.as_str() {
         "" => None,
-        s => Some(IncidentStatus::parse(s).ok_or_else(|| AppError::invalid(format!("no status {s:?}")))?),
+        s => Some(
+            types::incidents::IncidentStatus::parse(s)
+                .ok_or_else(|| AppError::invalid(format!("no status {s:?}")))?,
+        ),
     };
     hub.incidents.note(&me, &source, id, &body, status).await.or_else(super::context::fail)
 }

@@ -1,4 +1,4 @@
-use crate::api::demo::{demo_fleet, InjectDemoFault};
+use crate::api::demo::{demo_fleet, DeployDemoService, InjectDemoFault};
 use crate::components::errors::{action_outcome, ErrorNote};
 use crate::components::guard::RequireRole;
 use crate::components::poll::refreshed;
@@ -77,6 +77,7 @@ impl Which {
 #[component]
 fn DemoControls() -> impl IntoView {
     let apply = ServerAction::<InjectDemoFault>::new();
+    let deploy = ServerAction::<DeployDemoService>::new();
     let fleet = Resource::new(|| (), |_| demo_fleet());
     let sizes = Sizes::new();
     view! {
@@ -87,6 +88,7 @@ fn DemoControls() -> impl IntoView {
         </p>
         {sizes_form(sizes)}
         {action_outcome(apply.value(), "Done.")}
+        {action_outcome(deploy.value(), "Deployed: the service's page lists the deploy among its changes.")}
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match fleet.await {
@@ -95,12 +97,14 @@ fn DemoControls() -> impl IntoView {
                         // changed, so a button is not replaced under the pointer.
                         let (live, refresh_error) = refreshed(first, Duration::from_secs(3), move || {
                             apply.version().track();
+                            deploy.version().track();
                             demo_fleet()
                         });
                         let list = Memo::new(move |_| live.get());
                         view! {
                             {move || refresh_error.get().map(|error| view! { <ErrorNote error/> })}
                             {move || fleet_table(list.get(), apply, sizes)}
+                            {move || deploys(list.get(), deploy)}
                         }
                         .into_any()
                     }
@@ -210,7 +214,7 @@ fn fleet_table(
             };
             view! {
                 <tr data-instance=i.name.clone()>
-                    <td><strong>{i.name.clone()}</strong><br/><span class="muted">{i.service.clone()}</span></td>
+                    <td><strong>{i.name.clone()}</strong><br/><span class="muted">{i.service.clone()} {i.version.clone().map(|v| format!(" · {v}"))}</span></td>
                     <td><span class=if i.running { "pill ok" } else { "pill bad" }>{if i.running { "running" } else { "stopped" }}</span></td>
                     <td>{if active.is_empty() { "none".to_string() } else { active.join(", ") }}</td>
                     <td><div class="actions">{lifecycle} " " {faults}</div></td>
@@ -225,6 +229,48 @@ fn fleet_table(
                 <tbody>{rows}</tbody>
             </table>
         </div>
+    }
+}
+
+/// The next patch version after `v` ("1.0.0" → "1.0.1"); "-next" appended when `v` does not
+/// end in a number.
+fn next_version(v: &str) -> String {
+    match v.rsplit_once('.').and_then(|(head, last)| last.parse::<u64>().ok().map(|n| (head, n))) {
+        Some((head, n)) => format!("{head}.{}", n + 1),
+        None => format!("{v}-next"),
+    }
+}
+
+/// A "deploy" of each demo service: its instances restart running the next version.
+fn deploys(list: Vec<DemoInstanceView>, deploy: ServerAction<DeployDemoService>) -> impl IntoView {
+    let mut services: Vec<(String, String)> = Vec::new();
+    for i in &list {
+        let v = i.version.clone().unwrap_or_else(|| "1.0.0".into());
+        match services.iter_mut().find(|(s, _)| *s == i.service) {
+            Some((_, seen)) if *seen < v => *seen = v,
+            Some(_) => {}
+            None => services.push((i.service.clone(), v)),
+        }
+    }
+    let buttons = services
+        .into_iter()
+        .map(|(service, current)| {
+            let next = next_version(&current);
+            let (s, n) = (service.clone(), next.clone());
+            view! {
+                <button class="secondary" data-testid=format!("deploy-{service}") disabled=move || deploy.pending().get()
+                    on:click=move |_| { deploy.dispatch(DeployDemoService { service: s.clone(), version: n.clone() }); }>
+                    {format!("{service} {current} → {next}")}
+                </button>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="card" data-testid="demo-deploys">
+            <h2>"Deploy"</h2>
+            <p class="muted">"A deploy as the demo has them: the service's instances restart running the next version, one after the other, and the deploy is recorded as a change of the service (its page, its panels, its alerts and incidents show it)."</p>
+            <div class="actions">{buttons}</div>
+        </section>
     }
 }
 

@@ -99,6 +99,74 @@ impl DemoControls {
         self.audit.settle(Attempt::by(actor, "demo.fault", target, source), result).await
     }
 
+    /// Deploys `version` of a demo service: each of its instances restarts running it, one
+    /// after the other; recorded as a `deploy` change of the service. Admins only, audited.
+    pub async fn deploy(
+        &self,
+        actor: &Principal,
+        source: &str,
+        service: &str,
+        version: &str,
+    ) -> Result<(), BackendError> {
+        let target = format!("{service} {version}");
+        let result = match actor.require(Role::Admin) {
+            Ok(()) => self.deploy_checked(actor, service, version).await,
+            Err(refusal) => Err(refusal),
+        };
+        self.audit.settle(Attempt::by(actor, "demo.deploy", target, source), result).await
+    }
+
+    async fn deploy_checked(
+        &self,
+        actor: &Principal,
+        service: &str,
+        version: &str,
+    ) -> Result<(), BackendError> {
+        let Some((log, services)) = &self.changes else {
+            return Err(BackendError::Unavailable(
+                "the demo fleet's deploys are not wired to this hub".into(),
+            ));
+        };
+        let mut instances: Vec<&String> =
+            services.iter().filter(|(_, s)| *s == service).map(|(i, _)| i).collect();
+        instances.sort();
+        if instances.is_empty() {
+            return Err(BackendError::Invalid(format!("the demo fleet has no service {service:?}")));
+        }
+        for instance in &instances {
+            let body = serde_json::json!({ "instance": instance, "version": version });
+            let res = self
+                .client
+                .post(format!("{}/deploy", self.control_url))
+                .bearer_auth(&self.token)
+                .json(&body)
+                .send()
+                .await
+                .map_err(|e| Self::unavailable(crate::http::describe(&e)))?;
+            if !res.status().is_success() {
+                let status = res.status();
+                let text = crate::http::error_text(res).await;
+                return Err(BackendError::Invalid(format!(
+                    "the demo fleet refused to deploy {instance}: HTTP {status} {text}"
+                )));
+            }
+        }
+        let row = crate::changes::NewChangeRow {
+            service: service.to_string(),
+            kind: ChangeKind::Deploy,
+            version: Some(version.to_string()),
+            summary: format!(
+                "demo deploy of {version} ({} restarted)",
+                instances.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+            url: None,
+            ts_ms: crate::now_ms(),
+            author: Some(actor.username.clone()),
+        };
+        log.insert(&row, crate::changes::HUB).await?;
+        Ok(())
+    }
+
     async fn send(&self, instance: &str, fault: &DemoFault, target: &str) -> Result<(), BackendError> {
         let mut body = serde_json::to_value(fault).map_err(|e| BackendError::Internal(e.to_string()))?;
         if let Some(obj) = body.as_object_mut() {
