@@ -8,6 +8,7 @@ mod diff;
 mod fleet;
 mod go;
 mod jvm;
+mod jvm_json;
 
 pub use analysis::analyse;
 pub use diff::diff;
@@ -31,6 +32,8 @@ pub struct Thread {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DumpKind {
     Jvm,
+    /// JDK 21's `jcmd <pid> Thread.dump_to_file -format=json`.
+    JvmJson,
     Goroutine,
     Fleet,
 }
@@ -47,6 +50,8 @@ pub fn detect(text: &str) -> Option<DumpKind> {
     let head: String = text.chars().take(4096).collect();
     if head.starts_with("switchboard-thread-dump ") {
         Some(DumpKind::Fleet)
+    } else if jvm_json::is_json_dump(&head) {
+        Some(DumpKind::JvmJson)
     } else if head.contains("goroutine ")
         && (head.contains("goroutine profile:") || head.lines().any(go::is_header))
     {
@@ -61,6 +66,7 @@ pub fn detect(text: &str) -> Option<DumpKind> {
 pub fn parse(text: &str, kind: DumpKind) -> Result<Vec<Thread>, DumpError> {
     match kind {
         DumpKind::Jvm => jvm::parse(text),
+        DumpKind::JvmJson => jvm_json::parse(text),
         DumpKind::Goroutine => go::parse(text),
         DumpKind::Fleet => fleet::parse(text),
     }
