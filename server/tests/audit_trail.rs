@@ -24,7 +24,7 @@ use app::api::demo::{DemoFleet, DemoNotifications, DeployDemoService, InjectDemo
 use app::api::incidents::{AddIncidentNote, GetIncident, ListIncidents};
 use app::api::lag::{ListLag, ReadModelCharts, ReadModelLag};
 use app::api::metrics::{ExploreMetrics, Matrix, MetricFamilies, ServicePanels, ServiceRules};
-use app::api::tokens::{CreateToken, ListTokens, RevokeToken};
+use app::api::tokens::{CreateToken, ListTokens, RevokeToken, TokenServices};
 use app::api::traces::{GetTrace, SearchTraces};
 use app::api::users::{CreateUser, ListUsers, ResetUserPassword, SetUserDisabled, SetUserRole};
 use common::{Engine, FleetHub, TestHub, TestStore};
@@ -133,6 +133,22 @@ async fn every_state_changing_call_leaves_one_audit_row_done_or_refused() {
     let res = hub.call::<CreateToken>(&viewer, &[("name", "ci")]).await;
     let token = t.check("create_token", res, 200, row("view1", "token.create", "ok", "ci (sbt_")).await;
     let token_id = token["token"]["id"].as_i64().unwrap().to_string();
+    // Bound to a service: admins only, and only to a service the config has.
+    let bound = [("name", "orders push"), ("service", "orders-api")];
+    let res = hub.call::<CreateToken>(&dev, &bound).await;
+    t.check(
+        "create_token (bound, developer)",
+        res,
+        403,
+        row("dev1", "token.create", "denied", "orders push"),
+    )
+    .await;
+    let res = hub.call::<CreateToken>(&admin, &bound).await;
+    let made =
+        t.check("create_token (bound)", res, 200, row("admin", "token.create", "ok", "orders push")).await;
+    assert_eq!(made["token"]["service"], "orders-api");
+    let res = hub.call::<CreateToken>(&admin, &[("name", "nowhere"), ("service", "billing")]).await;
+    assert_eq!(res.status(), 400, "a service the config does not have");
     let res = hub.call::<RevokeToken>(&dev, &[("token_id", &token_id)]).await;
     t.check("revoke_token (not theirs)", res, 404, row("dev1", "token.revoke", "failed", "#")).await;
     let res = hub.call::<RevokeToken>(&viewer, &[("token_id", &token_id)]).await;
@@ -512,6 +528,7 @@ fn read_only() -> BTreeSet<&'static str> {
         ServicePanels::PATH,
         ExploreMetrics::PATH,
         ListTokens::PATH,
+        TokenServices::PATH,
         ListUsers::PATH,
         ListLag::PATH,
         ReadModelLag::PATH,

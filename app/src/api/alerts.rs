@@ -8,7 +8,8 @@ use types::AppError;
 #[server]
 pub async fn list_alerts(state: String) -> Result<Vec<AlertView>, AppError> {
     let (hub, me, _) = super::context::signed_in()?;
-    let filter = types::alerts::AlertFilter::parse(&state).map_err(AppError::invalid)?;
+    let filter =
+        types::alerts::AlertFilter::parse(&state).map_err(AppError::invalid).or_else(super::context::fail)?;
     hub.alerts.list(&me, filter).await.or_else(super::context::fail)
 }
 
@@ -45,12 +46,12 @@ pub async fn create_silence(matchers: String, hours: f64, comment: String) -> Re
     let mut parsed = std::collections::BTreeMap::new();
     for pair in matchers.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let Some((k, v)) = pair.split_once('=') else {
-            return Err(AppError::invalid(format!("{pair:?} is not label=value")));
+            return super::context::fail(AppError::invalid(format!("{pair:?} is not label=value")));
         };
         parsed.insert(k.trim().to_string(), v.trim().to_string());
     }
     if !(hours.is_finite() && hours > 0.0 && hours <= 24.0 * 30.0) {
-        return Err(AppError::invalid("a silence lasts more than 0 and at most 720 hours"));
+        return super::context::fail(AppError::invalid("a silence lasts more than 0 and at most 720 hours"));
     }
     #[expect(clippy::cast_possible_truncation, reason = "at most 30 days in ms")]
     let ends_ms = backend::now_ms() + (hours * 3_600_000.0) as i64;

@@ -24,7 +24,8 @@ pub async fn add_incident_note(id: i64, body: String, status: String) -> Result<
         "" => None,
         s => Some(
             types::incidents::IncidentStatus::parse(s)
-                .ok_or_else(|| AppError::invalid(format!("no status {s:?}")))?,
+                .ok_or_else(|| AppError::invalid(format!("no status {s:?}")))
+                .or_else(super::context::fail)?,
         ),
     };
     hub.incidents.note(&me, &source, id, &body, status).await.or_else(super::context::fail)

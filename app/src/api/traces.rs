@@ -18,6 +18,8 @@ pub async fn search_traces(search: TraceSearch, last_minutes: i64) -> Result<Vec
     if last_minutes > 0 {
         search.since = Some(backend::now_ms() - last_minutes * 60_000);
     }
-    let query = backend::traces::TraceQuery::from_search(&search).map_err(AppError::invalid)?;
+    let query = backend::traces::TraceQuery::from_search(&search)
+        .map_err(AppError::invalid)
+        .or_else(super::context::fail)?;
     hub.traces.search(&me, &query).await.or_else(super::context::fail)
 }

@@ -1,6 +1,6 @@
-use crate::api::tokens::{list_tokens, CreateToken, RevokeToken};
+use crate::api::tokens::{list_tokens, token_services, CreateToken, RevokeToken};
 use crate::components::errors::{action_outcome, ErrorNote};
-use crate::components::guard::RequireRole;
+use crate::components::guard::{ForRole, RequireRole};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use types::time::{format_ms, format_opt_ms};
@@ -46,6 +46,9 @@ fn Tokens() -> impl IntoView {
             <h2>"New token"</h2>
             <ActionForm action=create attr:class="row">
                 <label>"Name" <input name="name" placeholder="ci-deploy-check" required maxlength="80"/></label>
+                <ForRole role=Role::Admin>
+                    <ServiceChoice/>
+                </ForRole>
                 <button type="submit">"Create token"</button>
             </ActionForm>
             {move || create.value().get().and_then(Result::err).map(|error| view! { <ErrorNote error/> })}
@@ -82,6 +85,25 @@ fn Tokens() -> impl IntoView {
     }
 }
 
+/// Admins bind a token to one service: it then pushes that service's events, changes and
+/// spans, and does nothing else (a service's or a deploy pipeline's token).
+#[component]
+fn ServiceChoice() -> impl IntoView {
+    let services = Resource::new(|| (), |_| token_services());
+    view! {
+        <label>"For service"
+            <select name="service" data-testid="token-service">
+                <option value="">"none: acts with your role"</option>
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        services.await.unwrap_or_default().into_iter().map(|s| view! { <option value=s.clone()>{s.clone()}</option> }).collect_view()
+                    })}
+                </Transition>
+            </select>
+        </label>
+    }
+}
+
 fn token_table(list: Vec<ApiTokenView>, revoke: ServerAction<RevokeToken>) -> impl IntoView {
     let rows = list
         .into_iter()
@@ -89,7 +111,7 @@ fn token_table(list: Vec<ApiTokenView>, revoke: ServerAction<RevokeToken>) -> im
             let id = t.id;
             view! {
                 <tr class:revoked=t.revoked>
-                    <td>{t.name}{t.service.map(|s| view! { " " <span class="pill" title="pushes this service's events, nothing else">{format!("for {s}")}</span> })}</td>
+                    <td>{t.name}{t.service.map(|s| view! { " " <span class="pill" title="pushes this service's events, changes and spans, nothing else">{format!("for {s}")}</span> })}</td>
                     <td><code>{t.prefix} "…"</code></td>
                     <td>{format_ms(t.created_ms)}</td>
                     <td>{format_opt_ms(t.last_used_ms)}</td>
