@@ -90,6 +90,7 @@ impl Hub {
             audit: audit.clone(),
             owner: setup.hub_id.clone(),
         }));
+        let traces = Arc::new(Traces::new(store.clone(), catalog.clone()));
         let alerts = Arc::new(Alerts::new(AlertsSetup {
             store: store.clone(),
             catalog: catalog.clone(),
@@ -99,9 +100,9 @@ impl Hub {
             audit: audit.clone(),
             owner: setup.hub_id,
             changes: change_log.clone(),
+            traces: traces.clone(),
         }));
         let changes = Arc::new(Changes::new(change_log, catalog.clone(), audit.clone()));
-        let traces = Arc::new(Traces::new(store.clone(), catalog.clone()));
         let incidents = Arc::new(Incidents::new(IncidentsSetup {
             store: store.clone(),
             catalog: catalog.clone(),

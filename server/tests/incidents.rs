@@ -109,6 +109,11 @@ async fn an_alert_opens_an_incident_that_holds_the_evidence(store: &TestStore) {
         i["timeline"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
     assert_eq!(&kinds[..3], ["change", "onset", "fired"], "{i}");
     assert_eq!(i["alert"]["rule"], "orders-api-event-errors");
+    // The alert's own page lists the callees' changes too (the services of its traces).
+    let detail = hub.get_json(&fh.viewer, &format!("/api/v1/alerts/{id}")).await;
+    let changed: Vec<&str> =
+        detail["changes"].as_array().unwrap().iter().map(|c| c["service"].as_str().unwrap()).collect();
+    assert_eq!(changed, ["projector"], "{detail}");
 
     // Notes and a status: developers and up, audited.
     let notes = hub.url(&format!("/api/v1/incidents/{id}/notes"));

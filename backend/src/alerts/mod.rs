@@ -54,11 +54,14 @@ pub struct AlertsSetup {
     pub owner: String,
     /// Changes before an onset, for the alert's page and its notifications.
     pub changes: ChangeLog,
+    /// The services an alert's example traces went through (its callees).
+    pub traces: Arc<crate::traces::Traces>,
 }
 
 pub struct Alerts {
     store: Store,
     changes: ChangeLog,
+    kept_traces: Arc<crate::traces::Traces>,
     catalog: Arc<Catalog>,
     metrics: Arc<Metrics>,
     lag: Arc<Lag>,
@@ -88,6 +91,7 @@ impl Alerts {
         Alerts {
             store: s.store,
             changes: s.changes,
+            kept_traces: s.traces,
             catalog: s.catalog,
             metrics: s.metrics,
             lag: s.lag,
@@ -143,11 +147,18 @@ impl Alerts {
         })
     }
 
-    /// Changes to the alert's service in the hour before its onset, newest first; none when
-    /// they cannot be read (a notification is not held back for them).
+    /// Changes to the alert's service and to the services its example traces went through
+    /// (its callees), in the hour before its onset, newest first; none when they cannot be
+    /// read (a notification is not held back for them).
     pub(crate) async fn changes_before(&self, alert: &AlertView) -> Vec<ChangeView> {
+        let mut services = vec![alert.service.clone()];
+        for s in self.kept_traces.services_in(&alert.traces).await {
+            if !services.contains(&s) {
+                services.push(s);
+            }
+        }
         let q = ChangeQuery {
-            services: vec![alert.service.clone()],
+            services,
             since_ms: Some(alert.onset_ms - 3_600_000),
             until_ms: Some(alert.onset_ms),
             limit: 20,

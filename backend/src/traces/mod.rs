@@ -135,6 +135,20 @@ impl Traces {
         }
     }
 
+    /// The services the spans of these traces (those the hub keeps) belong to; none when they
+    /// cannot be read.
+    pub async fn services_in(&self, trace_ids: &[String]) -> Vec<String> {
+        let ids: Vec<String> =
+            trace_ids.iter().filter(|t| check_id(t).is_ok()).map(|t| t.to_ascii_lowercase()).collect();
+        if ids.is_empty() {
+            return Vec::new();
+        }
+        store::services_in(&self.store, &ids).await.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "traces: cannot read the services of traces");
+            Vec::new()
+        })
+    }
+
     /// Those of these traces the hub can read (its store, or Jaeger), each as a tree; the
     /// others are left out (not kept, sampled away, past the retention).
     pub async fn readable(&self, actor: &Principal, trace_ids: &[String]) -> Vec<TraceView> {

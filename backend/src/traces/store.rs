@@ -231,6 +231,20 @@ pub async fn search(store: &Store, q: &TraceQuery) -> Result<Vec<TraceSummary>, 
     Ok(out)
 }
 
+/// The services with spans in these traces, by name.
+pub async fn services_in(store: &Store, trace_ids: &[String]) -> Result<Vec<String>, BackendError> {
+    let marks: Vec<String> = (1..=trace_ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT DISTINCT service FROM spans WHERE trace_id IN ({}) ORDER BY service",
+        marks.join(", ")
+    );
+    let mut q = sqlx::query_scalar(&sql);
+    for t in trace_ids {
+        q = q.bind(t);
+    }
+    Ok(q.fetch_all(store.pool()).await?)
+}
+
 /// Deletes spans received before `before_ms`; how many.
 pub async fn forget(store: &Store, before_ms: i64) -> Result<u64, BackendError> {
     Ok(sqlx::query("DELETE FROM spans WHERE received_ms < $1")
