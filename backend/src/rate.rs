@@ -1,8 +1,10 @@
 //! A per-caller rate for what services and scripts push (events, changes, spans): at most
 //! `limit` requests in each wall-clock second, counted in memory.
 
+use crate::{BackendError, Principal};
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
 
 #[derive(Debug)]
 pub struct PerSecond {
@@ -13,10 +15,6 @@ pub struct PerSecond {
 impl PerSecond {
     pub fn new(limit: u32) -> PerSecond {
         PerSecond { limit, seen: Mutex::default() }
-    }
-
-    pub fn limit(&self) -> u32 {
-        self.limit
     }
 
     /// Counts one request of `who` at `now_ms`; false when it is over the limit.
@@ -32,6 +30,22 @@ impl PerSecond {
         }
         e.1 += 1;
         e.1 <= self.limit
+    }
+}
+
+impl PerSecond {
+    /// Counts one push of `actor` (a user, or a token and the service it is bound to) and
+    /// refuses it past the limit, saying how many `what` a second are allowed.
+    pub fn admit(&self, actor: &Principal, now_ms: i64, what: &str) -> Result<(), BackendError> {
+        let who = format!("{}/{}", actor.username, actor.service.as_deref().unwrap_or("-"));
+        if self.allow(&who, now_ms) {
+            Ok(())
+        } else {
+            Err(BackendError::RateLimited {
+                message: format!("at most {} {what} a second", self.limit),
+                retry_after: Duration::from_secs(1),
+            })
+        }
     }
 }
 

@@ -51,6 +51,15 @@ pub async fn fleet_view(State(fleet): State<Arc<Fleet>>) -> Json<serde_json::Val
     Json(serde_json::json!({ "instances": out }))
 }
 
+/// A change to the fleet comes from this machine with the fleet's token (the hub's).
+fn from_the_hub(fleet: &Fleet, from: SocketAddr, headers: &HeaderMap) -> bool {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    from.ip().is_loopback() && bearer == Some(fleet.token.as_str())
+}
+
 fn refuse(status: StatusCode, message: &str) -> Response {
     (status, Json(serde_json::json!({ "error": message }))).into_response()
 }
@@ -63,11 +72,7 @@ pub async fn chaos(
     headers: HeaderMap,
     Json(mut body): Json<serde_json::Value>,
 ) -> Response {
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    if !from.ip().is_loopback() || bearer != Some(fleet.token.as_str()) {
+    if !from_the_hub(&fleet, from, &headers) {
         return refuse(StatusCode::FORBIDDEN, "chaos needs loopback and the fleet's token");
     }
     let Some(name) = body.get("instance").and_then(|v| v.as_str()).map(str::to_string) else {
@@ -115,11 +120,7 @@ pub async fn deploy(
     headers: HeaderMap,
     Json(body): Json<serde_json::Value>,
 ) -> Response {
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    if !from.ip().is_loopback() || bearer != Some(fleet.token.as_str()) {
+    if !from_the_hub(&fleet, from, &headers) {
         return refuse(StatusCode::FORBIDDEN, "deploys need loopback and the fleet's token");
     }
     let (Some(name), Some(version)) =

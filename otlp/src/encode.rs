@@ -5,7 +5,7 @@ use crate::Decoded;
 use std::collections::BTreeMap;
 use types::traces::SpanStatus;
 
-fn varint(mut v: u64, out: &mut Vec<u8>) {
+pub(crate) fn varint(mut v: u64, out: &mut Vec<u8>) {
     while v >= 0x80 {
         out.push(u8::try_from(v & 0x7f).unwrap_or(0) | 0x80);
         v >>= 7;
@@ -13,18 +13,18 @@ fn varint(mut v: u64, out: &mut Vec<u8>) {
     out.push(u8::try_from(v).unwrap_or(0));
 }
 
-fn bytes_field(n: u32, b: &[u8], out: &mut Vec<u8>) {
+pub(crate) fn bytes_field(n: u32, b: &[u8], out: &mut Vec<u8>) {
     varint(u64::from(n) << 3 | 2, out);
     varint(b.len() as u64, out);
     out.extend_from_slice(b);
 }
 
-fn fixed64_field(n: u32, v: u64, out: &mut Vec<u8>) {
+pub(crate) fn fixed64_field(n: u32, v: u64, out: &mut Vec<u8>) {
     varint(u64::from(n) << 3 | 1, out);
     out.extend_from_slice(&v.to_le_bytes());
 }
 
-fn varint_field(n: u32, v: u64, out: &mut Vec<u8>) {
+pub(crate) fn varint_field(n: u32, v: u64, out: &mut Vec<u8>) {
     varint(u64::from(n) << 3, out);
     varint(v, out);
 }

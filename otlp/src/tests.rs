@@ -1,29 +1,6 @@
 use super::*;
 
-/// A protobuf encoder just big enough to write the exports the tests decode.
-fn varint(mut v: u64, out: &mut Vec<u8>) {
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
-}
-
-fn bytes_field(n: u32, b: &[u8], out: &mut Vec<u8>) {
-    varint(u64::from(n) << 3 | 2, out);
-    varint(b.len() as u64, out);
-    out.extend_from_slice(b);
-}
-
-fn fixed64_field(n: u32, v: u64, out: &mut Vec<u8>) {
-    varint(u64::from(n) << 3 | 1, out);
-    out.extend_from_slice(&v.to_le_bytes());
-}
-
-fn varint_field(n: u32, v: u64, out: &mut Vec<u8>) {
-    varint(u64::from(n) << 3, out);
-    varint(v, out);
-}
+use crate::encode::{bytes_field, fixed64_field, varint_field};
 
 fn string_attr(k: &str, v: &str) -> Vec<u8> {
     let mut any = Vec::new();

@@ -7,23 +7,8 @@
 mod common;
 
 use app::api::catalog::ReloadConfig;
-use common::{FleetHub, TestStore};
+use common::{now_ms, FleetHub, TestStore, EVENTS_RULE};
 use serde_json::{json, Value};
-
-const RULE: &str = r#"
-[[alerts]]
-name = "orders-api-event-errors"
-services = ["orders-api"]
-signal = "error_ratio"
-source = "events"
-window = "1s"
-above = 0.15
-"#;
-
-fn now_ms() -> i64 {
-    i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis())
-        .unwrap()
-}
 
 /// Events of orders-api now, every one failed.
 fn failing(n: usize) -> Value {
@@ -34,7 +19,7 @@ fn failing(n: usize) -> Value {
 }
 
 async fn changes_are_recorded_listed_and_shown_on_alerts(store: &TestStore) {
-    let mut settings = common::fleet_with(store, RULE);
+    let mut settings = common::fleet_with(store, EVENTS_RULE);
     settings.demo = "0".into();
     let config_path = settings.config.clone().unwrap();
     let fh = FleetHub::start_with(settings).await;

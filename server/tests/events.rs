@@ -6,24 +6,9 @@
 
 mod common;
 
-use common::{Engine, FleetHub, TestHub, TestStore};
+use common::{now_ms, Engine, FleetHub, TestHub, TestStore, EVENTS_RULE};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
-
-const RULE: &str = r#"
-[[alerts]]
-name = "orders-api-event-errors"
-services = ["orders-api"]
-signal = "error_ratio"
-source = "events"
-window = "1s"
-above = 0.15
-"#;
-
-fn now_ms() -> i64 {
-    i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis())
-        .unwrap()
-}
 
 /// `n` events of orders-api now: every `user_group = pro` one failed when `pro_fails`.
 fn batch(n: usize, pro_fails: bool) -> Value {
@@ -56,7 +41,7 @@ async fn token(hub: &TestHub, client: &reqwest::Client, body: Value) -> reqwest:
 async fn pushed_events_are_validated_and_a_service_token_only_pushes_its_own() {
     let store = TestStore::new(Engine::Sqlite).await.unwrap();
     // No demo fleet: only this test pushes.
-    let mut settings = common::fleet_with(&store, RULE);
+    let mut settings = common::fleet_with(&store, EVENTS_RULE);
     settings.demo = "0".into();
     let fh = FleetHub::start_with(settings).await;
     let hub = &fh.hub;
@@ -166,7 +151,7 @@ async fn pushed_events_are_validated_and_a_service_token_only_pushes_its_own() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_demo_orders_api_pushes_its_outcomes() {
     let store = TestStore::new(Engine::Sqlite).await.unwrap();
-    let rule = RULE.replace("window = \"1s\"\nabove = 0.15", "window = \"3s\"\nabove = 0.25");
+    let rule = EVENTS_RULE.replace("window = \"1s\"\nabove = 0.15", "window = \"3s\"\nabove = 0.25");
     let fh = FleetHub::start_with(common::fleet_with(&store, &rule)).await;
     tokio::time::sleep(Duration::from_secs(3)).await;
     for instance in ["orders-api-1", "orders-api-2"] {

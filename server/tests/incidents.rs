@@ -6,26 +6,11 @@
 
 mod common;
 
-use common::{FleetHub, TestStore};
+use common::{now_ms, FleetHub, TestStore, EVENTS_RULE};
 use otlp::Decoded;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use types::traces::{SpanStatus, SpanView};
-
-const RULE: &str = r#"
-[[alerts]]
-name = "orders-api-event-errors"
-services = ["orders-api"]
-signal = "error_ratio"
-source = "events"
-window = "1s"
-above = 0.15
-"#;
-
-fn now_ms() -> i64 {
-    i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis())
-        .unwrap()
-}
 
 fn span(trace: &str, id: &str, parent: Option<&str>, service: &str, start_us: i64, error: bool) -> Decoded {
     Decoded {
@@ -47,7 +32,7 @@ fn span(trace: &str, id: &str, parent: Option<&str>, service: &str, start_us: i6
 }
 
 async fn an_alert_opens_an_incident_that_holds_the_evidence(store: &TestStore) {
-    let mut settings = common::fleet_with(store, RULE);
+    let mut settings = common::fleet_with(store, EVENTS_RULE);
     settings.demo = "0".into();
     let fh = FleetHub::start_with(settings).await;
     let hub = &fh.hub;

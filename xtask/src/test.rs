@@ -15,6 +15,8 @@ const HOST: &[&str] = &[
     "-p",
     "threaddump",
     "-p",
+    "otlp",
+    "-p",
     "pprofile",
     "-p",
     "backend",

@@ -5,7 +5,6 @@
 use super::events::{validate, PushedEvent};
 use super::Alerts;
 use crate::{now_ms, BackendError, Principal};
-use std::time::Duration;
 use types::Role;
 
 /// Batches one caller may push per second.
@@ -23,13 +22,7 @@ impl Alerts {
             actor.require(Role::Developer)?;
         }
         let now = now_ms();
-        let who = format!("{}/{}", actor.username, actor.service.as_deref().unwrap_or("-"));
-        if !self.push_rate.allow(&who, now) {
-            return Err(BackendError::RateLimited {
-                message: format!("at most {BATCHES_PER_SECOND} batches of events a second"),
-                retry_after: Duration::from_secs(1),
-            });
-        }
+        self.push_rate.admit(actor, now, "batches of events")?;
         let config = self.catalog.config();
         let known = |s: &str| config.service(s).is_some();
         let by_service = validate(batch, &known, actor.service.as_deref(), now)

@@ -14,7 +14,6 @@ use crate::catalog::Catalog;
 use crate::rate::PerSecond;
 use crate::{now_ms, BackendError, Principal};
 use std::sync::Arc;
-use std::time::Duration;
 use types::changes::ChangeView;
 use types::charts::Marker;
 use types::Role;
@@ -62,13 +61,7 @@ impl Changes {
             actor.require(Role::Developer)?;
         }
         let now = now_ms();
-        let who = format!("{}/{}", actor.username, actor.service.as_deref().unwrap_or("-"));
-        if !self.rate.allow(&who, now) {
-            return Err(BackendError::RateLimited {
-                message: format!("at most {} changes a second", self.rate.limit()),
-                retry_after: Duration::from_secs(1),
-            });
-        }
+        self.rate.admit(actor, now, "changes")?;
         let config = self.catalog.config();
         let known = |s: &str| config.service(s).is_some();
         let row = validate::validate(change, &known, actor.service.as_deref(), now)

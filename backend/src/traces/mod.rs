@@ -68,13 +68,7 @@ impl Traces {
             actor.require(Role::Developer)?;
         }
         let now = now_ms();
-        let who = format!("{}/{}", actor.username, actor.service.as_deref().unwrap_or("-"));
-        if !self.rate.allow(&who, now) {
-            return Err(BackendError::RateLimited {
-                message: format!("at most {EXPORTS_PER_SECOND} exports a second"),
-                retry_after: Duration::from_secs(1),
-            });
-        }
+        self.rate.admit(actor, now, "exports")?;
         let refused = |e: otlp::DecodeError| BackendError::Invalid(format!("nothing was kept: {e}"));
         let inflated;
         let body = if gzipped {

@@ -11,6 +11,23 @@ use tempfile::TempDir;
 
 pub const ADMIN_PASSWORD: &str = "test-admin-password";
 
+/// A rule on orders-api's pushed events: fires at once on a batch with 15 % errors.
+pub const EVENTS_RULE: &str = r#"
+[[alerts]]
+name = "orders-api-event-errors"
+services = ["orders-api"]
+signal = "error_ratio"
+source = "events"
+window = "1s"
+above = 0.15
+"#;
+
+/// The wall clock in unix milliseconds, as the hub reads it.
+pub fn now_ms() -> i64 {
+    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Engine {
     Sqlite,
