@@ -25,7 +25,8 @@ pub async fn service_panels(
     range: types::TimeRange,
 ) -> Result<Vec<types::PanelView>, AppError> {
     let (hub, me, _) = super::context::signed_in()?;
-    let (from, to) = range.bounds(backend::now_ms()).map_err(AppError::invalid)?;
+    let (from, to) =
+        range.bounds(backend::now_ms()).map_err(AppError::invalid).or_else(super::context::fail)?;
     let markers = hub.changes.markers(&name, from, to).await;
     hub.metrics.panels(&me, &name, &range, &markers).await.or_else(super::context::fail)
 }
