@@ -1,6 +1,6 @@
 use crate::api::tokens::{list_tokens, token_services, CreateToken, RevokeToken};
 use crate::components::errors::{action_outcome, ErrorNote};
-use crate::components::guard::{ForRole, RequireRole};
+use crate::components::guard::RequireRole;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use types::time::{format_ms, format_opt_ms};
@@ -46,9 +46,7 @@ fn Tokens() -> impl IntoView {
             <h2>"New token"</h2>
             <ActionForm action=create attr:class="row">
                 <label>"Name" <input name="name" placeholder="ci-deploy-check" required maxlength="80"/></label>
-                <ForRole role=Role::Admin>
-                    <ServiceChoice/>
-                </ForRole>
+                <ServiceChoice/>
                 <button type="submit">"Create token"</button>
             </ActionForm>
             {move || create.value().get().and_then(Result::err).map(|error| view! { <ErrorNote error/> })}
@@ -87,20 +85,36 @@ fn Tokens() -> impl IntoView {
 
 /// Admins bind a token to one service: it then pushes that service's events, changes and
 /// spans, and does nothing else (a service's or a deploy pipeline's token).
+/// For admins only: the whole <select> is rendered at once, in one suspense (a marker inside
+/// a <select>, or a suspense nested in another here, does not hydrate).
 #[component]
 fn ServiceChoice() -> impl IntoView {
+    let me = expect_context::<crate::MeResource>();
     let services = Resource::new(|| (), |_| token_services());
     view! {
-        <label>"For service"
-            <select name="service" data-testid="token-service">
-                <option value="">"none: acts with your role"</option>
-                <Transition fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        services.await.unwrap_or_default().into_iter().map(|s| view! { <option value=s.clone()>{s.clone()}</option> }).collect_view()
-                    })}
-                </Transition>
-            </select>
-        </label>
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let admin = matches!(me.await, Ok(Some(types::Me { role, .. })) if role.allows(Role::Admin));
+                if !admin {
+                    return ().into_any();
+                }
+                let options = services
+                    .await
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|s| view! { <option value=s.clone()>{s.clone()}</option> })
+                    .collect_view();
+                view! {
+                    <label>"For service"
+                        <select name="service" data-testid="token-service">
+                            <option value="">"none: acts with your role"</option>
+                            {options}
+                        </select>
+                    </label>
+                }
+                .into_any()
+            })}
+        </Transition>
     }
 }
 
