@@ -42,7 +42,9 @@ fn state_pill(s: LagState) -> impl IntoView {
         LagState::Breach => "pill bad",
         LagState::Unknown => "pill warn",
     };
-    view! { <span class=class data-testid="lag-state">{s.as_str()}</span> }
+    // Owned text: rebuilt in place on each refresh, a `&'static str` child kept its first
+    // value while the class moved on ("breach" in a green pill).
+    view! { <span class=class data-testid="lag-state">{s.as_str().to_string()}</span> }
 }
 
 /// The lag now: "≥ 1.2 s" while a heartbeat is on its way and older than the last probe.
