@@ -135,8 +135,13 @@ impl Alerts {
         Ok(list)
     }
 
+    /// One episode as it is kept, without what its page adds (deliveries, changes, silence).
+    pub async fn get(&self, id: i64) -> Result<AlertView, BackendError> {
+        store::get(&self.store, id).await?.ok_or_else(|| not_found(id))
+    }
+
     pub async fn detail(&self, _actor: &Principal, id: i64) -> Result<AlertDetail, BackendError> {
-        let mut alert = store::get(&self.store, id).await?.ok_or_else(|| not_found(id))?;
+        let mut alert = self.get(id).await?;
         let silences = store::silences(&self.store, now_ms()).await?;
         alert.silenced = silenced_by(&silences, &alert.labels, now_ms());
         Ok(AlertDetail {
@@ -173,14 +178,14 @@ impl Alerts {
     pub async fn ack(&self, actor: &Principal, source: &str, id: i64) -> Result<AlertView, BackendError> {
         let result = async {
             actor.require(Role::Developer)?;
-            let alert = store::get(&self.store, id).await?.ok_or_else(|| not_found(id))?;
+            let alert = self.get(id).await?;
             if alert.state == AlertState::Resolved {
                 return Err(BackendError::Conflict(format!("alert #{id} is resolved")));
             }
             if !store::ack(&self.store, id, &actor.username, now_ms()).await? {
                 return Err(BackendError::Conflict(format!("alert #{id} is acknowledged already")));
             }
-            store::get(&self.store, id).await?.ok_or_else(|| not_found(id))
+            self.get(id).await
         }
         .await;
         self.audit.settle(Attempt::by(actor, "alert.ack", format!("#{id}"), source), result).await

@@ -196,7 +196,7 @@ impl Incidents {
             if body.chars().count() > MAX_NOTE {
                 return Err(BackendError::Invalid(format!("a note is at most {MAX_NOTE} characters")));
             }
-            let alert = self.0.alerts.detail(actor, id).await?.alert;
+            let alert = self.0.alerts.get(id).await?;
             if alert.fired_ms.is_none() {
                 return Err(BackendError::NotFound(format!("alert #{id} has not fired: it has no incident")));
             }
