@@ -59,6 +59,15 @@ impl Db {
         Ok(Db { pool, engine })
     }
 
+    /// The engine as OpenTelemetry's `db.system.name` names it.
+    pub fn system(&self) -> &'static str {
+        match self.engine {
+            Engine::Sqlite => "sqlite",
+            Engine::Postgres => "postgresql",
+            Engine::Mysql => "mysql",
+        }
+    }
+
     /// `$1, $2…` placeholders as this engine wants them.
     pub fn sql(&self, text: &str) -> String {
         if self.engine != Engine::Mysql {

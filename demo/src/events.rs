@@ -1,7 +1,7 @@
-//! orders-api's request outcomes, pushed to the hub (`POST $SWITCHBOARD_EVENTS_URL` with the
-//! token in `$SWITCHBOARD_EVENTS_TOKEN`, bound to orders-api) in batches every 250 ms: the
-//! events the hub's alerts read with `source = "events"`. Without the two variables nothing
-//! is pushed; a full queue drops events rather than slow a request down.
+//! A service's request outcomes, pushed to the hub (`POST $SWITCHBOARD_HUB_URL/api/v1/events`
+//! with the token in `$SWITCHBOARD_SERVICE_TOKEN`, bound to the service) in batches every
+//! 250 ms: the events the hub's alerts read with `source = "events"`. Without the two
+//! variables nothing is pushed; a full queue drops events rather than slow a request down.
 
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -19,8 +19,9 @@ pub struct EventSink {
 impl EventSink {
     /// A sink sending to the hub named by the environment, or None when it names none.
     pub fn from_env(stop: CancellationToken) -> Option<EventSink> {
-        let url = std::env::var("SWITCHBOARD_EVENTS_URL").ok().filter(|u| !u.is_empty())?;
-        let token = std::env::var("SWITCHBOARD_EVENTS_TOKEN").ok().filter(|t| !t.is_empty())?;
+        let hub = std::env::var("SWITCHBOARD_HUB_URL").ok().filter(|u| !u.is_empty())?;
+        let token = std::env::var("SWITCHBOARD_SERVICE_TOKEN").ok().filter(|t| !t.is_empty())?;
+        let url = format!("{}/api/v1/events", hub.trim_end_matches('/'));
         let (tx, rx) = mpsc::channel(QUEUE);
         tokio::spawn(send(url, token, rx, stop));
         Some(EventSink { tx })

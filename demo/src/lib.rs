@@ -10,11 +10,15 @@ pub mod instance;
 pub mod metrics;
 pub mod orders_api;
 pub mod pool;
+pub mod portfolio_bff;
 pub mod process;
 pub mod profiling;
 pub mod projector;
+pub mod quotes;
 pub mod run;
+pub mod serve;
 pub mod supervisor;
+pub mod telemetry;
 pub mod threads;
 pub mod writer;
 

@@ -5,6 +5,8 @@
 use crate::db::{now_ms, Db};
 use crate::instance::Shared;
 use crate::metrics::Kind;
+use crate::telemetry::Span;
+use opentelemetry::KeyValue;
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -158,6 +160,30 @@ async fn apply_batch(
     let Some(&(max_seq, ..)) = rows.last() else {
         return Ok(0);
     };
+    // Each batch applied is a trace of its own: the batch, and its write to the read model.
+    let batch = Span::root(
+        "project batch",
+        vec![
+            KeyValue::new("outbox.rows", i64::try_from(rows.len()).unwrap_or(0)),
+            KeyValue::new("outbox.last_seq", max_seq),
+        ],
+    );
+    let write =
+        batch.db("UPSERT orders_view", read.system(), "UPSERT orders_view, heartbeat_view, projector_state");
+    let applied = write_batch(i, (source, read), &rows, max_seq).await;
+    batch.end_with(write.end_with(applied))?;
+    *last_seq = max_seq;
+    held.applied(max_seq);
+    Ok(i64::try_from(rows.len()).unwrap_or(i64::MAX))
+}
+
+/// Writes the rows' changes and the new position in one transaction of the read model.
+async fn write_batch(
+    i: &Shared,
+    (source, read): (&Db, &Db),
+    rows: &[OutboxRow],
+    max_seq: i64,
+) -> Result<(), sqlx::Error> {
     let mut tx = read.pool.begin().await?;
     let order_sql = source
         .sql("SELECT id, customer, user_group, amount_cents, status, updated_ms FROM orders WHERE id = $1");
@@ -168,7 +194,7 @@ async fn apply_batch(
     );
     let upsert_heartbeat = read.upsert("heartbeat_view", &["id", "seq", "written_us", "applied_us"], "id");
     let heartbeat_sql = source.sql("SELECT seq, written_us FROM heartbeat WHERE id = $1");
-    for (_, kind, ref_id, ref_key, _) in &rows {
+    for (_, kind, ref_id, ref_key, _) in rows {
         if kind == "heartbeat" {
             // The heartbeat as the event carries it: its sequence number is the event's.
             let written: Option<(i64, i64)> =
@@ -213,10 +239,7 @@ async fn apply_batch(
     }
     let position = read.upsert("projector_state", &["name", "last_seq", "updated_ms"], "name");
     sqlx::query(&position).bind(NAME).bind(max_seq).bind(now_ms()).execute(&mut *tx).await?;
-    tx.commit().await?;
-    *last_seq = max_seq;
-    held.applied(max_seq);
-    Ok(i64::try_from(rows.len()).unwrap_or(i64::MAX))
+    tx.commit().await
 }
 
 #[expect(clippy::cast_precision_loss, reason = "lag figures are far below 2^52")]

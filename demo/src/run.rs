@@ -4,7 +4,7 @@
 use crate::db::Db;
 use crate::instance::{Instance, Shared};
 use crate::pool::WorkerPool;
-use crate::{orders_api, projector, writer, LISTENING_PREFIX};
+use crate::{orders_api, portfolio_bff, projector, quotes, writer, LISTENING_PREFIX};
 use clap::ValueEnum;
 use std::io::Write;
 use std::net::SocketAddr;
@@ -17,6 +17,8 @@ pub enum ServiceKind {
     OrdersApi,
     OrderWriter,
     Projector,
+    Quotes,
+    PortfolioBff,
 }
 
 impl ServiceKind {
@@ -25,7 +27,14 @@ impl ServiceKind {
             ServiceKind::OrdersApi => "orders-api",
             ServiceKind::OrderWriter => "order-writer",
             ServiceKind::Projector => "projector",
+            ServiceKind::Quotes => "quotes",
+            ServiceKind::PortfolioBff => "portfolio-bff",
         }
+    }
+
+    /// Serves HTTP requests (pushes their events, takes traffic).
+    pub fn serves_requests(self) -> bool {
+        matches!(self, ServiceKind::OrdersApi | ServiceKind::Quotes | ServiceKind::PortfolioBff)
     }
 }
 
@@ -46,21 +55,28 @@ pub async fn instance(args: InstanceArgs) -> Result<(), String> {
     let port = listener.local_addr().map_err(|e| e.to_string())?.port();
     jemalloc_pprof::activate_jemalloc_profiling().await;
 
-    let pool_name: &'static str = match args.kind {
-        ServiceKind::OrdersApi => "orders-worker",
-        ServiceKind::OrderWriter => "writer-worker",
-        ServiceKind::Projector => "projector-worker",
+    let (pool_name, workers): (&'static str, usize) = match args.kind {
+        ServiceKind::OrdersApi => ("orders-worker", 8),
+        ServiceKind::OrderWriter => ("writer-worker", 2),
+        ServiceKind::Projector => ("projector-worker", 2),
+        ServiceKind::Quotes => ("quotes-worker", 8),
+        ServiceKind::PortfolioBff => ("portfolio-worker", 16),
     };
-    let pool = WorkerPool::new(pool_name, if args.kind == ServiceKind::OrdersApi { 8 } else { 2 }, 64);
+    let pool = WorkerPool::new(pool_name, workers, 64);
     let instance: Shared = Arc::new(Instance::new(args.name.clone(), args.token.clone(), pool));
     let stop = CancellationToken::new();
+    let version = std::env::var("DEMO_VERSION").unwrap_or_else(|_| "1.0.0".into());
+    let telemetry =
+        crate::telemetry::init(args.kind.service(), &args.name, &version, !args.kind.serves_requests());
+    if args.kind.serves_requests() {
+        if let Some(sink) = crate::events::EventSink::from_env(stop.clone()) {
+            let _ = instance.events.set(sink);
+        }
+    }
     let mut router = crate::instance::router(instance.clone());
     match args.kind {
         ServiceKind::OrdersApi => {
             orders_api::declare_metrics(&instance);
-            if let Some(sink) = crate::events::EventSink::from_env(stop.clone()) {
-                let _ = instance.events.set(sink);
-            }
             let read = Db::connect(&args.read_url).await.map_err(|e| format!("read model: {e}"))?;
             router = router.merge(orders_api::routes(read));
         }
@@ -75,15 +91,26 @@ pub async fn instance(args: InstanceArgs) -> Result<(), String> {
             let read = Db::connect(&args.read_url).await.map_err(|e| format!("read model: {e}"))?;
             tokio::spawn(projector::run(instance.clone(), source, read, stop.clone()));
         }
+        ServiceKind::Quotes => {
+            quotes::declare_metrics(&instance);
+            router = router.merge(quotes::routes());
+        }
+        ServiceKind::PortfolioBff => {
+            portfolio_bff::declare_metrics(&instance);
+            router = router.merge(portfolio_bff::routes(portfolio_bff::Upstreams::from_env()?));
+        }
     }
     announce(port);
     tokio::spawn(exit_with_parent(stop.clone()));
     let app = router.with_state(instance).into_make_service_with_connect_info::<SocketAddr>();
     let stopped = stop.clone();
-    axum::serve(listener, app)
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(async move { stopped.cancelled().await })
         .await
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string());
+    // The SDK's export thread blocks: its last batch is sent off the runtime's threads.
+    let _ = tokio::task::spawn_blocking(move || telemetry.shutdown()).await;
+    served
 }
 
 fn announce(port: u16) {

@@ -27,12 +27,26 @@ pub struct FleetArgs {
     pub traffic_per_second: u32,
 }
 
-const MEMBERS: [(ServiceKind, &str); 4] = [
+/// In start order: the BFF last, once the services it calls listen.
+const MEMBERS: [(ServiceKind, &str); 6] = [
     (ServiceKind::OrdersApi, "orders-api-1"),
     (ServiceKind::OrdersApi, "orders-api-2"),
     (ServiceKind::OrderWriter, "order-writer-1"),
     (ServiceKind::Projector, "projector-1"),
+    (ServiceKind::Quotes, "quotes-1"),
+    (ServiceKind::PortfolioBff, "portfolio-bff-1"),
 ];
+
+/// Tokens bound to each service, for its spans and events: `SWITCHBOARD_SERVICE_TOKENS`
+/// is `service=token,…` (from the hub, in the environment).
+fn service_tokens() -> std::collections::HashMap<String, String> {
+    std::env::var("SWITCHBOARD_SERVICE_TOKENS")
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(s, t)| (s.trim().to_string(), t.trim().to_string()))
+        .collect()
+}
 
 pub(crate) struct Member {
     pub(crate) kind: ServiceKind,
@@ -53,6 +67,12 @@ pub(crate) struct Fleet {
     read_url: String,
     rate: u32,
     pub(crate) client: reqwest::Client,
+    /// The hub instances send spans and events to, and each service's token for it.
+    hub_url: Option<String>,
+    service_tokens: std::collections::HashMap<String, String>,
+    /// The port each member listens on once started (read without the members' lock, which
+    /// `start` runs under).
+    ports: std::sync::Mutex<std::collections::BTreeMap<&'static str, (ServiceKind, u16)>>,
     /// What the demo's alert receiver was sent, newest last (`POST /alerts`).
     pub(crate) received: std::sync::Mutex<std::collections::VecDeque<serde_json::Value>>,
 }
@@ -102,6 +122,9 @@ pub async fn fleet(args: FleetArgs) -> Result<(), String> {
             .build()
             .map_err(|e| e.to_string())?,
         received: std::sync::Mutex::default(),
+        hub_url: std::env::var("SWITCHBOARD_HUB_URL").ok().filter(|u| !u.is_empty()),
+        service_tokens: service_tokens(),
+        ports: std::sync::Mutex::default(),
     });
     {
         let mut members = fleet.members.lock().await;
@@ -160,12 +183,20 @@ impl Fleet {
             return Ok(());
         }
         let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-        let kind = match m.kind {
-            ServiceKind::OrdersApi => "orders-api",
-            ServiceKind::OrderWriter => "order-writer",
-            ServiceKind::Projector => "projector",
+        let kind = m.kind.service();
+        let mut command = Command::new(exe);
+        command.env_remove("SWITCHBOARD_SERVICE_TOKENS");
+        match (&self.hub_url, self.service_tokens.get(kind)) {
+            (Some(hub), Some(token)) => {
+                command.env("SWITCHBOARD_HUB_URL", hub).env("SWITCHBOARD_SERVICE_TOKEN", token)
+            }
+            _ => command.env_remove("SWITCHBOARD_HUB_URL").env_remove("SWITCHBOARD_SERVICE_TOKEN"),
         };
-        let mut child = Command::new(exe)
+        if m.kind == ServiceKind::PortfolioBff {
+            command.env("DEMO_ORDERS_URLS", self.base_urls(ServiceKind::OrdersApi));
+            command.env("DEMO_QUOTES_URLS", self.base_urls(ServiceKind::Quotes));
+        }
+        let mut child = command
             .args(["instance", "--kind", kind, "--name", m.name, "--port", &m.port.to_string()])
             .args(["--rate", &self.rate.to_string()])
             .env("SWITCHBOARD_DEMO_TOKEN", &self.token)
@@ -198,8 +229,20 @@ impl Fleet {
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         m.port = port;
         m.process = Some((child, stdin));
+        self.ports.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(m.name, (m.kind, port));
         tracing::info!(instance = m.name, port, "started");
         Ok(())
+    }
+
+    /// The base URLs of a kind's members, comma-separated (for the BFF's dependencies).
+    fn base_urls(&self, kind: ServiceKind) -> String {
+        let ports = self.ports.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        ports
+            .values()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, port)| format!("http://127.0.0.1:{port}"))
+            .collect::<Vec<_>>()
+            .join(",")
     }
 
     pub(crate) async fn stop(m: &mut Member) {
@@ -219,7 +262,8 @@ impl Fleet {
     }
 }
 
-/// Steady, varied traffic at the orders API, so rates, latencies and errors move.
+/// Steady, varied traffic: two requests in three at the orders API, one at the portfolio BFF
+/// (which calls orders-api and quotes), so rates, latencies and errors move.
 async fn drive_traffic(fleet: Arc<Fleet>, source: Db, per_second: u32, stop: CancellationToken) {
     let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(per_second.max(1))));
     let mut max_id = 1i64;
@@ -238,29 +282,28 @@ async fn drive_traffic(fleet: Arc<Fleet>, source: Db, per_second: u32, stop: Can
                 max_id = m.max(1);
             }
         }
+        let kind = if n.is_multiple_of(3) { ServiceKind::PortfolioBff } else { ServiceKind::OrdersApi };
         let ports: Vec<u16> = {
             let members = fleet.members.lock().await;
-            members
-                .iter()
-                .filter(|m| m.kind == ServiceKind::OrdersApi && m.process.is_some())
-                .map(|m| m.port)
-                .collect()
+            members.iter().filter(|m| m.kind == kind && m.process.is_some()).map(|m| m.port).collect()
         };
-        let Some(port) = ports.get(usize::try_from(n).unwrap_or(0) % ports.len().max(1)).copied() else {
+        let Some(port) = ports.get(usize::try_from(n / 3).unwrap_or(0) % ports.len().max(1)).copied() else {
             continue;
         };
-        let path = if n.is_multiple_of(10) {
-            format!("/orders?customer=c{:04}", rand::random::<u16>() % 500)
+        let customer = format!("c{:04}", rand::random::<u16>() % 500);
+        let path = if kind == ServiceKind::PortfolioBff {
+            format!("/portfolio/{customer}")
+        } else if n.is_multiple_of(10) {
+            format!("/orders?customer={customer}")
         } else {
             // A few ids past the newest: the read model lags, so some are not there yet.
             format!("/orders/{}", 1 + rand::random::<i64>().rem_euclid(max_id + 5))
         };
-        let trace = format!("00-{:032x}-{:016x}-01", rand::random::<u128>(), rand::random::<u64>());
+        // No traceparent: the generator stands for browsers, which start the traces.
         let req = fleet
             .client
             .get(format!("http://127.0.0.1:{port}{path}"))
-            .header("x-user-group", crate::writer::pick_group())
-            .header("traceparent", trace);
+            .header("x-user-group", crate::writer::pick_group());
         tokio::spawn(async move {
             let _ = req.send().await;
         });

@@ -4,6 +4,8 @@
 use crate::db::{now_ms, Db};
 use crate::instance::Shared;
 use crate::metrics::Kind;
+use crate::telemetry::Span;
+use opentelemetry::KeyValue;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
@@ -57,7 +59,16 @@ pub async fn run(i: Shared, db: Db, per_second: u32, stop: CancellationToken) {
     }
 }
 
+/// One change and its outbox row in one transaction; a trace of its own.
 async fn write_order(db: &Db, id: i64, status: Option<&str>) -> Result<(), sqlx::Error> {
+    let span = Span::root(
+        if status.is_none() { "insert order" } else { "update order" },
+        vec![KeyValue::new("order.id", id)],
+    );
+    span.end_with(write_order_in(db, &span, id, status).await)
+}
+
+async fn write_order_in(db: &Db, span: &Span, id: i64, status: Option<&str>) -> Result<(), sqlx::Error> {
     let now = now_ms();
     let mut tx = db.pool.begin().await?;
     match status {
@@ -69,24 +80,30 @@ async fn write_order(db: &Db, id: i64, status: Option<&str>) -> Result<(), sqlx:
                 &["id", "customer", "user_group", "amount_cents", "status", "updated_ms"],
                 "id",
             );
-            sqlx::query(&sql)
-                .bind(id)
-                .bind(customer)
-                .bind(pick_group())
-                .bind(amount)
-                .bind("new")
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+            let query = span.db("UPSERT orders", db.system(), &sql);
+            query.end_with(
+                sqlx::query(&sql)
+                    .bind(id)
+                    .bind(customer)
+                    .bind(pick_group())
+                    .bind(amount)
+                    .bind("new")
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await,
+            )?;
         }
         Some(status) => {
             let sql = db.sql("UPDATE orders SET status = $1, updated_ms = $2 WHERE id = $3");
-            sqlx::query(&sql).bind(status).bind(now).bind(id).execute(&mut *tx).await?;
+            let query = span.db("UPDATE orders", db.system(), &sql);
+            query.end_with(sqlx::query(&sql).bind(status).bind(now).bind(id).execute(&mut *tx).await)?;
         }
     }
     let sql = db.sql("INSERT INTO outbox (kind, ref_id, written_ms) VALUES ('order', $1, $2)");
-    sqlx::query(&sql).bind(id).bind(now).execute(&mut *tx).await?;
-    tx.commit().await
+    let query = span.db("INSERT outbox", db.system(), &sql);
+    query.end_with(sqlx::query(&sql).bind(id).bind(now).execute(&mut *tx).await)?;
+    let commit = span.db("COMMIT", db.system(), "COMMIT");
+    commit.end_with(tx.commit().await)
 }
 
 /// One clock writes the heartbeat here and the projector stamps it on the read side (the

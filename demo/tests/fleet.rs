@@ -37,7 +37,7 @@ fn flat_by_function(p: &pprof::protos::Profile) -> Vec<(String, i64)> {
 #[test]
 fn every_instance_serves_metrics_threads_and_profiles() {
     let fleet = Fleet::start();
-    assert_eq!(fleet.instances.len(), 4);
+    assert_eq!(fleet.instances.len(), 6);
     let http = client();
     for (service, name, base) in &fleet.instances {
         let text = http.get(format!("{base}/metrics")).send().unwrap();

@@ -32,18 +32,22 @@ pub struct FleetDatabases<'a> {
     pub read_url: Option<&'a str>,
 }
 
-/// Where orders-api pushes its request outcomes: the hub's events endpoint and a token bound
-/// to orders-api (in the environment, never on a command line).
-pub struct FleetEvents {
-    pub url: String,
-    pub token: String,
+/// The demo's services (each gets a token bound to it).
+pub const SERVICES: [&str; 5] = ["orders-api", "order-writer", "projector", "quotes", "portfolio-bff"];
+
+/// Where the fleet's instances send their spans (`/v1/traces`) and request outcomes
+/// (`/api/v1/events`): this hub, each service with a token bound to it (in the environment,
+/// never on a command line).
+pub struct FleetTelemetry {
+    pub hub_url: String,
+    pub tokens: Vec<(String, String)>,
 }
 
 pub async fn launch(
     binary: &Path,
     data_dir: &Path,
     databases: &FleetDatabases<'_>,
-    events: Option<&FleetEvents>,
+    telemetry: &FleetTelemetry,
 ) -> Result<DemoFleet, String> {
     let token = format!("{:032x}", rand::random::<u128>());
     let mut command = Command::new(binary);
@@ -55,10 +59,11 @@ pub async fn launch(
             None => command.env_remove(var),
         };
     }
-    match events {
-        Some(e) => command.env("SWITCHBOARD_EVENTS_URL", &e.url).env("SWITCHBOARD_EVENTS_TOKEN", &e.token),
-        None => command.env_remove("SWITCHBOARD_EVENTS_URL").env_remove("SWITCHBOARD_EVENTS_TOKEN"),
-    };
+    let tokens: Vec<String> = telemetry.tokens.iter().map(|(s, t)| format!("{s}={t}")).collect();
+    command
+        .env("SWITCHBOARD_HUB_URL", &telemetry.hub_url)
+        .env("SWITCHBOARD_SERVICE_TOKENS", tokens.join(","))
+        .env_remove("SWITCHBOARD_SERVICE_TOKEN");
     let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

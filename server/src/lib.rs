@@ -169,15 +169,19 @@ async fn start_demo(settings: &Settings, hub: &Hub, addr: SocketAddr) -> Option<
         source_url: settings.demo_source_url.as_deref(),
         read_url: settings.demo_read_url.as_deref(),
     };
-    // orders-api pushes its request outcomes to this hub, with a token bound to it.
-    let events = match hub.accounts.demo_service_token("orders-api").await {
-        Ok(token) => Some(demo_fleet::FleetEvents { url: format!("http://{addr}/api/v1/events"), token }),
-        Err(e) => {
-            tracing::warn!(error = %e, "no token for the demo fleet's events; orders-api will not push them");
-            None
+    // Every demo service sends its spans (and the HTTP ones their request outcomes) to this
+    // hub, each with a token bound to it.
+    let mut tokens = Vec::new();
+    for service in demo_fleet::SERVICES {
+        match hub.accounts.demo_service_token(service).await {
+            Ok(token) => tokens.push((service.to_string(), token)),
+            Err(e) => {
+                tracing::warn!(service, error = %e, "no token for a demo service; it will not send spans or events")
+            }
         }
-    };
-    match demo_fleet::launch(&binary, &settings.data_dir.join("demo"), &databases, events.as_ref()).await {
+    }
+    let telemetry = demo_fleet::FleetTelemetry { hub_url: format!("http://{addr}"), tokens };
+    match demo_fleet::launch(&binary, &settings.data_dir.join("demo"), &databases, &telemetry).await {
         Ok(fleet) => {
             tracing::info!(instances = fleet.manifest.instances.len(), "demo fleet started");
             let controls =

@@ -99,7 +99,7 @@ async fn a_killed_hub_leaves_no_demo_process() {
         .flat_map(|s| s["instances"].as_array().unwrap())
         .map(|i| i["base_url"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(urls.len(), 4, "{services}");
+    assert_eq!(urls.len(), 6, "{services}");
     let answering = async || {
         let mut n = 0;
         for u in &urls {

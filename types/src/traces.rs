@@ -4,10 +4,12 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// `ok`, `error`, or `unset` (OTLP's default: not marked either way, read as ok).
+/// `ok`, `error`, or `unset` (OTLP's default: not marked either way, read as ok). The API
+/// says `ok` or `error` only (its contract): unset goes out as `ok`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SpanStatus {
+    #[serde(rename(serialize = "ok"))]
     Unset,
     Ok,
     Error,

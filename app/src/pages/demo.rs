@@ -164,7 +164,10 @@ fn faults_for(service: &str) -> Vec<Which> {
         Which::Fixed(|| DemoFault::BadMetrics { mode: "drop_label".into() }),
     ];
     match service {
-        "orders-api" => faults.extend([Which::Errors, Which::Latency, Which::Pool]),
+        // The services that answer requests (the BFF calls orders-api and quotes).
+        "orders-api" | "quotes" | "portfolio-bff" => {
+            faults.extend([Which::Errors, Which::Latency, Which::Pool])
+        }
         "projector" => faults.extend([
             Which::Fixed(|| DemoFault::Pause),
             Which::Slowdown,

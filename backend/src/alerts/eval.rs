@@ -296,6 +296,28 @@ impl Alerts {
         (context, traces)
     }
 
+    /// What an alert's capture is taken of: where its example traces say the failures started
+    /// (that service's instance the failing spans ran on, else its first), when that is
+    /// another service; else the alerted service's worst instance.
+    async fn capture_target(
+        &self,
+        service: &str,
+        reading: &Reading,
+        traces: &[String],
+    ) -> Option<(String, String)> {
+        if let Some(blame) = self.kept_traces.blame(traces).await.filter(|b| b.service != service) {
+            let config = self.catalog.config();
+            let known = config.service(&blame.service)?;
+            let instance = blame
+                .instance
+                .filter(|i| known.instances.iter().any(|k| k.name.get_ref() == i))
+                .or_else(|| known.instances.first().map(|i| i.name.get_ref().clone()))?;
+            tracing::info!(service, blamed = %blame.service, instance, traces = blame.traces, "alerts: capturing where the traces say the failures started");
+            return Some((blame.service, instance));
+        }
+        Some((service.to_string(), reading.worst_instance.clone()?))
+    }
+
     async fn fire(
         &self,
         rule: &AlertDef,
@@ -317,7 +339,11 @@ impl Alerts {
             context = %context.first().map(types::alerts::ContextRow::sentence).unwrap_or_default(),
             "alert firing"
         );
-        if let (Some(kind), Some(instance)) = (rule.capture_kind(), reading.worst_instance.as_deref()) {
+        if let Some(kind) = rule.capture_kind() {
+            let Some((service, instance)) = self.capture_target(service, reading, &traces).await else {
+                return Ok(());
+            };
+            let (service, instance) = (service.as_str(), instance.as_str());
             let reason = format!("alert #{}: {}", episode.id, rule.name.get_ref());
             match self.captures.start(service, instance, kind, None, &reason).await {
                 Ok(capture) => store::set_capture(&self.store, episode.id, capture).await?,
