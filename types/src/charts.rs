@@ -43,6 +43,25 @@ pub struct Marker {
     pub label: String,
 }
 
+/// A request the chart can point at: its duration (an exemplar of the latency histogram) and
+/// its trace.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExemplarPoint {
+    pub ts_ms: i64,
+    pub value: f64,
+    pub trace_id: String,
+    /// The instance that served it.
+    pub label: String,
+}
+
+/// An exemplar as drawn: where its dot is in the SVG's units, for the link laid over it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExemplarDot {
+    pub point: ExemplarPoint,
+    pub x: f64,
+    pub y: f64,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ChartView {
     pub svg: String,
@@ -60,6 +79,9 @@ pub struct ChartView {
     /// The markers drawn (those inside the time range), oldest first.
     #[serde(default)]
     pub markers: Vec<Marker>,
+    /// Exemplar dots drawn (inside the plot), each opening its trace.
+    #[serde(default)]
+    pub exemplars: Vec<ExemplarDot>,
     /// Said under the chart, e.g. why the axis starts later than the range asked.
     pub note: Option<String>,
 }

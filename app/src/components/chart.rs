@@ -4,7 +4,7 @@
 //! legend still say everything.
 
 use leptos::prelude::*;
-use types::charts::{ChartSeries, ChartView};
+use types::charts::{ChartSeries, ChartView, ExemplarDot};
 use types::time::clock;
 
 /// The value of a series nearest to `t` (points are in time order).
@@ -71,16 +71,37 @@ pub fn Chart(chart: ChartView) -> impl IntoView {
         })
     };
     let has_data = chart.has_data();
+    let dots = exemplar_links(&chart.exemplars, chart.width, chart.height, unit);
+    let dots_note = (!chart.exemplars.is_empty()).then(|| {
+        view! { <p class="muted small" data-testid="exemplar-note">{format!("{} dots: single requests (exemplars); each opens its trace.", chart.exemplars.len())}</p> }
+    });
     view! {
         <div class="chart" data-testid="chart">
             <div class="chart-plot" node_ref=area on:mousemove=on_move on:mouseleave=move |_| pointer.set(None)>
                 <div class="svg" inner_html=chart.svg></div>
                 {hover}
+                {dots}
             </div>
             {has_data.then(|| legend(&chart.series, &chart.more, unit))}
+            {dots_note}
             {chart.note.map(|n| view! { <p class="muted small" data-testid="chart-note">{n}</p> })}
         </div>
     }
+}
+
+/// A link over each exemplar dot of the SVG, to its trace.
+fn exemplar_links(dots: &[ExemplarDot], width: u32, height: u32, unit: types::units::Unit) -> impl IntoView {
+    let (w, h) = (f64::from(width.max(1)), f64::from(height.max(1)));
+    dots.iter()
+        .map(|d| {
+            let p = &d.point;
+            let title = format!("{} · {} · {} UTC · trace {}", unit.format(p.value), p.label, clock(p.ts_ms), p.trace_id);
+            view! {
+                <a class="exemplar" data-testid="exemplar" href=format!("/traces/{}", p.trace_id) title=title.clone() aria-label=title
+                    style=format!("left:{:.2}%;top:{:.2}%", d.x / w * 100.0, d.y / h * 100.0)></a>
+            }
+        })
+        .collect_view()
 }
 
 fn legend(series: &[ChartSeries], more: &[String], unit: types::units::Unit) -> impl IntoView {

@@ -74,6 +74,7 @@ impl Alerts {
         let episode = [(alert.onset_ms, alert.resolved_ms.unwrap_or(to))];
         let input = ChartInput {
             markers: &[],
+            exemplars: &[],
             lines: &lines,
             shaded: &episode,
             refs: &refs,

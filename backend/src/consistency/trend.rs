@@ -38,6 +38,7 @@ impl Checks {
         let input = |lines, unit| ChartInput {
             lines,
             markers: &[],
+            exemplars: &[],
             shaded: &[],
             refs: &[],
             bands: &[],

@@ -147,6 +147,7 @@ impl Lag {
         let slo = RefLine { label: format!("SLO {} ms", m.def.slo_ms), value: m.def.slo_ms / 1000.0 };
         let input = ChartInput {
             markers: &[],
+            exemplars: &[],
             lines: &lines,
             shaded: &shade,
             refs: &[slo],

@@ -143,6 +143,7 @@ pub fn explore(history: &History, q: &Query<'_>) -> Result<ExploreView, DrawErro
         .collect();
     let input = ChartInput {
         markers: &[],
+        exemplars: &[],
         lines: &lines,
         shaded: &[],
         refs: &[],

@@ -124,6 +124,19 @@ pub struct ScrapeGauges {
     /// The trace ids the error counter's exemplars carry, with the series' labels: examples of
     /// failing requests for an alert's context.
     pub error_traces: Vec<ErrorTrace>,
+    /// The latency histogram's exemplars: a request's duration and its trace, for the dots
+    /// on the latency panel.
+    pub latency_exemplars: Vec<LatencyExemplar>,
+}
+
+/// An exemplar of the latency histogram.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LatencyExemplar {
+    pub trace_id: String,
+    /// Seconds, as observed.
+    pub value: f64,
+    /// When it was observed (unix ms), when the exposition says.
+    pub ts_ms: Option<i64>,
 }
 
 /// An exemplar of the error counter.
@@ -149,24 +162,42 @@ impl ScrapeGauges {
             _ => None,
         };
         let mut error_traces = Vec::new();
+        let trace_of = |ex: &exposition::Exemplar<'_>| {
+            ex.labels
+                .iter()
+                .find(|l| matches!(l.name, "trace_id" | "traceID" | "trace-id"))
+                .map(|l| l.value.to_string())
+                .filter(|t| !t.is_empty() && t.len() <= 64)
+        };
         // OpenMetrics names a counter's family without the `_total` its samples carry.
         let errors = signals.family(Feed::Errors).and_then(|name| {
             let bare = name.strip_suffix("_total").unwrap_or(name);
             exp.families.iter().find(|f| f.name == name || f.name == bare)
         });
         for s in errors.map(|f| exp.samples_of(f)).unwrap_or_default() {
-            let Some(ex) = &s.exemplar else { continue };
-            let trace = ex.labels.iter().find(|l| matches!(l.name, "trace_id" | "traceID" | "trace-id"));
-            if let Some(t) = trace.filter(|t| !t.value.is_empty() && t.value.len() <= 64) {
-                let labels =
-                    exp.labels_of(s).iter().map(|l| (l.name.to_string(), l.value.to_string())).collect();
-                error_traces.push(ErrorTrace { trace_id: t.value.to_string(), labels });
-                if error_traces.len() >= MAX_ERROR_TRACES {
-                    break;
-                }
+            let Some(trace_id) = s.exemplar.as_deref().and_then(trace_of) else { continue };
+            let labels = exp.labels_of(s).iter().map(|l| (l.name.to_string(), l.value.to_string())).collect();
+            error_traces.push(ErrorTrace { trace_id, labels });
+            if error_traces.len() >= MAX_ERROR_TRACES {
+                break;
             }
         }
-        ScrapeGauges { pool_utilisation, error_traces }
+        let latency =
+            signals.family(Feed::Latency).and_then(|name| exp.families.iter().find(|f| f.name == name));
+        let latency_exemplars = latency
+            .map(|f| exp.samples_of(f))
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|s| {
+                let ex = s.exemplar.as_deref()?;
+                let trace_id = trace_of(ex)?;
+                #[expect(clippy::cast_possible_truncation, reason = "unix seconds to ms")]
+                let ts_ms = ex.timestamp.filter(|t| t.is_finite()).map(|t| (t * 1000.0) as i64);
+                ex.value.is_finite().then_some(LatencyExemplar { trace_id, value: ex.value, ts_ms })
+            })
+            .take(MAX_ERROR_TRACES)
+            .collect();
+        ScrapeGauges { pool_utilisation, error_traces, latency_exemplars }
     }
 }
 

@@ -7,6 +7,7 @@
 pub mod catalog;
 pub mod chart;
 pub mod conformance;
+mod exemplars;
 pub mod explore;
 pub mod histogram;
 pub mod history;
@@ -20,7 +21,9 @@ pub mod signals;
 mod views;
 
 pub use catalog::MetricCatalog;
-pub use ingest::{ErrorTrace, IngestError, InstanceReport, MetricsBoard, ScrapeGauges, ScrapeInput};
+pub use ingest::{
+    ErrorTrace, IngestError, InstanceReport, LatencyExemplar, MetricsBoard, ScrapeGauges, ScrapeInput,
+};
 pub use signals::{Feed, Signals};
 
 use crate::catalog::{Catalog, Target};
@@ -45,6 +48,7 @@ pub struct Metrics {
     board: MetricsBoard,
     history: Arc<History>,
     scrapes: broadcast::Sender<ScrapeEvent>,
+    exemplars: exemplars::ExemplarLog,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -61,6 +65,7 @@ impl Metrics {
             board: MetricsBoard::default(),
             history: Arc::new(History::new(retention)),
             scrapes: broadcast::channel(1024).0,
+            exemplars: exemplars::ExemplarLog::default(),
         }
     }
 
@@ -101,6 +106,7 @@ impl Metrics {
         };
         let scraped_ms = input.scraped_ms;
         let gauges = self.board.ingest(&catalog, &self.history, &input)?;
+        self.exemplars.record(&target.service, &target.instance, scraped_ms, &gauges.latency_exemplars);
         // Nobody listening is fine: the hub may run without capture triggers.
         let _ = self.scrapes.send(ScrapeEvent {
             service: target.service.clone(),

@@ -110,8 +110,15 @@ impl Metrics {
                     panels::compute(&self.history, signals, &PanelQuery { service: name, kind, from, to })
                 }
             };
+            // The latency panel's dots: requests the instances pointed at, each with its trace.
+            let exemplars = if kind == PanelKind::LatencyP95 {
+                self.exemplars.between(name, from, to)
+            } else {
+                Vec::new()
+            };
             let input = ChartInput {
                 markers,
+                exemplars: &exemplars,
                 lines: &panel.lines,
                 shaded: &panel.alarms,
                 refs: &panel.refs,

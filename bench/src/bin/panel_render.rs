@@ -67,6 +67,7 @@ fn main() {
             let panel = compute(&history, catalog.signals(), &query);
             let input = ChartInput {
                 markers: &[],
+                exemplars: &[],
                 lines: &panel.lines,
                 shaded: &panel.alarms,
                 refs: &panel.refs,

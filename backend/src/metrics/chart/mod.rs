@@ -8,7 +8,7 @@ mod axes;
 use super::panels::Line;
 use axes::{TimeAxis, ValueAxis};
 use plotters::prelude::*;
-use types::charts::{ChartSeries, ChartView, Marker, PlotArea, RefLine};
+use types::charts::{ChartSeries, ChartView, ExemplarDot, ExemplarPoint, Marker, PlotArea, RefLine};
 use types::units::Unit;
 
 pub const WIDTH: u32 = 560;
@@ -33,6 +33,8 @@ const PALETTE: [(u8, u8, u8); 8] = [
 ];
 const MUTED: RGBColor = RGBColor(95, 107, 122);
 const ALARM: RGBColor = RGBColor(192, 57, 43);
+/// Exemplar dots (requests with their trace).
+const EXEMPLAR: RGBColor = RGBColor(31, 41, 55);
 /// Changes marked on the time axis.
 const MARK: RGBColor = RGBColor(106, 44, 176);
 
@@ -44,6 +46,9 @@ pub struct ChartInput<'a> {
     pub refs: &'a [RefLine],
     /// Moments marked with a vertical line (changes of the service).
     pub markers: &'a [Marker],
+    /// Requests drawn as dots at their time and value (latency exemplars), each a link to its
+    /// trace on the page.
+    pub exemplars: &'a [ExemplarPoint],
     /// Areas filled between two of the lines, by label (lower, upper): a percentile band.
     /// The two lines must share their times.
     pub bands: &'a [(&'a str, &'a str)],
@@ -141,6 +146,7 @@ pub fn chart(input: &ChartInput<'_>) -> Result<ChartView, DrawError> {
         })
         .collect();
     let mut svg = String::new();
+    let mut dots = Vec::new();
     let plot = {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
@@ -151,7 +157,7 @@ pub fn chart(input: &ChartInput<'_>) -> Result<ChartView, DrawError> {
             root.present().map_err(err)?;
             PlotArea::default()
         } else {
-            draw(&root, input, &ranked, (from, to))?
+            draw(&root, input, &ranked, (from, to), &mut dots)?
         }
     };
     Ok(ChartView {
@@ -166,6 +172,7 @@ pub fn chart(input: &ChartInput<'_>) -> Result<ChartView, DrawError> {
         more,
         lines: input.refs.to_vec(),
         markers: drawn_markers(input.markers, from, to),
+        exemplars: dots,
         note,
     })
 }
@@ -185,9 +192,14 @@ fn draw(
     input: &ChartInput<'_>,
     lines: &[&Line],
     (from, to): (i64, i64),
+    dots: &mut Vec<ExemplarDot>,
 ) -> Result<PlotArea, DrawError> {
     let top = lines.iter().filter_map(|l| peak(&l.points)).fold(0.0, f64::max);
     let top = input.refs.iter().map(|r| r.value * 1.25).fold(top, f64::max);
+    // Slow requests raise the axis, up to three times the lines' peak: slower ones sit on the
+    // top edge (their link says how slow), not squash the lines flat.
+    let slowest = input.exemplars.iter().map(|e| e.value).filter(|v| v.is_finite()).fold(0.0, f64::max);
+    let top = if top > 0.0 { top.max(slowest.min(top * 3.0)) } else { top.max(slowest) };
     let y = if input.log {
         let low = lines
             .iter()
@@ -272,6 +284,12 @@ fn draw(
             chart.draw_series(dots).map_err(err)?;
         }
     }
+    for e in shown_exemplars(input.exemplars, from, to) {
+        let at = (e.ts_ms, e.value.clamp(y.min, y.max));
+        chart.draw_series(std::iter::once(Circle::new(at, 3, EXEMPLAR.filled()))).map_err(err)?;
+        let (x, y) = chart.backend_coord(&at);
+        dots.push(ExemplarDot { point: e.clone(), x: f64::from(x), y: f64::from(y) });
+    }
     let (xs, ys) = chart.plotting_area().get_pixel_range();
     root.present().map_err(err)?;
     Ok(PlotArea {
@@ -280,6 +298,29 @@ fn draw(
         top: f64::from(ys.start),
         bottom: f64::from(ys.end),
     })
+}
+
+/// The most exemplar dots a chart draws.
+const MAX_DOTS: usize = 200;
+
+/// The exemplars inside the range, thinned evenly to `MAX_DOTS`, the slowest always kept.
+fn shown_exemplars(all: &[ExemplarPoint], from: i64, to: i64) -> Vec<&ExemplarPoint> {
+    let inside: Vec<&ExemplarPoint> =
+        all.iter().filter(|e| e.value.is_finite() && (from..=to).contains(&e.ts_ms)).collect();
+    if inside.len() <= MAX_DOTS {
+        return inside;
+    }
+    let mut by_value: Vec<usize> = (0..inside.len()).collect();
+    by_value.sort_by(|a, b| inside[*b].value.total_cmp(&inside[*a].value));
+    let mut keep = vec![false; inside.len()];
+    for i in by_value.into_iter().take(MAX_DOTS / 10) {
+        keep[i] = true;
+    }
+    let step = inside.len().div_ceil(MAX_DOTS - MAX_DOTS / 10);
+    for i in (0..inside.len()).step_by(step) {
+        keep[i] = true;
+    }
+    inside.into_iter().zip(keep).filter(|(_, k)| *k).map(|(e, _)| e).collect()
 }
 
 #[cfg(test)]
@@ -297,6 +338,7 @@ mod tests {
         ChartInput {
             lines,
             markers: &[],
+            exemplars: &[],
             shaded: &[(20_000, 40_000)],
             refs,
             bands: &[],
@@ -306,6 +348,38 @@ mod tests {
             fit: true,
             log: false,
         }
+    }
+
+    #[test]
+    fn exemplar_dots_sit_inside_the_plot_at_their_time_and_value() {
+        let lines = [line("api", 0.001)];
+        let point = |ts_ms: i64, value: f64, id: &str| ExemplarPoint {
+            ts_ms,
+            value,
+            trace_id: id.into(),
+            label: "api-1".into(),
+        };
+        // One early and fast, one late and slow, one slower than three peaks, one out of range.
+        let seen = [
+            point(10_000, 0.005, "a"),
+            point(50_000, 0.1, "b"),
+            point(55_000, 9.0, "c"),
+            point(90_000, 0.01, "d"),
+        ];
+        let view = chart(&ChartInput { exemplars: &seen, ..input(&lines, &[]) }).expect("draws");
+        let ids: Vec<&str> = view.exemplars.iter().map(|d| d.point.trace_id.as_str()).collect();
+        assert_eq!(ids, ["a", "b", "c"]);
+        let (a, b, c) = (&view.exemplars[0], &view.exemplars[1], &view.exemplars[2]);
+        let p = view.plot;
+        for d in [a, b, c] {
+            assert!(d.x >= p.left && d.x <= p.right && d.y >= p.top && d.y <= p.bottom, "{d:?} in {p:?}");
+        }
+        assert!(a.x < b.x && b.y < a.y, "later is right, slower is higher");
+        assert!((c.y - p.top).abs() < 2.0, "beyond the axis: on its top edge");
+        let many: Vec<ExemplarPoint> =
+            (0..1_000).map(|i| point(i * 60, if i == 7 { 5.0 } else { 0.01 }, "x")).collect();
+        let thinned = shown_exemplars(&many, 0, 60_000);
+        assert!(thinned.len() <= MAX_DOTS && thinned.iter().any(|e| e.value == 5.0));
     }
 
     #[test]
