@@ -112,6 +112,7 @@ impl Hub {
             traces: traces.clone(),
             lag: lag.clone(),
             checks: checks.clone(),
+            captures: captures.clone(),
         }));
         Self {
             incidents,

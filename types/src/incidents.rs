@@ -113,4 +113,8 @@ pub struct IncidentView {
     /// What "take a thread dump now" captures: the first failing service and its instance
     /// (the alert's worst one when it is the alert's service).
     pub capture_target: Option<(String, String)>,
+    /// The capture the alert took as it fired (of the first failing service when its traces
+    /// named another), when it has one.
+    #[serde(default)]
+    pub taken: Option<crate::captures::CaptureView>,
 }

@@ -137,11 +137,17 @@ fn incident_view(i: IncidentView, note: ServerAction<AddIncidentNote>) -> impl I
                 <h2>"2. Where the error first occurred"</h2>
                 {if a.context.is_empty() { view! { <p class="muted">"Nothing stands out among the failures."</p> }.into_any() } else { context_table(&a.context).into_any() }}
                 <h3>"Example traces"</h3>
-                {if a.traces.is_empty() { view! { <p class="muted">"None."</p> }.into_any() } else { view! { <ul>{traces}</ul> }.into_any() }}
+                {if a.traces.is_empty() { view! { <p class="muted">"None."</p> }.into_any() } else { view! { <ul data-testid="incident-traces">{traces}</ul> }.into_any() }}
             </section>
             <section class="card" data-testid="incident-evidence">
                 <h2>"3. Evidence of the moment"</h2>
-                {a.capture_id.map(|c| view! { <p>"Taken as it fired: " <a href=format!("/captures/{c}") data-testid="incident-capture">{format!("capture #{c}")}</a></p> })}
+                {a.capture_id.map(|c| {
+                    let what = i.taken.as_ref().map_or_else(
+                        || format!("capture #{c}"),
+                        |t| format!("{} of {} (capture #{c}, {})", t.kind.label(t.seconds), t.instance.as_deref().unwrap_or(&t.service), t.state.as_str()),
+                    );
+                    view! { <p>"Taken as it fired: " <a href=format!("/captures/{c}") data-testid="incident-capture">{what}</a></p> }
+                })}
                 {take_now(i.capture_target.clone())}
                 {lag_and_consistency(&i)}
             </section>

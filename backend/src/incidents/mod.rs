@@ -35,6 +35,8 @@ pub struct IncidentsSetup {
     pub traces: Arc<Traces>,
     pub lag: Arc<Lag>,
     pub checks: Arc<Checks>,
+    /// The capture the alert took, named on the page.
+    pub captures: crate::profiling::Captures,
 }
 
 pub struct Incidents(IncidentsSetup);
@@ -110,6 +112,10 @@ impl Incidents {
                 open_differences: c.open_differences,
             })
             .collect();
+        let taken = match alert.capture_id {
+            Some(c) => s.captures.get(actor, c).await.ok(),
+            None => None,
+        };
         let notes = store::notes(&s.store, id).await?;
         let status = store::status(&s.store, id).await?;
         let capture_target = {
@@ -169,6 +175,7 @@ impl Incidents {
             notes,
             timeline,
             capture_target,
+            taken,
             alert,
         })
     }
