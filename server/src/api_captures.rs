@@ -20,6 +20,7 @@ pub fn router() -> Router<AppState> {
         .route("/captures/{id}/cancel", post(cancel))
         .route("/captures/{id}/raw", get(capture_raw))
         .route("/captures/{id}/threads", get(capture_threads))
+        .route("/captures/{id}/threads-series", get(capture_threads_series))
         .route("/captures/{id}/top", get(capture_top))
         .route("/captures/{id}/flame", get(capture_flame))
         .route("/captures/{id}/peek", get(capture_peek))
@@ -57,6 +58,8 @@ struct CaptureBody {
     instance: String,
     kind: CaptureKind,
     seconds: Option<i64>,
+    /// A thread dump series' dump count (default 3).
+    dumps: Option<i64>,
 }
 
 async fn request_capture(
@@ -66,8 +69,9 @@ async fn request_capture(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let me = signed_in(&caller)?;
     let captures = &state.hub.captures;
-    let id =
-        captures.request(me, &caller.source, &body.service, &body.instance, body.kind, body.seconds).await?;
+    let id = captures
+        .request(me, &caller.source, &body.service, &body.instance, body.kind, (body.seconds, body.dumps))
+        .await?;
     Ok(Json(serde_json::json!({ "id": id })))
 }
 
@@ -109,6 +113,14 @@ async fn capture_raw(
         bytes,
     )
         .into_response())
+}
+
+async fn capture_threads_series(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<i64>,
+) -> Result<Json<types::threads::SeriesAnalysis>, ApiError> {
+    Ok(Json(state.hub.captures.threads_series(signed_in(&caller)?, id).await?))
 }
 
 async fn capture_threads(

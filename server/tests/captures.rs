@@ -11,6 +11,55 @@ async fn request(hub: &TestHub, client: &reqwest::Client, body: serde_json::Valu
     client.post(hub.url("/api/v1/captures")).json(&body).send().await.unwrap()
 }
 
+/// Three dumps of an instance whose pool is held the whole time: the series flags the pool
+/// as exhausted in every dump, and the last dump is analysed as a dump of its own.
+#[tokio::test]
+async fn a_thread_dump_series_flags_the_pool_that_stayed_exhausted() {
+    let store = TestStore::new(Engine::Sqlite).await.unwrap();
+    let FleetHub { hub, admin, dev, viewer } = FleetHub::start(&store).await;
+    let series = |dumps: i64, seconds: i64| serde_json::json!({ "service": "orders-api", "instance": "orders-api-1", "kind": "threads_series", "dumps": dumps, "seconds": seconds });
+    assert_eq!(request(&hub, &viewer, series(3, 1)).await.status(), 403);
+    assert_eq!(request(&hub, &dev, series(11, 1)).await.status(), 400, "at most 10 dumps");
+    assert_eq!(request(&hub, &dev, series(3, 0)).await.status(), 400, "at least a second apart");
+
+    let hold = serde_json::json!({ "instance": "orders-api-1", "fault": { "fault": "pool_exhaustion", "seconds": 30 } });
+    let res = hub.call_json::<app::api::demo::InjectDemoFault>(&admin, &hold).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let id = request(&hub, &dev, series(3, 1)).await.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let done = hub.capture_finished(&dev, id).await;
+    assert_eq!(done["state"], "done", "{done}");
+    assert_eq!(
+        (done["kind"].as_str(), done["dumps"].as_i64(), done["seconds"].as_i64()),
+        (Some("threads_series"), Some(3), Some(1))
+    );
+    let s = hub.get_json(&dev, &format!("/api/v1/captures/{id}/threads-series")).await;
+    let taken: Vec<i64> = s["dumps"].as_array().unwrap().iter().map(|d| d[0].as_i64().unwrap()).collect();
+    assert_eq!(taken.len(), 3, "{s}");
+    assert!(taken.windows(2).all(|w| w[1] - w[0] >= 900), "a second apart: {taken:?}");
+    let pools: Vec<&str> =
+        s["exhausted_pools"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+    assert!(pools.contains(&"orders-worker"), "{s}");
+    let last = hub.get_json(&dev, &format!("/api/v1/captures/{id}/threads")).await;
+    assert!(
+        last["pools"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["name"] == "orders-worker" && p["exhausted"] == true),
+        "{last}"
+    );
+    // A single dump is no series.
+    let one = serde_json::json!({ "service": "orders-api", "instance": "orders-api-2", "kind": "threads" });
+    let single =
+        request(&hub, &dev, one).await.json::<serde_json::Value>().await.unwrap()["id"].as_i64().unwrap();
+    assert_eq!(hub.capture_finished(&dev, single).await["state"], "done");
+    let res = dev.get(hub.url(&format!("/api/v1/captures/{single}/threads-series"))).send().await.unwrap();
+    assert_eq!(res.status(), 400);
+    hub.stop().await;
+}
+
 #[tokio::test]
 async fn developers_capture_thread_dumps_and_profiles_of_registered_instances() {
     let store = TestStore::new(Engine::Sqlite).await.unwrap();

@@ -9,11 +9,14 @@ mod fleet;
 mod go;
 mod jvm;
 mod jvm_json;
+mod series;
 
 pub use analysis::analyse;
 pub use diff::diff;
+pub use series::{series, DumpSeries, TakenDump, SERIES_FORMAT};
 pub use types::threads::{
-    Analysis, Deadlock, DumpDiff, Group, GroupChange, HotLock, Pool, PoolChange, StateChange, StuckThread,
+    Analysis, Deadlock, DumpDiff, Group, GroupChange, HotLock, Pool, PoolChange, SeriesAnalysis, SeriesStuck,
+    StateChange, StuckThread,
 };
 
 use serde::{Deserialize, Serialize};

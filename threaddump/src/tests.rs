@@ -209,3 +209,39 @@ Full thread dump OpenJDK 64-Bit Server VM (21.0.5+11-Debian-1 mixed mode, sharin
         "VM threads without frames form no group"
     );
 }
+
+#[test]
+fn a_series_flags_what_stayed_on_the_same_lock_and_the_pools_that_stayed_exhausted() {
+    let stuck = |frame: &str| thread("exec-1", "BLOCKED", &[frame, "Service.handle"], Some("0xa"), &[]);
+    let holder = thread("exec-2", "RUNNABLE", &["Db.query", "Service.handle"], None, &["0xa"]);
+    let moving = |frame: &str| thread("exec-3", "BLOCKED", &[frame], Some("0xb"), &[]);
+    let idle = thread("other-1", "WAITING", &["LinkedBlockingQueue.take"], Some("0xq"), &[]);
+    let busy = thread("other-2", "RUNNABLE", &["Work.run"], None, &[]);
+    let dumps = vec![
+        (1_000, vec![stuck("Cache.get"), holder.clone(), moving("A.a"), idle.clone(), busy.clone()]),
+        (6_000, vec![stuck("Cache.get"), holder.clone(), moving("B.b"), busy.clone(), busy.clone()]),
+        (11_000, vec![stuck("Cache.get"), holder, moving("C.c"), idle, busy]),
+    ];
+    let s = crate::series(&dumps, 5);
+    let names: Vec<&str> = s.stuck.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["exec-1", "exec-2"], "same frame, same lock in all three; exec-3 moved");
+    assert_eq!(s.stuck[0].waiting_on.as_deref(), Some("0xa"));
+    assert_eq!(s.stuck[1].holds, ["0xa"]);
+    let pools: Vec<&str> = s.exhausted_pools.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(pools, ["exec"], "`other` had an idle thread in two of the dumps");
+    assert_eq!(s.dumps, [(1_000, 5), (6_000, 5), (11_000, 5)]);
+    // One dump is no series: nothing is flagged as having stayed.
+    assert!(crate::series(&dumps[..1], 5).stuck.is_empty());
+}
+
+#[test]
+fn a_series_container_reads_back_and_names_a_bad_member() {
+    let one = TakenDump { taken_ms: 5, text: include_str!("../fixtures/deadlock.jstack").to_string() };
+    let text = serde_json::to_string(&DumpSeries::new(5, vec![one.clone(), one])).unwrap();
+    let read = DumpSeries::read(&text).expect("a series");
+    assert_eq!(read.parse().unwrap().len(), 2);
+    assert!(DumpSeries::read(JSTACK).is_none(), "a single dump is no series");
+    let bad = DumpSeries::new(5, vec![TakenDump { taken_ms: 1, text: "hello".into() }]);
+    let err = bad.parse().unwrap_err();
+    assert!(err.message.contains("dump 1"), "{err}");
+}

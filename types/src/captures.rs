@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
-/// What a capture holds. The first three are taken from an instance; the others are
+/// What a capture holds. The first four are taken from an instance; the others are
 /// artifacts a developer uploaded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "&'static str")]
@@ -14,6 +14,8 @@ pub enum CaptureKind {
     Cpu,
     Heap,
     Threads,
+    /// Several thread dumps of one instance, `seconds` apart: what stayed stuck across them.
+    ThreadsSeries,
     Pprof,
     Jstack,
     Goroutine,
@@ -29,16 +31,18 @@ pub enum ArtifactKind {
 }
 
 impl CaptureKind {
-    pub const ALL: [CaptureKind; 6] = [
+    pub const ALL: [CaptureKind; 7] = [
         CaptureKind::Cpu,
         CaptureKind::Heap,
         CaptureKind::Threads,
+        CaptureKind::ThreadsSeries,
         CaptureKind::Pprof,
         CaptureKind::Jstack,
         CaptureKind::Goroutine,
     ];
     /// The kinds the hub takes from a live instance.
-    pub const TAKEN: [CaptureKind; 3] = [CaptureKind::Cpu, CaptureKind::Heap, CaptureKind::Threads];
+    pub const TAKEN: [CaptureKind; 4] =
+        [CaptureKind::Cpu, CaptureKind::Heap, CaptureKind::Threads, CaptureKind::ThreadsSeries];
     /// The kinds a developer can upload.
     pub const UPLOADED: [CaptureKind; 3] = [CaptureKind::Pprof, CaptureKind::Jstack, CaptureKind::Goroutine];
 
@@ -47,6 +51,7 @@ impl CaptureKind {
             CaptureKind::Cpu => "cpu",
             CaptureKind::Heap => "heap",
             CaptureKind::Threads => "threads",
+            CaptureKind::ThreadsSeries => "threads_series",
             CaptureKind::Pprof => "pprof",
             CaptureKind::Jstack => "jstack",
             CaptureKind::Goroutine => "goroutine",
@@ -55,7 +60,7 @@ impl CaptureKind {
 
     pub fn is_upload(self) -> bool {
         match self {
-            CaptureKind::Cpu | CaptureKind::Heap | CaptureKind::Threads => false,
+            CaptureKind::Cpu | CaptureKind::Heap | CaptureKind::Threads | CaptureKind::ThreadsSeries => false,
             CaptureKind::Pprof | CaptureKind::Jstack | CaptureKind::Goroutine => true,
         }
     }
@@ -63,7 +68,10 @@ impl CaptureKind {
     pub fn artifact(self) -> ArtifactKind {
         match self {
             CaptureKind::Cpu | CaptureKind::Heap | CaptureKind::Pprof => ArtifactKind::Profile,
-            CaptureKind::Threads | CaptureKind::Jstack | CaptureKind::Goroutine => ArtifactKind::ThreadDump,
+            CaptureKind::Threads
+            | CaptureKind::ThreadsSeries
+            | CaptureKind::Jstack
+            | CaptureKind::Goroutine => ArtifactKind::ThreadDump,
         }
     }
 
@@ -73,6 +81,7 @@ impl CaptureKind {
             CaptureKind::Cpu => format!("CPU profile ({seconds} s)"),
             CaptureKind::Heap => "heap profile".into(),
             CaptureKind::Threads => "thread dump".into(),
+            CaptureKind::ThreadsSeries => format!("thread dump series ({seconds} s apart)"),
             CaptureKind::Pprof => "pprof upload".into(),
             CaptureKind::Jstack => "jstack upload".into(),
             CaptureKind::Goroutine => "goroutine dump upload".into(),
@@ -178,11 +187,19 @@ pub struct CaptureView {
     pub progress: f64,
     pub error: Option<String>,
     pub bytes: Option<i64>,
+    /// A CPU profile's length; a dump series' interval.
     pub seconds: i64,
+    /// How many dumps a series takes (1 for anything else).
+    #[serde(default = "one")]
+    pub dumps: i64,
     pub requested_by: String,
     pub created_ms: i64,
     pub started_ms: Option<i64>,
     pub finished_ms: Option<i64>,
+}
+
+fn one() -> i64 {
+    1
 }
 
 #[cfg(test)]
@@ -197,7 +214,10 @@ mod tests {
             assert_eq!(serde_json::from_str::<CaptureKind>(&json).unwrap(), kind);
         }
         let err = serde_json::from_str::<CaptureKind>("\"flame\"").unwrap_err().to_string();
-        assert!(err.contains("kind must be cpu, heap, threads, pprof, jstack or goroutine"), "{err}");
+        assert!(
+            err.contains("kind must be cpu, heap, threads, threads_series, pprof, jstack or goroutine"),
+            "{err}"
+        );
         assert_eq!(CaptureKind::list(&CaptureKind::TAKEN), "cpu, heap or threads");
         assert!(CaptureKind::UPLOADED.iter().all(|k| k.is_upload()));
         assert!(!CaptureKind::TAKEN.iter().any(|k| k.is_upload()));

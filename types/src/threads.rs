@@ -106,3 +106,24 @@ pub struct DumpDiff {
     /// Threads of the first dump gone from the second.
     pub gone: Vec<String>,
 }
+
+/// Several dumps of one instance, some seconds apart: what stayed stuck in every one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeriesAnalysis {
+    /// When each dump was taken (unix ms), oldest first, with its thread count.
+    pub dumps: Vec<(i64, usize)>,
+    pub interval_s: i64,
+    /// Threads in the same frame, waiting for or holding the same lock, in every dump.
+    pub stuck: Vec<SeriesStuck>,
+    /// Pools with no idle thread in every dump, as the last dump has them.
+    pub exhausted_pools: Vec<Pool>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeriesStuck {
+    pub name: String,
+    pub state: String,
+    pub frame: Option<String>,
+    pub waiting_on: Option<String>,
+    pub holds: Vec<String>,
+}

@@ -41,9 +41,13 @@ pub async fn request_capture(
     instance: String,
     kind: CaptureKind,
     seconds: Option<i64>,
+    #[server(default)] dumps: Option<i64>,
 ) -> Result<i64, AppError> {
     let (hub, me, source) = super::context::signed_in()?;
-    hub.captures.request(&me, &source, &service, &instance, kind, seconds).await.or_else(super::context::fail)
+    hub.captures
+        .request(&me, &source, &service, &instance, kind, (seconds, dumps))
+        .await
+        .or_else(super::context::fail)
 }
 
 #[server(input = Json)]
@@ -101,6 +105,12 @@ pub async fn profile_diff(
 pub async fn capture_threads(id: i64) -> Result<Analysis, AppError> {
     let (hub, me, _) = super::context::signed_in()?;
     hub.captures.threads(&me, id).await.or_else(super::context::fail)
+}
+
+#[server]
+pub async fn capture_threads_series(id: i64) -> Result<types::threads::SeriesAnalysis, AppError> {
+    let (hub, me, _) = super::context::signed_in()?;
+    hub.captures.threads_series(&me, id).await.or_else(super::context::fail)
 }
 
 #[server]

@@ -197,7 +197,8 @@ pub fn CaptureButtons(service: String, instance: String) -> impl IntoView {
     });
     let (s1, i1) = (service.clone(), instance.clone());
     let (s2, i2) = (service.clone(), instance.clone());
-    let (s3, i3) = (service, instance);
+    let (s3, i3) = (service.clone(), instance.clone());
+    let (s4, i4) = (service, instance);
     view! {
         <div class="capture-buttons">
             <label class="inline-label">"CPU seconds"
@@ -205,16 +206,21 @@ pub fn CaptureButtons(service: String, instance: String) -> impl IntoView {
                     on:input=move |ev| seconds.set(event_target_value(&ev).parse().unwrap_or(30))/>
             </label>
             <button data-testid="capture-cpu" disabled=move || request.pending().get()
-                on:click=move |_| { request.dispatch(RequestCapture { service: s1.clone(), instance: i1.clone(), kind: CaptureKind::Cpu, seconds: Some(seconds.get_untracked()) }); }>
+                on:click=move |_| { request.dispatch(RequestCapture { service: s1.clone(), instance: i1.clone(), kind: CaptureKind::Cpu, seconds: Some(seconds.get_untracked()), dumps: None }); }>
                 {move || format!("Capture CPU profile ({} s)", seconds.get())}
             </button>
             <button data-testid="capture-heap" disabled=move || request.pending().get()
-                on:click=move |_| { request.dispatch(RequestCapture { service: s2.clone(), instance: i2.clone(), kind: CaptureKind::Heap, seconds: None }); }>
+                on:click=move |_| { request.dispatch(RequestCapture { service: s2.clone(), instance: i2.clone(), kind: CaptureKind::Heap, seconds: None, dumps: None }); }>
                 "Capture heap profile"
             </button>
             <button data-testid="capture-threads" disabled=move || request.pending().get()
-                on:click=move |_| { request.dispatch(RequestCapture { service: s3.clone(), instance: i3.clone(), kind: CaptureKind::Threads, seconds: None }); }>
+                on:click=move |_| { request.dispatch(RequestCapture { service: s3.clone(), instance: i3.clone(), kind: CaptureKind::Threads, seconds: None, dumps: None }); }>
                 "Take thread dump"
+            </button>
+            <button data-testid="capture-threads-series" disabled=move || request.pending().get()
+                title="3 thread dumps, 5 s apart: the threads stuck on the same lock in all three, the pools that stayed exhausted"
+                on:click=move |_| { request.dispatch(RequestCapture { service: s4.clone(), instance: i4.clone(), kind: CaptureKind::ThreadsSeries, seconds: None, dumps: None }); }>
+                "Thread dump series (3 × 5 s)"
             </button>
         </div>
         {move || request.value().get().and_then(Result::err).map(|error| view! { <ErrorNote error/> })}
@@ -245,6 +251,6 @@ fn upload_label(kind: CaptureKind) -> &'static str {
         CaptureKind::Pprof => "pprof profile (.pb.gz)",
         CaptureKind::Jstack => "JVM thread dump (jstack, jcmd Thread.print)",
         CaptureKind::Goroutine => "Go goroutine dump (debug=1 or 2)",
-        CaptureKind::Cpu | CaptureKind::Heap | CaptureKind::Threads => "",
+        CaptureKind::Cpu | CaptureKind::Heap | CaptureKind::Threads | CaptureKind::ThreadsSeries => "",
     }
 }

@@ -1,10 +1,11 @@
 //! A thread dump's analysis — deadlock cycles first, then pools, hot locks, states and
 //! stacks by group — and the diff of two dumps.
 
-use crate::api::captures::{capture_threads, threads_diff};
+use crate::api::captures::{capture_threads, capture_threads_series, threads_diff};
 use crate::components::errors::ErrorNote;
 use leptos::prelude::*;
-use types::threads::{Analysis, Deadlock, DumpDiff, Group, StuckThread};
+use types::threads::{Analysis, Deadlock, DumpDiff, Group, SeriesAnalysis, StuckThread};
+use types::time::clock;
 
 /// Frames shown of a group's stack before "more".
 const FRAMES_SHOWN: usize = 14;
@@ -29,6 +30,75 @@ pub fn ThreadsView(id: i64) -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+/// A series of dumps: what stayed stuck across all of them. The last dump's own analysis
+/// follows it on the page.
+#[component]
+pub fn SeriesView(id: i64) -> impl IntoView {
+    let series = Resource::new(|| (), move |()| capture_threads_series(id));
+    view! {
+        <Transition fallback=loading>
+            {move || Suspend::new(async move {
+                match series.await {
+                    Ok(s) => series_view(s).into_any(),
+                    Err(error) => view! { <ErrorNote error/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+fn series_view(s: SeriesAnalysis) -> impl IntoView {
+    let times =
+        s.dumps.iter().map(|(at, n)| format!("{} ({n} threads)", clock(*at))).collect::<Vec<_>>().join(", ");
+    let stuck = if s.stuck.is_empty() {
+        view! { <p class="muted" data-testid="series-no-stuck">"No thread stayed in the same frame on the same lock in every dump."</p> }.into_any()
+    } else {
+        let rows = s
+            .stuck
+            .iter()
+            .map(|t| {
+                view! {
+                    <tr data-testid="series-stuck">
+                        <td><code>{t.name.clone()}</code></td>
+                        <td>{t.state.clone()}</td>
+                        <td><code>{t.frame.clone().unwrap_or_default()}</code></td>
+                        <td><code>{t.waiting_on.clone().unwrap_or_default()}</code></td>
+                        <td><code>{t.holds.join(", ")}</code></td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        view! {
+            <table class="grid">
+                <thead><tr><th>"Thread"</th><th>"State"</th><th>"Frame"</th><th>"Waiting for"</th><th>"Holding"</th></tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        }
+        .into_any()
+    };
+    let pools = if s.exhausted_pools.is_empty() {
+        view! { <p class="muted">"No pool stayed exhausted."</p> }.into_any()
+    } else {
+        let rows = s
+            .exhausted_pools
+            .iter()
+            .map(|p| view! { <li data-testid="series-pool"><strong>{p.name.clone()}</strong>{format!(": {} of {} busy in every dump", p.busy, p.threads)}</li> })
+            .collect_view();
+        view! { <ul>{rows}</ul> }.into_any()
+    };
+    view! {
+        <section class="card" data-testid="series">
+            <h2>"Across the series"</h2>
+            <p class="muted">{format!("{} dumps, {} s apart: {times}. A thread is flagged when it sat in the same frame, waiting for or holding the same lock, in every one.", s.dumps.len(), s.interval_s)}</p>
+            <h3>"Stuck in every dump"</h3>
+            {stuck}
+            <h3>"Pools exhausted in every dump"</h3>
+            {pools}
+            <p class="muted small">"Below: the last dump of the series."</p>
+        </section>
     }
 }
 

@@ -5,12 +5,12 @@ use crate::components::errors::{not_found, ErrorNote};
 use crate::components::guard::RequireRole;
 use crate::components::poll::{age, size, ticker};
 use crate::components::profile::ProfileView;
-use crate::components::threads::ThreadsView;
+use crate::components::threads::{SeriesView, ThreadsView};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use std::time::Duration;
-use types::{ArtifactKind, CaptureState, ErrorKind, Role};
+use types::{ArtifactKind, CaptureKind, CaptureState, ErrorKind, Role};
 
 /// One capture: its progress while it runs, then its analysis. Drawn in the browser only:
 /// a capture can move on (queued → done) between the server's render and hydration, and
@@ -32,7 +32,7 @@ fn Capture(id: i64) -> impl IntoView {
     let tick = ticker(Duration::from_secs(1));
     let cancel = ServerAction::<CancelCapture>::new();
     // The analysis is drawn once the capture is done, and not again on every poll.
-    let done_kind = RwSignal::new(None::<ArtifactKind>);
+    let done_kind = RwSignal::new(None::<CaptureKind>);
     // Polled every second until the capture has ended: a page left open costs nothing then.
     let ended = RwSignal::new(false);
     let status = Resource::new(
@@ -50,7 +50,7 @@ fn Capture(id: i64) -> impl IntoView {
                 ended.set(true);
             }
             if c.capture.state == CaptureState::Done && done_kind.get_untracked().is_none() {
-                done_kind.set(Some(c.capture.kind.artifact()));
+                done_kind.set(Some(c.capture.kind));
             }
         }
     });
@@ -65,8 +65,9 @@ fn Capture(id: i64) -> impl IntoView {
             })}
         </Transition>
         {move || cancel.value().get().and_then(Result::err).map(|error| view! { <ErrorNote error/> })}
-        {move || done_kind.get().map(|kind| match kind {
+        {move || done_kind.get().map(|kind| match kind.artifact() {
             ArtifactKind::Profile => view! { <ProfileView id/> }.into_any(),
+            ArtifactKind::ThreadDump if kind == CaptureKind::ThreadsSeries => view! { <SeriesView id/> <ThreadsView id/> }.into_any(),
             ArtifactKind::ThreadDump => view! { <ThreadsView id/> }.into_any(),
         })}
     }

@@ -172,11 +172,11 @@ fn take_now(target: Option<(String, String)>) -> impl IntoView {
                 <p class="row">
                     <button data-testid="take-threads" on:click={
                         let (s, i) = (s1.clone(), i1.clone());
-                        move |_| { request.dispatch(RequestCapture { service: s.clone(), instance: i.clone(), kind: CaptureKind::Threads, seconds: None }); }
+                        move |_| { request.dispatch(RequestCapture { service: s.clone(), instance: i.clone(), kind: CaptureKind::Threads, seconds: None, dumps: None }); }
                     }>{format!("Thread dump of {}", i1)}</button>
                     <button class="secondary" on:click={
                         let (s, i) = (s2.clone(), i2.clone());
-                        move |_| { request.dispatch(RequestCapture { service: s.clone(), instance: i.clone(), kind: CaptureKind::Cpu, seconds: Some(10) }); }
+                        move |_| { request.dispatch(RequestCapture { service: s.clone(), instance: i.clone(), kind: CaptureKind::Cpu, seconds: Some(10), dumps: None }); }
                     }>{format!("CPU profile of {} (10 s)", i2)}</button>
                 </p>
                 {move || request.value().get().map(|r| match r {

@@ -345,7 +345,7 @@ impl Alerts {
             };
             let (service, instance) = (service.as_str(), instance.as_str());
             let reason = format!("alert #{}: {}", episode.id, rule.name.get_ref());
-            match self.captures.start(service, instance, kind, None, &reason).await {
+            match self.captures.start(service, instance, kind, (None, None), &reason).await {
                 Ok(capture) => store::set_capture(&self.store, episode.id, capture).await?,
                 Err(e) => {
                     tracing::warn!(alert = episode.id, service, instance, error = %e, "alerts: the capture could not start")

@@ -64,7 +64,7 @@ impl ProfilingPaths {
                 Some(format!("{}{sep}seconds={seconds}", self.cpu))
             }
             CaptureKind::Heap => Some(self.heap.clone()),
-            CaptureKind::Threads => Some(self.threads.clone()),
+            CaptureKind::Threads | CaptureKind::ThreadsSeries => Some(self.threads.clone()),
             CaptureKind::Pprof | CaptureKind::Jstack | CaptureKind::Goroutine => None,
         }
     }

@@ -38,6 +38,11 @@ pub fn validate(kind: CaptureKind, bytes: &[u8]) -> Result<(), ArtifactError> {
             pprofile::parse(bytes)?;
             Ok(())
         }
+        ArtifactKind::ThreadDump if kind == CaptureKind::ThreadsSeries => {
+            let text = std::str::from_utf8(bytes).map_err(|_| ArtifactError::NotText)?;
+            threaddump::DumpSeries::read(text).ok_or(ArtifactError::UnknownDump)?.parse()?;
+            Ok(())
+        }
         ArtifactKind::ThreadDump => {
             let text = std::str::from_utf8(bytes).map_err(|_| ArtifactError::NotText)?;
             let detected = threaddump::detect(text).ok_or(ArtifactError::UnknownDump)?;
@@ -51,6 +56,7 @@ pub fn validate(kind: CaptureKind, bytes: &[u8]) -> Result<(), ArtifactError> {
 pub fn path_of(dir: &Path, id: i64, kind: CaptureKind) -> PathBuf {
     let ext = match kind.artifact() {
         ArtifactKind::Profile => "pb.gz",
+        ArtifactKind::ThreadDump if kind == CaptureKind::ThreadsSeries => "json",
         ArtifactKind::ThreadDump => "txt",
     };
     dir.join(format!("capture-{id}.{ext}"))

@@ -151,8 +151,39 @@ impl Captures {
         let path = paths
             .endpoint(kind, capture.seconds)
             .ok_or_else(|| CaptureError::Gone(format!("{kind} is not taken from instances")))?;
-        let timeout = Duration::from_secs(u64::try_from(capture.seconds).unwrap_or(0) + 30);
-        let res = self.client.get(format!("{base}{path}")).timeout(timeout).send().await.map_err(|e| {
+        let url = format!("{base}{path}");
+        let body = if kind == CaptureKind::ThreadsSeries {
+            self.series(&url, capture.dumps, capture.seconds).await?
+        } else {
+            self.fetch(&url, Duration::from_secs(u64::try_from(capture.seconds).unwrap_or(0) + 30)).await?
+        };
+        // Decoding a large artifact takes a while: off the async workers.
+        let checked = body.clone();
+        tokio::task::spawn_blocking(move || artifact::validate(kind, &checked))
+            .await
+            .map_err(|e| CaptureError::Storage(e.to_string()))??;
+        artifact::keep(&self.dir, capture.id, kind, &body)
+            .await
+            .map_err(|e| CaptureError::Storage(e.to_string()))
+    }
+
+    /// `dumps` thread dumps, `interval_s` apart, in one series document.
+    async fn series(&self, url: &str, dumps: i64, interval_s: i64) -> Result<Vec<u8>, CaptureError> {
+        let mut taken = Vec::new();
+        for i in 0..dumps.max(1) {
+            if i > 0 {
+                tokio::time::sleep(Duration::from_secs(u64::try_from(interval_s).unwrap_or(1))).await;
+            }
+            let body = self.fetch(url, Duration::from_secs(30)).await?;
+            let text = String::from_utf8(body).map_err(|_| ArtifactError::NotText)?;
+            taken.push(threaddump::TakenDump { taken_ms: now_ms(), text });
+        }
+        serde_json::to_vec(&threaddump::DumpSeries::new(interval_s, taken))
+            .map_err(|e| CaptureError::Storage(e.to_string()))
+    }
+
+    async fn fetch(&self, url: &str, timeout: Duration) -> Result<Vec<u8>, CaptureError> {
+        let res = self.client.get(url).timeout(timeout).send().await.map_err(|e| {
             if e.is_timeout() {
                 CaptureError::Timeout(timeout.as_secs())
             } else {
@@ -163,10 +194,6 @@ impl Captures {
             let status = res.status();
             return Err(CaptureError::Status { status, text: crate::http::error_text(res).await });
         }
-        let body = crate::http::read_limited(res, MAX_ARTIFACT).await?;
-        artifact::validate(kind, &body)?;
-        artifact::keep(&self.dir, capture.id, kind, &body)
-            .await
-            .map_err(|e| CaptureError::Storage(e.to_string()))
+        Ok(crate::http::read_limited(res, MAX_ARTIFACT).await?)
     }
 }

@@ -35,6 +35,10 @@ const RATE_WINDOW: Duration = Duration::from_secs(3600);
 /// How long a cancel waits for the capture to record its end.
 const CANCEL_WAIT: Duration = Duration::from_secs(5);
 
+/// A dump series' defaults: 3 dumps, 5 seconds apart.
+pub const SERIES_DUMPS: i64 = 3;
+pub const SERIES_INTERVAL_S: i64 = 5;
+
 #[derive(Clone)]
 pub struct Captures {
     store: Store,
@@ -121,13 +125,14 @@ impl Captures {
         service: &str,
         instance: &str,
         kind: CaptureKind,
-        seconds: Option<i64>,
+        // A CPU profile's seconds; a series' interval and dump count.
+        (seconds, dumps): (Option<i64>, Option<i64>),
     ) -> Result<i64, BackendError> {
         let target = format!("{service}/{instance} {kind}");
         let result = async {
             actor.require(Role::Developer)?;
             self.check_rate(actor).await?;
-            self.start(service, instance, kind, seconds, &actor.username).await
+            self.start(service, instance, kind, (seconds, dumps), &actor.username).await
         }
         .await;
         let target = match &result {
@@ -146,16 +151,28 @@ impl Captures {
         service: &str,
         instance: &str,
         kind: CaptureKind,
-        seconds: Option<i64>,
+        (seconds, dumps): (Option<i64>, Option<i64>),
         requested_by: &str,
     ) -> Result<i64, BackendError> {
         if kind.is_upload() {
             let taken = CaptureKind::list(&CaptureKind::TAKEN);
             return Err(BackendError::Invalid(format!("kind must be {taken}, not {kind:?}")));
         }
-        let seconds = if kind == CaptureKind::Cpu { seconds.unwrap_or(30) } else { 0 };
+        let (seconds, dumps) = match kind {
+            CaptureKind::Cpu => (seconds.unwrap_or(30), 1),
+            CaptureKind::ThreadsSeries => {
+                (seconds.unwrap_or(SERIES_INTERVAL_S), dumps.unwrap_or(SERIES_DUMPS))
+            }
+            _ => (0, 1),
+        };
         if kind == CaptureKind::Cpu && !(5..=120).contains(&seconds) {
             return Err(BackendError::Invalid("a CPU profile lasts 5 to 120 seconds".into()));
+        }
+        if kind == CaptureKind::ThreadsSeries && (!(1..=60).contains(&seconds) || !(2..=10).contains(&dumps))
+        {
+            return Err(BackendError::Invalid(
+                "a thread dump series takes 2 to 10 dumps (dumps), 1 to 60 seconds apart (seconds)".into(),
+            ));
         }
         self.catalog.instance_url(service, instance)?;
         if store::busy(&self.store, service, instance).await? {
@@ -168,6 +185,7 @@ impl Captures {
             instance: Some(instance),
             kind,
             seconds,
+            dumps,
             state: CaptureState::Queued,
             requested_by,
             now: now_ms(),
@@ -242,6 +260,7 @@ impl Captures {
             instance: None,
             kind,
             seconds: 0,
+            dumps: 1,
             state: CaptureState::Running,
             requested_by: &actor.username,
             now: now_ms(),

@@ -12,6 +12,7 @@ pub struct Claimed {
     pub instance: Option<String>,
     pub kind: String,
     pub seconds: i64,
+    pub dumps: i64,
 }
 
 /// How a hub takes work: the oldest queued captures (queued since `queued_since`), at most
@@ -33,7 +34,7 @@ pub async fn claim(store: &Store, c: &Claim<'_>) -> Result<Vec<Claimed>, sqlx::E
     sqlx::query_as(&format!(
         "UPDATE captures SET state = 'running', owner = $1, lease_until_ms = $2, started_ms = $3 \
          WHERE id IN (SELECT id FROM captures WHERE state = 'queued' AND created_ms >= $4 \
-         ORDER BY id LIMIT $5 {lock}) RETURNING id, service, instance, kind, seconds"
+         ORDER BY id LIMIT $5 {lock}) RETURNING id, service, instance, kind, seconds, dumps"
     ))
     .bind(c.owner)
     .bind(c.lease_until)

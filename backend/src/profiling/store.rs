@@ -5,7 +5,8 @@
 use crate::store::Store;
 use types::{CaptureKind, CaptureState, CaptureView};
 
-const COLUMNS: &str = "id, service, instance, kind, seconds, state, error, bytes, requested_by, created_ms, \
+const COLUMNS: &str =
+    "id, service, instance, kind, seconds, dumps, state, error, bytes, requested_by, created_ms, \
                        started_ms, finished_ms, artifact";
 
 #[derive(sqlx::FromRow)]
@@ -15,6 +16,7 @@ struct CaptureRow {
     instance: Option<String>,
     kind: String,
     seconds: i64,
+    dumps: i64,
     state: String,
     error: Option<String>,
     bytes: Option<i64>,
@@ -46,6 +48,7 @@ impl TryFrom<CaptureRow> for Stored {
             instance: r.instance,
             kind,
             seconds: r.seconds,
+            dumps: r.dumps,
             state,
             error: r.error,
             bytes: r.bytes,
@@ -68,6 +71,7 @@ pub struct NewCapture<'a> {
     pub instance: Option<&'a str>,
     pub kind: CaptureKind,
     pub seconds: i64,
+    pub dumps: i64,
     pub state: CaptureState,
     pub requested_by: &'a str,
     pub now: i64,
@@ -75,13 +79,14 @@ pub struct NewCapture<'a> {
 
 pub async fn insert(store: &Store, c: &NewCapture<'_>) -> Result<i64, sqlx::Error> {
     let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO captures (service, instance, kind, seconds, state, requested_by, created_ms) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        "INSERT INTO captures (service, instance, kind, seconds, dumps, state, requested_by, created_ms) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(c.service)
     .bind(c.instance)
     .bind(c.kind.as_str())
     .bind(c.seconds)
+    .bind(c.dumps)
     .bind(c.state.as_str())
     .bind(c.requested_by)
     .bind(c.now)

@@ -62,7 +62,7 @@ impl EventJob<ScrapeEvent> for CaptureTriggers {
             );
             let captures = &self.captures;
             match captures
-                .start(&event.service, &event.instance, trigger.kind, trigger.seconds, &reason)
+                .start(&event.service, &event.instance, trigger.kind, (trigger.seconds, None), &reason)
                 .await
             {
                 Ok(id) => {

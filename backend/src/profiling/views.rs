@@ -62,10 +62,19 @@ impl Captures {
         Ok(list)
     }
 
+    /// A capture's dump; a series' last one.
     async fn dump(&self, actor: &Principal, id: i64) -> Result<Vec<threaddump::Thread>, BackendError> {
         let (bytes, _) = self.raw(actor, id).await?;
         let text = String::from_utf8(bytes)
             .map_err(|_| BackendError::Invalid(format!("capture #{id} is not a thread dump")))?;
+        if let Some(series) = threaddump::DumpSeries::read(&text) {
+            let mut dumps =
+                series.parse().map_err(|e| BackendError::Invalid(format!("capture #{id}: {e}")))?;
+            return dumps
+                .pop()
+                .map(|(_, threads)| threads)
+                .ok_or_else(|| BackendError::Invalid(format!("capture #{id} is an empty series")));
+        }
         let kind = threaddump::detect(&text)
             .ok_or_else(|| BackendError::Invalid(format!("capture #{id} is not a thread dump")))?;
         threaddump::parse(&text, kind).map_err(|e| BackendError::Invalid(format!("capture #{id}: {e}")))
@@ -78,6 +87,21 @@ impl Captures {
         id: i64,
     ) -> Result<types::threads::Analysis, BackendError> {
         Ok(threaddump::analyse(&self.dump(actor, id).await?))
+    }
+
+    /// A thread dump series: what stayed stuck across its dumps.
+    pub async fn threads_series(
+        &self,
+        actor: &Principal,
+        id: i64,
+    ) -> Result<types::threads::SeriesAnalysis, BackendError> {
+        let (bytes, _) = self.raw(actor, id).await?;
+        let series = std::str::from_utf8(&bytes)
+            .ok()
+            .and_then(threaddump::DumpSeries::read)
+            .ok_or_else(|| BackendError::Invalid(format!("capture #{id} is not a thread dump series")))?;
+        let dumps = series.parse().map_err(|e| BackendError::Invalid(format!("capture #{id}: {e}")))?;
+        Ok(threaddump::series(&dumps, series.interval_s))
     }
 
     /// What changed between two dumps: what got stuck since the first.
@@ -206,7 +230,13 @@ fn progress(view: &CaptureView) -> f64 {
     match (view.state, view.started_ms) {
         (CaptureState::Done, _) => 1.0,
         (CaptureState::Running, Some(started)) if view.seconds > 0 => {
-            ((now_ms() - started) as f64 / (view.seconds as f64 * 1000.0)).clamp(0.0, 0.99)
+            // A series lasts its intervals; anything else its seconds.
+            let lasts = if view.kind == types::CaptureKind::ThreadsSeries {
+                view.seconds * (view.dumps - 1).max(1)
+            } else {
+                view.seconds
+            };
+            ((now_ms() - started) as f64 / (lasts as f64 * 1000.0)).clamp(0.0, 0.99)
         }
         _ => 0.0,
     }
