@@ -37,6 +37,7 @@ impl WorkerPool {
         let receiver = Arc::new(Mutex::new(receiver));
         let active = Arc::new(AtomicUsize::new(0));
         let queued = Arc::new(AtomicUsize::new(0));
+        debug_assert!(format!("{name}-{max}").len() <= 15, "{name}: Linux cuts thread names at 15 bytes");
         for i in 1..=max {
             let (receiver, active, queued) = (receiver.clone(), active.clone(), queued.clone());
             let spawned = std::thread::Builder::new()

@@ -55,12 +55,14 @@ pub async fn instance(args: InstanceArgs) -> Result<(), String> {
     let port = listener.local_addr().map_err(|e| e.to_string())?.port();
     jemalloc_pprof::activate_jemalloc_profiling().await;
 
+    // Thread names of at most 15 bytes (with the worker's number): Linux keeps no more, and the
+    // thread dump matches the kernel's names to the pool's.
     let (pool_name, workers): (&'static str, usize) = match args.kind {
         ServiceKind::OrdersApi => ("orders-worker", 8),
         ServiceKind::OrderWriter => ("writer-worker", 2),
-        ServiceKind::Projector => ("projector-worker", 2),
+        ServiceKind::Projector => ("proj-worker", 2),
         ServiceKind::Quotes => ("quotes-worker", 8),
-        ServiceKind::PortfolioBff => ("portfolio-worker", 16),
+        ServiceKind::PortfolioBff => ("bff-worker", 16),
     };
     let pool = WorkerPool::new(pool_name, workers, 64);
     let instance: Shared = Arc::new(Instance::new(args.name.clone(), args.token.clone(), pool));

@@ -79,7 +79,8 @@ test('quotes deployed then failing: the BFF alert opens an incident that names t
   // A dot on the BFF's latency panel is one request: it opens that request's trace.
   await page.goto('/services/portfolio-bff');
   await hydrated(page);
-  const dot = page.getByTestId('exemplar').first();
+  // The newest dot: drawn last, it is on top of any that overlap it.
+  const dot = page.getByTestId('exemplar').last();
   await expect(dot).toBeVisible({ timeout: 30_000 });
   await dot.click();
   await expect(page).toHaveURL(/\/traces\/[0-9a-f]{32}$/);
