@@ -54,7 +54,12 @@ test('quotes deployed then failing: the BFF alert opens an incident that names t
   await expect(changes).toContainText('quotes');
   await expect(changes).toContainText(next);
   await expect(changes).toContainText('deploy');
-  await expect(page.getByTestId('incident-capture')).toContainText('thread dump of quotes-1');
+  // The thread dump is taken once the example traces' spans have arrived (a second or two).
+  await expect(async () => {
+    await page.reload();
+    await hydrated(page);
+    await expect(page.getByTestId('incident-capture')).toContainText('thread dump of quotes-1', { timeout: 1_000 });
+  }).toPass({ timeout: 20_000 });
   await snapBoth(page, 'incident-quotes');
 
   // An example trace: the BFF failed because quotes did.

@@ -9,8 +9,8 @@ use app::api::alerts::{AckAlert, AlertChart, CreateSilence, EndSilence, GetAlert
 use app::api::audit::ListAudit;
 use app::api::auth::{CurrentUser, HubStatus, Login, Logout};
 use app::api::captures::{
-    CancelCapture, CaptureFlame, CaptureNeighbours, CaptureThreads, CaptureTop, GetCapture, ListCaptures,
-    ProfileDiff, RequestCapture, ThreadsDiff,
+    CancelCapture, CaptureFlame, CaptureNeighbours, CaptureThreads, CaptureThreadsSeries, CaptureTop,
+    GetCapture, ListCaptures, ProfileDiff, RequestCapture, ThreadsDiff,
 };
 use app::api::catalog::{
     GetService, InstanceNow, ListServices, Overview, ReloadConfig, RunningConfig, ServerNow,
@@ -514,6 +514,7 @@ fn read_only() -> BTreeSet<&'static str> {
         CaptureNeighbours::PATH,
         ProfileDiff::PATH,
         CaptureThreads::PATH,
+        CaptureThreadsSeries::PATH,
         ThreadsDiff::PATH,
         ListServices::PATH,
         GetService::PATH,

@@ -135,8 +135,15 @@ async fn quotes_errors_fire_the_bffs_alert_whose_traces_incident_and_dump_point_
         "the failures share the kind upstream_quotes: {alert}"
     );
 
-    // Its thread dump is of quotes, where the traces say the errors start.
-    let capture_id = alert["capture_id"].as_i64().expect("the alert took a capture");
+    // Its thread dump is of quotes, where the traces say the errors start (taken once the
+    // spans of its example traces have arrived: a second or two after it fired).
+    let path = format!("/api/v1/alerts/{alert_id}");
+    let with_capture = until(&fh, "the alert's capture", Duration::from_secs(15), &path, |v| {
+        v["alert"]["capture_id"].is_i64() || v["capture_id"].is_i64()
+    })
+    .await;
+    let capture_id =
+        with_capture["alert"]["capture_id"].as_i64().or(with_capture["capture_id"].as_i64()).unwrap();
     let capture = hub.capture_finished(viewer, capture_id).await;
     assert_eq!((capture["service"].as_str(), capture["kind"].as_str()), (Some("quotes"), Some("threads")));
     assert_eq!(capture["state"], "done", "{capture}");

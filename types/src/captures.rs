@@ -218,7 +218,7 @@ mod tests {
             err.contains("kind must be cpu, heap, threads, threads_series, pprof, jstack or goroutine"),
             "{err}"
         );
-        assert_eq!(CaptureKind::list(&CaptureKind::TAKEN), "cpu, heap or threads");
+        assert_eq!(CaptureKind::list(&CaptureKind::TAKEN), "cpu, heap, threads or threads_series");
         assert!(CaptureKind::UPLOADED.iter().all(|k| k.is_upload()));
         assert!(!CaptureKind::TAKEN.iter().any(|k| k.is_upload()));
     }

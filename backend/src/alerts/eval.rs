@@ -3,6 +3,7 @@
 //! pending → firing → resolved. Firing saves the context and queues the notices in one
 //! transaction, then wakes the delivery job: no tick to wait for.
 
+use super::capture::{AlertCapture, CaptureDeps};
 use super::context;
 use super::signal::{feeds, Reading, Scope};
 use super::store::{self, NewAlert, Queued};
@@ -296,28 +297,6 @@ impl Alerts {
         (context, traces)
     }
 
-    /// What an alert's capture is taken of: where its example traces say the failures started
-    /// (that service's instance the failing spans ran on, else its first), when that is
-    /// another service; else the alerted service's worst instance.
-    async fn capture_target(
-        &self,
-        service: &str,
-        reading: &Reading,
-        traces: &[String],
-    ) -> Option<(String, String)> {
-        if let Some(blame) = self.kept_traces.blame(traces).await.filter(|b| b.service != service) {
-            let config = self.catalog.config();
-            let known = config.service(&blame.service)?;
-            let instance = blame
-                .instance
-                .filter(|i| known.instances.iter().any(|k| k.name.get_ref() == i))
-                .or_else(|| known.instances.first().map(|i| i.name.get_ref().clone()))?;
-            tracing::info!(service, blamed = %blame.service, instance, traces = blame.traces, "alerts: capturing where the traces say the failures started");
-            return Some((blame.service, instance));
-        }
-        Some((service.to_string(), reading.worst_instance.clone()?))
-    }
-
     async fn fire(
         &self,
         rule: &AlertDef,
@@ -340,17 +319,22 @@ impl Alerts {
             "alert firing"
         );
         if let Some(kind) = rule.capture_kind() {
-            let Some((service, instance)) = self.capture_target(service, reading, &traces).await else {
-                return Ok(());
+            let errors = *rule.signal.get_ref() == SignalKind::ErrorRatio;
+            let capture = AlertCapture {
+                alert: episode.id,
+                rule: rule.name.get_ref().clone(),
+                service: service.to_string(),
+                worst_instance: reading.worst_instance.clone(),
+                traces: if errors { traces } else { Vec::new() },
+                kind,
             };
-            let (service, instance) = (service.as_str(), instance.as_str());
-            let reason = format!("alert #{}: {}", episode.id, rule.name.get_ref());
-            match self.captures.start(service, instance, kind, (None, None), &reason).await {
-                Ok(capture) => store::set_capture(&self.store, episode.id, capture).await?,
-                Err(e) => {
-                    tracing::warn!(alert = episode.id, service, instance, error = %e, "alerts: the capture could not start")
-                }
-            }
+            let deps = CaptureDeps {
+                captures: self.captures.clone(),
+                traces: self.kept_traces.clone(),
+                catalog: self.catalog.clone(),
+                store: self.store.clone(),
+            };
+            tokio::spawn(capture.take(deps));
         }
         Ok(())
     }

@@ -4,6 +4,7 @@
 //! store delivered at once and retried (`deliver.rs`, `payload.rs`), silences and
 //! acknowledgements.
 
+mod capture;
 mod chart;
 pub mod context;
 mod deliver;
