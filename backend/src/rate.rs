@@ -31,9 +31,7 @@ impl PerSecond {
         e.1 += 1;
         e.1 <= self.limit
     }
-}
 
-impl PerSecond {
     /// Counts one push of `actor` (a user, or a token and the service it is bound to) and
     /// refuses it past the limit, saying how many `what` a second are allowed.
     pub fn admit(&self, actor: &Principal, now_ms: i64, what: &str) -> Result<(), BackendError> {

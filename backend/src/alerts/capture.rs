@@ -64,11 +64,8 @@ impl AlertCapture {
             };
             if let Some(blame) = blame.filter(|b| b.service != self.service) {
                 let config = deps.catalog.config();
-                let known = config.service(&blame.service)?;
-                let instance = blame
-                    .instance
-                    .filter(|i| known.instances.iter().any(|k| k.name.get_ref() == i))
-                    .or_else(|| known.instances.first().map(|i| i.name.get_ref().clone()))?;
+                let instance =
+                    config.service(&blame.service)?.instance_or_first(blame.instance.as_deref())?;
                 tracing::info!(alert = self.alert, service = %self.service, blamed = %blame.service, instance, traces = blame.traces, "alerts: capturing where the traces say the failures started");
                 return Some((blame.service, instance));
             }

@@ -141,10 +141,16 @@ impl Alerts {
         store::get(&self.store, id).await?.ok_or_else(|| not_found(id))
     }
 
-    pub async fn detail(&self, _actor: &Principal, id: i64) -> Result<AlertDetail, BackendError> {
+    /// One episode with whether a silence holds it now.
+    pub async fn view(&self, _actor: &Principal, id: i64) -> Result<AlertView, BackendError> {
         let mut alert = self.get(id).await?;
         let silences = store::silences(&self.store, now_ms()).await?;
         alert.silenced = silenced_by(&silences, &alert.labels, now_ms());
+        Ok(alert)
+    }
+
+    pub async fn detail(&self, actor: &Principal, id: i64) -> Result<AlertDetail, BackendError> {
+        let alert = self.view(actor, id).await?;
         Ok(AlertDetail {
             changes: self.changes_before(&alert).await,
             deliveries: store::deliveries(&self.store, id).await?,

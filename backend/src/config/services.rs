@@ -119,6 +119,14 @@ fn default_metrics_path() -> String {
 }
 
 impl ServiceDef {
+    /// `seen` when it is one of its instances, else its first: what a capture of the service
+    /// is taken of when something (an alert, a trace) named an instance or none.
+    pub fn instance_or_first(&self, seen: Option<&str>) -> Option<String> {
+        seen.filter(|s| self.instances.iter().any(|i| i.name.get_ref() == s))
+            .or_else(|| self.instances.first().map(|i| i.name.get_ref().as_str()))
+            .map(str::to_string)
+    }
+
     pub fn interval(&self) -> Duration {
         parse_duration(self.scrape_interval.get_ref()).unwrap_or(Duration::from_secs(15))
     }

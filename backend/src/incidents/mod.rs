@@ -14,7 +14,6 @@ use crate::consistency::Checks;
 use crate::lag::Lag;
 use crate::traces::Traces;
 use crate::{now_ms, BackendError, Principal};
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use types::incidents::{
     ChecksOpen, FirstFailing, IncidentNote, IncidentStatus, IncidentSummary, IncidentView, LagAtOnset,
@@ -58,27 +57,19 @@ impl Incidents {
 
     pub async fn get(&self, actor: &Principal, id: i64) -> Result<IncidentView, BackendError> {
         let s = &self.0;
-        let detail = s.alerts.detail(actor, id).await?;
-        let alert = detail.alert;
+        // The alert alone: its page's deliveries and changes are not this page's.
+        let alert = s.alerts.view(actor, id).await?;
         let Some(fired_ms) = alert.fired_ms else {
             return Err(BackendError::NotFound(format!("alert #{id} has not fired: it has no incident")));
         };
-        let traces = s.traces.readable(actor, &alert.traces).await;
+        let traces = s.traces.readable(&alert.traces).await;
         let mut involved = vec![alert.service.clone()];
-        let mut failing: BTreeMap<String, i64> = BTreeMap::new();
-        for t in &traces {
-            for span in &t.spans {
-                if !involved.contains(&span.service) {
-                    involved.push(span.service.clone());
-                }
-            }
-            if let Some(f) = &t.first_failing_service {
-                *failing.entry(f.clone()).or_default() += 1;
+        for span in traces.iter().flat_map(|t| &t.spans) {
+            if !involved.contains(&span.service) {
+                involved.push(span.service.clone());
             }
         }
-        let mut first_failing: Vec<FirstFailing> =
-            failing.into_iter().map(|(service, traces)| FirstFailing { service, traces }).collect();
-        first_failing.sort_by(|a, b| b.traces.cmp(&a.traces).then(a.service.cmp(&b.service)));
+        let blamed = crate::traces::analysis::blame(&traces);
         let changes = s.changes.before(&involved, alert.onset_ms).await?;
         let config = s.catalog.config();
         let lag = config
@@ -119,16 +110,16 @@ impl Incidents {
         let notes = store::notes(&s.store, id).await?;
         let status = store::status(&s.store, id).await?;
         let capture_target = {
-            let service = first_failing.first().map_or(alert.service.clone(), |f| f.service.clone());
-            let instance = if service == alert.service { alert.worst_instance.clone() } else { None }
-                .or_else(|| {
-                    config
-                        .service(&service)
-                        .and_then(|d| d.instances.first())
-                        .map(|i| i.name.get_ref().clone())
-                });
-            instance.map(|i| (service, i))
+            let (service, seen) = match blamed.first() {
+                Some(b) if b.service != alert.service => (b.service.clone(), b.instance.as_deref()),
+                _ => (alert.service.clone(), alert.worst_instance.as_deref()),
+            };
+            config.service(&service).and_then(|d| d.instance_or_first(seen)).map(|i| (service, i))
         };
+        let first_failing = blamed
+            .into_iter()
+            .map(|b| FirstFailing { service: b.service, traces: i64::try_from(b.traces).unwrap_or(i64::MAX) })
+            .collect();
         let mut timeline: Vec<TimelineEntry> = changes
             .iter()
             .map(|c| TimelineEntry {

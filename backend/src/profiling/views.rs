@@ -8,6 +8,9 @@ use crate::{now_ms, BackendError, Principal};
 use std::sync::{Arc, PoisonError};
 use types::{CaptureState, CaptureView};
 
+/// One thread dump of a capture: when it was taken (0 when unknown) and its threads.
+type Dump = (i64, Vec<threaddump::Thread>);
+
 /// The most captures a list returns.
 const LIST_LIMIT: i64 = 200;
 
@@ -62,22 +65,28 @@ impl Captures {
         Ok(list)
     }
 
-    /// A capture's dump; a series' last one.
-    async fn dump(&self, actor: &Principal, id: i64) -> Result<Vec<threaddump::Thread>, BackendError> {
+    /// A capture's thread dumps: a series' every one (oldest first) with its interval, or the
+    /// one dump (no interval).
+    async fn dumps(&self, actor: &Principal, id: i64) -> Result<(Option<i64>, Vec<Dump>), BackendError> {
         let (bytes, _) = self.raw(actor, id).await?;
         let text = String::from_utf8(bytes)
             .map_err(|_| BackendError::Invalid(format!("capture #{id} is not a thread dump")))?;
+        let unreadable = |e: threaddump::DumpError| BackendError::Invalid(format!("capture #{id}: {e}"));
         if let Some(series) = threaddump::DumpSeries::read(&text) {
-            let mut dumps =
-                series.parse().map_err(|e| BackendError::Invalid(format!("capture #{id}: {e}")))?;
-            return dumps
-                .pop()
-                .map(|(_, threads)| threads)
-                .ok_or_else(|| BackendError::Invalid(format!("capture #{id} is an empty series")));
+            return Ok((Some(series.interval_s), series.parse().map_err(unreadable)?));
         }
         let kind = threaddump::detect(&text)
             .ok_or_else(|| BackendError::Invalid(format!("capture #{id} is not a thread dump")))?;
-        threaddump::parse(&text, kind).map_err(|e| BackendError::Invalid(format!("capture #{id}: {e}")))
+        Ok((None, vec![(0, threaddump::parse(&text, kind).map_err(unreadable)?)]))
+    }
+
+    /// A capture's dump; a series' last one.
+    async fn dump(&self, actor: &Principal, id: i64) -> Result<Vec<threaddump::Thread>, BackendError> {
+        let (_, mut dumps) = self.dumps(actor, id).await?;
+        dumps
+            .pop()
+            .map(|(_, threads)| threads)
+            .ok_or_else(|| BackendError::Invalid(format!("capture #{id} is an empty series")))
     }
 
     /// The thread-dump analysis of a `threads` capture or a dump upload.
@@ -95,13 +104,10 @@ impl Captures {
         actor: &Principal,
         id: i64,
     ) -> Result<types::threads::SeriesAnalysis, BackendError> {
-        let (bytes, _) = self.raw(actor, id).await?;
-        let series = std::str::from_utf8(&bytes)
-            .ok()
-            .and_then(threaddump::DumpSeries::read)
-            .ok_or_else(|| BackendError::Invalid(format!("capture #{id} is not a thread dump series")))?;
-        let dumps = series.parse().map_err(|e| BackendError::Invalid(format!("capture #{id}: {e}")))?;
-        Ok(threaddump::series(&dumps, series.interval_s))
+        match self.dumps(actor, id).await? {
+            (Some(interval_s), dumps) => Ok(threaddump::series(&dumps, interval_s)),
+            (None, _) => Err(BackendError::Invalid(format!("capture #{id} is not a thread dump series"))),
+        }
     }
 
     /// What changed between two dumps: what got stuck since the first.

@@ -2,8 +2,52 @@
 //! first failing service — the span whose error no failing child explains, the earliest of
 //! them (a BFF that failed because quotes failed points at quotes).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use types::traces::{SpanStatus, SpanView, TraceView};
+
+/// Where failures started, over a set of traces: a service their first failing spans belong
+/// to, how many of the traces name it, and the instance those spans ran on most (their
+/// resource's `service.instance.id`, when the SDK set it).
+#[derive(Debug, PartialEq)]
+pub struct Blame {
+    pub service: String,
+    pub instance: Option<String>,
+    pub traces: usize,
+}
+
+/// Every first failing service of these traces, the most named first (then by name).
+pub fn blame(traces: &[TraceView]) -> Vec<Blame> {
+    let mut services: BTreeMap<&str, (usize, BTreeMap<&str, usize>)> = BTreeMap::new();
+    for t in traces {
+        let (Some(service), Some(span)) = (&t.first_failing_service, &t.first_failing_span) else {
+            continue;
+        };
+        let entry = services.entry(service).or_default();
+        entry.0 += 1;
+        let instance = t
+            .spans
+            .iter()
+            .find(|s| &s.span_id == span)
+            .and_then(|s| s.attributes.get("resource.service.instance.id"));
+        if let Some(instance) = instance {
+            *entry.1.entry(instance).or_default() += 1;
+        }
+    }
+    let mut out: Vec<Blame> = services
+        .into_iter()
+        .map(|(service, (traces, instances))| Blame {
+            service: service.to_string(),
+            // The most seen; of equals, the first by name.
+            instance: instances
+                .into_iter()
+                .max_by_key(|(i, n)| (*n, std::cmp::Reverse(*i)))
+                .map(|(i, _)| i.to_string()),
+            traces,
+        })
+        .collect();
+    out.sort_by(|a, b| b.traces.cmp(&a.traces).then_with(|| a.service.cmp(&b.service)));
+    out
+}
 
 /// Puts a trace's spans in the waterfall's order and reads what the page shows at the top.
 pub fn assemble(trace_id: &str, mut spans: Vec<SpanView>) -> TraceView {
@@ -127,6 +171,39 @@ mod tests {
         assert_eq!(order, ["bff", "c1", "o", "c2", "q"]);
         assert_eq!(t.depths, [0, 1, 2, 1, 2]);
         assert_eq!(t.critical_path, ["bff", "c2", "q"]);
+    }
+
+    #[test]
+    fn blame_counts_the_first_failing_services_and_their_instances() {
+        let on = |instance: &str, mut s: SpanView| {
+            s.attributes.insert("resource.service.instance.id".into(), instance.into());
+            s
+        };
+        let failing = |id: &str, service: &str, instance: &str| {
+            assemble(
+                id,
+                vec![
+                    span("root", None, "bff", 0, 10, true),
+                    on(instance, span("x", Some("root"), service, 1, 5, true)),
+                ],
+            )
+        };
+        let traces = vec![
+            failing("1", "quotes", "quotes-2"),
+            failing("2", "quotes", "quotes-1"),
+            failing("3", "quotes", "quotes-2"),
+            failing("4", "orders", "orders-1"),
+            assemble("5", vec![span("ok", None, "bff", 0, 10, false)]),
+        ];
+        let b = blame(&traces);
+        let got: Vec<(&str, Option<&str>, usize)> =
+            b.iter().map(|b| (b.service.as_str(), b.instance.as_deref(), b.traces)).collect();
+        assert_eq!(got, [("quotes", Some("quotes-2"), 3), ("orders", Some("orders-1"), 1)]);
+        // Equal counts: the first by name, for services and instances alike.
+        let tie =
+            blame(&[failing("1", "zeta", "z-2"), failing("2", "alpha", "a-1"), failing("3", "zeta", "z-1")]);
+        assert_eq!((tie[0].service.as_str(), tie[0].instance.as_deref()), ("zeta", Some("z-1")));
+        assert!(blame(&traces[4..]).is_empty());
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod jaeger;
 mod sampler;
 mod store;
 
+pub use analysis::Blame;
 pub use store::TraceQuery;
 
 use crate::catalog::Catalog;
@@ -15,7 +16,6 @@ use crate::rate::PerSecond;
 use crate::store::Store;
 use crate::{now_ms, BackendError, Principal};
 use otlp::Encoding;
-use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use types::traces::{TraceSummary, TraceView};
@@ -148,53 +148,23 @@ impl Traces {
         })
     }
 
-    /// Where the failures of these traces started: the service most of them name as the first
-    /// failing one, and the instance its failing spans ran on most (their resource's
-    /// `service.instance.id`, when the SDK set it).
+    /// Where the failures of these traces started (`analysis::blame`'s first), over those the
+    /// hub can read.
     pub async fn blame(&self, trace_ids: &[String]) -> Option<Blame> {
-        let mut services: BTreeMap<String, (usize, BTreeMap<String, usize>)> = BTreeMap::new();
-        for id in trace_ids {
-            let Ok(view) = self.read(id).await else { continue };
-            let (Some(service), Some(span)) = (&view.first_failing_service, &view.first_failing_span) else {
-                continue;
-            };
-            let entry = services.entry(service.clone()).or_default();
-            entry.0 += 1;
-            let instance = view
-                .spans
-                .iter()
-                .find(|s| &s.span_id == span)
-                .and_then(|s| s.attributes.get("resource.service.instance.id"))
-                .cloned();
-            if let Some(instance) = instance {
-                *entry.1.entry(instance).or_default() += 1;
-            }
-        }
-        let (service, (traces, instances)) = services.into_iter().max_by_key(|(_, (n, _))| *n)?;
-        let instance = instances.into_iter().max_by_key(|(_, n)| *n).map(|(i, _)| i);
-        Some(Blame { service, instance, traces })
+        analysis::blame(&self.readable(trace_ids).await).into_iter().next()
     }
 
     /// Those of these traces the hub can read (its store, or Jaeger), each as a tree; the
     /// others are left out (not kept, sampled away, past the retention).
-    pub async fn readable(&self, actor: &Principal, trace_ids: &[String]) -> Vec<TraceView> {
+    pub async fn readable(&self, trace_ids: &[String]) -> Vec<TraceView> {
         let mut out = Vec::new();
         for id in trace_ids {
-            if let Ok(view) = self.trace(actor, id).await {
+            if let Ok(view) = self.read(id).await {
                 out.push(view);
             }
         }
         out
     }
-}
-
-/// Where failures started, from traces (`Traces::blame`).
-#[derive(Debug, PartialEq)]
-pub struct Blame {
-    pub service: String,
-    pub instance: Option<String>,
-    /// How many of the traces name it.
-    pub traces: usize,
 }
 
 /// Deletes spans past the retention, every minute.
