@@ -53,11 +53,7 @@ pub async fn fleet_view(State(fleet): State<Arc<Fleet>>) -> Json<serde_json::Val
 
 /// A change to the fleet comes from this machine with the fleet's token (the hub's).
 fn from_the_hub(fleet: &Fleet, from: SocketAddr, headers: &HeaderMap) -> bool {
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    from.ip().is_loopback() && bearer == Some(fleet.token.as_str())
+    from.ip().is_loopback() && crate::instance::bearer(headers) == Some(fleet.token.as_str())
 }
 
 fn refuse(status: StatusCode, message: &str) -> Response {

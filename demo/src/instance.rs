@@ -104,16 +104,17 @@ async fn thread_dump(State(i): State<Shared>) -> Response {
     ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], threads::dump(&i.name)).into_response()
 }
 
+/// The bearer token of a request, if it has one.
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "))
+}
+
 /// Only from this machine, and only with the fleet's token.
 fn authorised(i: &Instance, from: SocketAddr, headers: &HeaderMap) -> Result<(), (StatusCode, &'static str)> {
     if !from.ip().is_loopback() {
         return Err((StatusCode::FORBIDDEN, "chaos is only accepted from loopback"));
     }
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    if bearer != Some(i.token.as_str()) {
+    if bearer(headers) != Some(i.token.as_str()) {
         return Err((StatusCode::UNAUTHORIZED, "chaos needs the fleet's token"));
     }
     Ok(())
