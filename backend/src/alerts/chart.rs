@@ -2,6 +2,7 @@
 //! evaluator reads it (same window, same source), with the threshold as a line and the
 //! episode (onset → resolved, or now) shaded.
 
+use super::signal::Reads;
 use super::{not_found, store, Alerts};
 use crate::config::alerts::SignalKind;
 use crate::metrics::chart::{chart, ChartInput};
@@ -57,12 +58,12 @@ impl Alerts {
         let step = ((to - from) / STEPS).max(1_000);
         // The lag service keeps its own history, charted on the Lag page.
         let lag = signal == SignalKind::ReadModelLag;
+        let reads = Reads::new(self.metrics.history(), &alert.service, from - window, to);
         let points: Vec<(i64, f64)> = (0..=(to - from) / step)
             .filter(|_| !lag)
             .map(|i| from + i * step)
             .filter_map(|t| {
-                self.read(rule, &alert.service, t - window, t, catalog.signals())
-                    .map(|r| (t, r.value * scale))
+                self.read(rule, &reads, t - window, t, catalog.signals()).map(|r| (t, r.value * scale))
             })
             .collect();
         let lines = [Line { label: signal.as_str().to_string(), points }];

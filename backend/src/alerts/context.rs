@@ -145,6 +145,7 @@ pub fn of_errors(scope: &Scope<'_>, baseline_ms: i64) -> Vec<ContextRow> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::alerts::signal::Reads;
     use crate::metrics::catalog::{MetricCatalog, SHIPPED};
     use crate::metrics::history::History;
     use exposition::{parse, Format, Limits};
@@ -181,8 +182,8 @@ mod tests {
                 scrape(&h, inst, t, e, n);
             }
         }
-        let scope =
-            Scope { history: &h, signals: catalog.signals(), service: "api", from: 15_000, to: 20_000 };
+        let reads = Reads::new(&h, "api", 0, 20_000);
+        let scope = Scope { reads: &reads, signals: catalog.signals(), from: 15_000, to: 20_000 };
         let rows = of_errors(&scope, 10_000);
         let named: Vec<String> = rows.iter().map(|r| format!("{}={}", r.attribute, r.value)).collect();
         assert!(named.contains(&"user_group=pro".to_string()), "{named:?}");

@@ -43,16 +43,25 @@ impl Alerts {
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "alerts: cannot read the notifications due"),
             }
-            if now - repeats_checked >= REPEAT_EVERY_MS {
+            // Repeats are queued by the hub that evaluates (two hubs would queue each twice).
+            if now - repeats_checked >= REPEAT_EVERY_MS && self.evaluates(now) {
                 repeats_checked = now;
                 self.queue_repeats(now).await;
             }
             let next = store::next_due(&self.store).await.ok().flatten();
             let wait = next.map_or(1000, |t| (t - now_ms()).clamp(10, 1000));
             tokio::select! {
-                () = stop.cancelled() => return,
+                () = stop.cancelled() => break,
                 () = self.wake.notified() => {}
                 () = tokio::time::sleep(Duration::from_millis(u64::try_from(wait).unwrap_or(1000))) => {}
+            }
+        }
+        // A hub stopping hands the evaluation to another at once, not when its lease runs out.
+        if self.evaluates(now_ms()) {
+            let released =
+                crate::store::lease::release(&self.store, super::eval::EVALUATION_LEASE, &self.owner);
+            if let Err(e) = released.await {
+                tracing::warn!(error = %e, "alerts: cannot give the evaluation lease up");
             }
         }
     }

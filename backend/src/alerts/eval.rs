@@ -5,19 +5,28 @@
 
 use super::capture::{AlertCapture, CaptureDeps};
 use super::context;
-use super::signal::{feeds, Reading, Scope};
+use super::signal::{feeds, Reading, Reads, Scope};
 use super::store::{self, NewAlert, Queued};
 use super::{silenced_by, Alerts, Open};
 use crate::config::alerts::{AlertDef, Condition, SignalKind, SignalSource};
-use crate::config::HubConfig;
+use crate::config::{HubConfig, ServiceDef};
 use crate::jobs::EventJob;
 use crate::metrics::{ScrapeEvent, Signals};
+use crate::store::lease;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use types::alerts::AlertState;
 
 /// The shortest baseline a context is compared with.
 const MIN_BASELINE_MS: i64 = 5 * 60_000;
+/// The lease that one hub of several on a store holds to evaluate the rules, how long it
+/// lasts, and how soon its holder renews it.
+pub(super) const EVALUATION_LEASE: &str = "alert evaluation";
+const LEASE_MS: i64 = 15_000;
+const RENEW_AFTER_MS: i64 = 5_000;
+/// How often an open episode's value and context are written again.
+const REWRITE_MS: i64 = 5_000;
 /// The longest stretch of failures a context is computed over.
 const MAX_CONTEXT_MS: i64 = 15 * 60_000;
 
@@ -26,11 +35,18 @@ pub(super) fn ms(d: std::time::Duration) -> i64 {
 }
 
 /// Whether `rule` watches `service`: named, or (by default) the service provides its signal.
-pub(super) fn watches(rule: &AlertDef, service: &str, config: &HubConfig, signals: &Signals) -> bool {
+/// (`def` is the service's entry in the config, looked up once for all the rules.)
+pub(super) fn watches(
+    rule: &AlertDef,
+    service: &str,
+    def: Option<&ServiceDef>,
+    config: &HubConfig,
+    signals: &Signals,
+) -> bool {
     if !rule.services.is_empty() {
         return rule.services.iter().any(|s| s == service);
     }
-    let Some(def) = config.service(service) else { return false };
+    let Some(def) = def else { return false };
     match *rule.signal.get_ref() {
         SignalKind::Metric => true,
         SignalKind::ReadModelLag => config.read_models.iter().any(|m| m.service == service),
@@ -52,6 +68,14 @@ fn comparison(c: Condition) -> &'static str {
         Condition::Above(_) => "above",
         Condition::Below(_) => "below",
         Condition::Anomaly { .. } => "anomaly",
+    }
+}
+
+/// How far back from now a rule reads: its window, or its anomaly's baseline.
+fn reach(rule: &AlertDef) -> i64 {
+    match rule.condition() {
+        Condition::Anomaly { baseline, .. } => ms(baseline).max(ms(rule.window())),
+        _ => ms(rule.window()),
     }
 }
 
@@ -91,13 +115,24 @@ impl Alerts {
         let config = self.catalog.config();
         let catalog = self.catalog.metric_catalog();
         let mut open = self.open.lock().await;
+        if !self.hold_evaluation(&mut open).await {
+            return;
+        }
         if open.is_none() {
             match store::open(&self.store).await {
                 Ok(list) => {
                     let map = list
                         .into_iter()
                         .map(|a| {
-                            ((a.rule, a.service), Open { id: a.id, state: a.state, onset_ms: a.onset_ms })
+                            let episode = Open {
+                                id: a.id,
+                                state: a.state,
+                                onset_ms: a.onset_ms,
+                                written_ms: i64::MIN,
+                                worst: None,
+                                context_ms: i64::MIN,
+                            };
+                            ((a.rule, a.service), episode)
                         })
                         .collect();
                     *open = Some(map);
@@ -109,25 +144,70 @@ impl Alerts {
             }
         }
         let Some(open) = open.as_mut() else { return };
-        let rules = config
+        let def = config.service(service);
+        let rules: Vec<&AlertDef> = config
             .alerts
             .iter()
-            .filter(|r| source.reads(r) && watches(r, service, &config, catalog.signals()));
+            .filter(|r| source.reads(r) && watches(r, service, def, &config, catalog.signals()))
+            .collect();
+        // Every rule's reads, anomaly baselines included, from one read of each series.
+        let earliest = rules.iter().map(|r| now - reach(r)).min().unwrap_or(now);
+        let history = self.metrics.history();
+        let reads = Reads::new(history, service, earliest, now);
         for rule in rules {
-            if let Err(e) = self.evaluate_rule(rule, service, now, catalog.signals(), open).await {
+            if let Err(e) = self.evaluate_rule(rule, &reads, now, catalog.signals(), open).await {
                 tracing::warn!(rule = %rule.name.get_ref(), service, error = %e, "alerts: evaluation failed");
             }
         }
     }
 
+    /// Whether this hub evaluates: of several hubs on one store, the one holding the
+    /// evaluation lease (renewed every few seconds as it evaluates). A hub that takes the
+    /// lease over reads the open episodes back, as the last holder left them.
+    async fn hold_evaluation(&self, open: &mut Option<HashMap<(String, String), Open>>) -> bool {
+        let now = crate::now_ms();
+        let held = self.evaluating_until.load(Ordering::Relaxed);
+        if held.saturating_sub(now) > LEASE_MS - RENEW_AFTER_MS {
+            return true;
+        }
+        match lease::hold(&self.store, EVALUATION_LEASE, &self.owner, now, now + LEASE_MS).await {
+            Ok(true) => {
+                if held < now {
+                    *open = None;
+                    tracing::info!(hub = %self.owner, "alerts: this hub evaluates the rules");
+                }
+                self.evaluating_until.store(now + LEASE_MS, Ordering::Relaxed);
+                true
+            }
+            Ok(false) => {
+                if held >= now {
+                    tracing::info!(hub = %self.owner, "alerts: another hub evaluates the rules now");
+                }
+                self.evaluating_until.store(i64::MIN, Ordering::Relaxed);
+                *open = None;
+                false
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "alerts: cannot renew the evaluation lease");
+                held > now
+            }
+        }
+    }
+
+    /// Whether this hub held the evaluation lease at `now`, as of its last renewal.
+    pub(super) fn evaluates(&self, now: i64) -> bool {
+        self.evaluating_until.load(Ordering::Relaxed) > now
+    }
+
     pub(super) fn read(
         &self,
         rule: &AlertDef,
-        service: &str,
+        reads: &Reads<'_>,
         from: i64,
         to: i64,
         signals: &Signals,
     ) -> Option<Reading> {
+        let service = reads.service();
         if rule.source == SignalSource::Events {
             let events = self.events.between(service, from, to);
             return match *rule.signal.get_ref() {
@@ -149,26 +229,26 @@ impl Alerts {
                 .max_by(|a, b| a.1.total_cmp(&b.1))
                 .map(|(model, value)| Reading { value, worst_instance: Some(model) });
         }
-        let history = self.metrics.history();
-        Scope { history, signals, service, from, to }.read(*rule.signal.get_ref(), rule.metric.as_ref())
+        Scope { reads, signals, from, to }.read(*rule.signal.get_ref(), rule.metric.as_ref())
     }
 
     async fn evaluate_rule(
         &self,
         rule: &AlertDef,
-        service: &str,
+        reads: &Reads<'_>,
         now: i64,
         signals: &Signals,
         open: &mut HashMap<(String, String), Open>,
     ) -> Result<(), sqlx::Error> {
+        let service = reads.service();
         let window = ms(rule.window());
-        let Some(reading) = self.read(rule, service, now - window, now, signals) else { return Ok(()) };
+        let Some(reading) = self.read(rule, reads, now - window, now, signals) else { return Ok(()) };
         let condition = rule.condition();
         let (bad, threshold) = match condition {
             Condition::Above(t) => (reading.value > t, Some(t)),
             Condition::Below(t) => (reading.value < t, Some(t)),
             Condition::Anomaly { baseline, factor, floor } => {
-                let base = self.read(rule, service, now - ms(baseline), now - window, signals);
+                let base = self.read(rule, reads, now - ms(baseline), now - window, signals);
                 let t = base.map_or(floor, |b| (b.value * factor).max(floor));
                 (reading.value > t, Some(t))
             }
@@ -193,25 +273,55 @@ impl Alerts {
                 };
                 let id = store::insert(&self.store, &new).await?;
                 tracing::info!(alert = id, rule = %key.0, service, value = reading.value, "alert pending");
-                let episode = Open { id, state: AlertState::Pending, onset_ms: now };
-                open.insert(key.clone(), episode.clone());
+                let mut episode = Open {
+                    id,
+                    state: AlertState::Pending,
+                    onset_ms: now,
+                    written_ms: now,
+                    worst: worst.map(str::to_string),
+                    context_ms: i64::MIN,
+                };
                 if rule.hold().is_zero() {
                     self.fire(rule, service, &episode, &reading, now, signals).await?;
-                    open.insert(key, Open { state: AlertState::Firing, ..episode });
+                    episode.state = AlertState::Firing;
+                    episode.context_ms = now;
                 }
+                open.insert(key, episode);
             }
-            (Some(episode), true) => {
-                store::update_value(&self.store, episode.id, reading.value, threshold, worst, now).await?;
-                if episode.state == AlertState::Firing {
-                    // The notice carried what the first failures shared; the page firms it up
-                    // with every failure since the onset.
-                    let (context, traces) = self.context(rule, service, episode.onset_ms, now, signals);
-                    store::update_context(&self.store, episode.id, &context, &traces).await?;
+            (Some(mut episode), true) => {
+                // The value and context of an open episode are rewritten every few seconds
+                // (what its page shows), the worst instance when it moves: a write and a
+                // context per rule per scrape were most of an evaluation's cost.
+                let firing = episode.state == AlertState::Firing;
+                // The notice carried what the first failures shared; the page firms it up with
+                // every failure since the onset.
+                let context = (firing && now - episode.context_ms >= REWRITE_MS)
+                    .then(|| self.context(rule, service, episode.onset_ms, now, signals));
+                if context.is_some()
+                    || now - episode.written_ms >= REWRITE_MS
+                    || episode.worst.as_deref() != worst
+                {
+                    let shared = context.as_ref().map(|(rows, traces)| (rows.as_slice(), traces.as_slice()));
+                    store::update_value(
+                        &self.store,
+                        episode.id,
+                        (reading.value, threshold, worst),
+                        now,
+                        shared,
+                    )
+                    .await?;
+                    episode.written_ms = now;
+                    episode.worst = worst.map(str::to_string);
+                    if context.is_some() {
+                        episode.context_ms = now;
+                    }
                 }
                 if episode.state == AlertState::Pending && now - episode.onset_ms >= ms(rule.hold()) {
                     self.fire(rule, service, &episode, &reading, now, signals).await?;
-                    open.insert(key, Open { state: AlertState::Firing, ..episode });
+                    episode.state = AlertState::Firing;
+                    episode.context_ms = now;
                 }
+                open.insert(key, episode);
             }
             (Some(episode), false) if episode.state == AlertState::Pending => {
                 store::drop_pending(&self.store, episode.id).await?;
@@ -286,9 +396,9 @@ impl Alerts {
             rows.extend(super::events::failure_marks(&failing, &ok));
             rows
         } else if *rule.signal.get_ref() == SignalKind::ErrorRatio {
-            let history = self.metrics.history();
-            let scope = Scope { history, signals, service, from, to: now };
-            context::of_errors(&scope, (window * 10).max(MIN_BASELINE_MS))
+            let baseline = (window * 10).max(MIN_BASELINE_MS);
+            let reads = Reads::new(self.metrics.history(), service, from - baseline, now);
+            context::of_errors(&Scope { reads: &reads, signals, from, to: now }, baseline)
         } else {
             Vec::new()
         };

@@ -40,6 +40,11 @@ struct Open {
     id: i64,
     state: AlertState,
     onset_ms: i64,
+    /// When its value was last written to the store, and the worst instance written then.
+    written_ms: i64,
+    worst: Option<String>,
+    /// When its context was last computed (firing).
+    context_ms: i64,
 }
 
 /// Error exemplars remembered per service (for example traces).
@@ -69,6 +74,8 @@ pub struct Alerts {
     captures: Captures,
     audit: AuditLog,
     owner: String,
+    /// Until when this hub holds the evaluation lease (as of its last renewal).
+    evaluating_until: std::sync::atomic::AtomicI64,
     /// Open episodes by (rule, service); None until read back from the store.
     open: tokio::sync::Mutex<Option<HashMap<(String, String), Open>>>,
     traces: Mutex<HashMap<String, VecDeque<(i64, ErrorTrace)>>>,
@@ -99,6 +106,7 @@ impl Alerts {
             captures: s.captures,
             audit: s.audit,
             owner: s.owner,
+            evaluating_until: std::sync::atomic::AtomicI64::new(i64::MIN),
             open: tokio::sync::Mutex::new(None),
             traces: Mutex::default(),
             events: events::EventLog::default(),

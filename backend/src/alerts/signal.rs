@@ -6,9 +6,12 @@ use crate::config::alerts::{MetricMode, MetricSignalDef, SignalKind};
 use crate::metrics::histogram::histogram_quantile;
 use crate::metrics::history::{History, SeriesKey};
 use crate::metrics::{Feed, Signals};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, PoisonError};
 
 type Points = Vec<(i64, f64)>;
+/// A sample name's series with their points.
+type Family = Arc<[(SeriesKey, Points)]>;
 
 /// The signal's value for the service, and the instance where it is worst.
 #[derive(Clone, Debug, PartialEq)]
@@ -20,11 +23,74 @@ pub struct Reading {
 /// How far before a window the history is read, to find the scrape before it.
 const LOOKBACK_MS: i64 = 120_000;
 
+/// A service's series by sample name, each read from the history once over the widest range
+/// any reading needs and shared by every reading within it: a scrape evaluates every rule on
+/// the service (each rule read the requests series up to three times), an alert's panel reads
+/// its signal 150 times.
+pub struct Reads<'a> {
+    history: &'a History,
+    service: &'a str,
+    from: i64,
+    to: i64,
+    read: Mutex<HashMap<String, Family>>,
+}
+
+impl<'a> Reads<'a> {
+    /// Reads for windows that start at or after `from` and end by `to`.
+    pub fn new(history: &'a History, service: &'a str, from: i64, to: i64) -> Reads<'a> {
+        Reads { history, service, from: from - LOOKBACK_MS, to, read: Mutex::default() }
+    }
+
+    pub fn service(&self) -> &'a str {
+        self.service
+    }
+
+    /// The series of `name` with their points in [from, to]; outside the range read at
+    /// construction, straight from the history.
+    fn get(&self, name: &str, from: i64, to: i64) -> Loaded {
+        let all = if from < self.from || to > self.to {
+            Arc::from(self.history.query(self.service, None, name, from, to))
+        } else {
+            let mut read = self.read.lock().unwrap_or_else(PoisonError::into_inner);
+            read.entry(name.to_string())
+                .or_insert_with(|| {
+                    Arc::from(self.history.query(self.service, None, name, self.from, self.to))
+                })
+                .clone()
+        };
+        Loaded { all, from, to }
+    }
+}
+
+/// Series read once, seen through one range.
+struct Loaded {
+    all: Family,
+    from: i64,
+    to: i64,
+}
+
+impl Loaded {
+    fn iter(&self) -> impl Iterator<Item = (&SeriesKey, &[(i64, f64)])> {
+        self.all
+            .iter()
+            .map(|(k, p)| {
+                let lo = p.partition_point(|(t, _)| *t < self.from);
+                let hi = p.partition_point(|(t, _)| *t <= self.to);
+                (k, &p[lo..hi.max(lo)])
+            })
+            .filter(|(_, p)| !p.is_empty())
+    }
+
+    fn is_empty(&self) -> bool {
+        self.iter().next().is_none()
+    }
+}
+
 /// Where and over what a signal is read.
+#[derive(Clone, Copy)]
 pub struct Scope<'a> {
-    pub history: &'a History,
+    pub reads: &'a Reads<'a>,
     pub signals: &'a Signals,
-    pub service: &'a str,
     pub from: i64,
     pub to: i64,
 }
@@ -46,8 +112,8 @@ pub(super) fn increase(points: &[(i64, f64)], from: i64, instance_first: i64) ->
 }
 
 impl Scope<'_> {
-    fn series(&self, name: &str) -> Vec<(SeriesKey, Points)> {
-        self.history.query(self.service, None, name, self.from - LOOKBACK_MS, self.to)
+    fn series(&self, name: &str) -> Loaded {
+        self.reads.get(name, self.from - LOOKBACK_MS, self.to)
     }
 
     fn family(&self, feed: Feed) -> Option<&str> {
@@ -55,10 +121,10 @@ impl Scope<'_> {
     }
 
     /// Each instance's first point of any of `series`, to tell a new series from an old one.
-    fn first_seen(series: &[&[(SeriesKey, Points)]]) -> BTreeMap<String, i64> {
+    fn first_seen<'s>(series: impl IntoIterator<Item = &'s Loaded>) -> BTreeMap<String, i64> {
         let mut first: BTreeMap<String, i64> = BTreeMap::new();
         for list in series {
-            for (k, p) in *list {
+            for (k, p) in list.iter() {
                 if let Some((t, _)) = p.first() {
                     let e = first.entry(k.instance.clone()).or_insert(*t);
                     *e = (*e).min(*t);
@@ -68,32 +134,43 @@ impl Scope<'_> {
         first
     }
 
-    /// Increases of a counter family per series, with each series' labels (plus `instance`).
-    pub(super) fn increases(&self, feed: Feed, from: i64) -> Vec<(SeriesKey, f64)> {
-        let Some(family) = self.family(feed) else { return Vec::new() };
-        let requests = self.family(Feed::Requests).map(|r| self.series(r)).unwrap_or_default();
+    /// Each series' increase of a counter family, with the series' key (labels, `instance`).
+    fn each_increase(&self, feed: Feed, from: i64, mut each: impl FnMut(&SeriesKey, f64)) {
+        let Some(family) = self.family(feed) else { return };
+        let requests = self.family(Feed::Requests).map(|r| self.series(r));
         let series = self.series(family);
-        let first = Self::first_seen(&[&requests, &series]);
-        series
-            .into_iter()
-            .filter_map(|(k, p)| {
-                let instance_first = first.get(&k.instance).copied().unwrap_or(i64::MAX);
-                increase(&p, from, instance_first).map(|v| (k, v))
-            })
-            .collect()
+        let first = Self::first_seen(requests.iter().chain(std::iter::once(&series)));
+        for (k, p) in series.iter() {
+            let instance_first = first.get(&k.instance).copied().unwrap_or(i64::MAX);
+            if let Some(v) = increase(p, from, instance_first) {
+                each(k, v);
+            }
+        }
     }
 
-    fn per_instance(list: &[(SeriesKey, f64)]) -> BTreeMap<String, f64> {
+    /// Increases of a counter family per series, with each series' labels (plus `instance`).
+    pub(super) fn increases(&self, feed: Feed, from: i64) -> Vec<(SeriesKey, f64)> {
+        let mut out = Vec::new();
+        self.each_increase(feed, from, |k, v| out.push((k.clone(), v)));
+        out
+    }
+
+    /// Increases of a counter family summed per instance.
+    fn increase_per_instance(&self, feed: Feed) -> BTreeMap<String, f64> {
         let mut out: BTreeMap<String, f64> = BTreeMap::new();
-        for (k, v) in list {
-            *out.entry(k.instance.clone()).or_default() += v;
-        }
+        self.each_increase(feed, self.from, |k, v| {
+            if let Some(sum) = out.get_mut(&k.instance) {
+                *sum += v;
+            } else {
+                out.insert(k.instance.clone(), v);
+            }
+        });
         out
     }
 
     fn error_ratio(&self) -> Option<Reading> {
-        let requests = Self::per_instance(&self.increases(Feed::Requests, self.from));
-        let errors = Self::per_instance(&self.increases(Feed::Errors, self.from));
+        let requests = self.increase_per_instance(Feed::Requests);
+        let errors = self.increase_per_instance(Feed::Errors);
         let total: f64 = requests.values().sum();
         if total <= 0.0 {
             return None;
@@ -111,11 +188,11 @@ impl Scope<'_> {
     fn latency_p95(&self) -> Option<Reading> {
         let family = self.family(Feed::Latency)?;
         let buckets = self.series(&format!("{family}_bucket"));
-        let requests = self.family(Feed::Requests).map(|r| self.series(r)).unwrap_or_default();
-        let first = Self::first_seen(&[&requests, &buckets]);
+        let requests = self.family(Feed::Requests).map(|r| self.series(r));
+        let first = Self::first_seen(requests.iter().chain(std::iter::once(&buckets)));
         // Cumulative increase per le, per instance.
         let mut by: BTreeMap<String, BTreeMap<u64, (f64, f64)>> = BTreeMap::new();
-        for (k, p) in &buckets {
+        for (k, p) in buckets.iter() {
             let Some(le) = k.label("le").and_then(|l| l.parse::<f64>().ok()) else { continue };
             let instance_first = first.get(&k.instance).copied().unwrap_or(i64::MAX);
             let Some(inc) = increase(p, self.from, instance_first) else { continue };
@@ -170,9 +247,9 @@ impl Scope<'_> {
     fn consumer_lag(&self) -> Option<Reading> {
         let family = self.family(Feed::ConsumerLagSeconds)?;
         let mut worst_of: BTreeMap<String, f64> = BTreeMap::new();
-        for (k, p) in self.series(family) {
+        for (k, p) in self.series(family).iter() {
             if let Some((_, v)) = p.last().filter(|(t, v)| *t >= self.from - LOOKBACK_MS && v.is_finite()) {
-                let e = worst_of.entry(k.instance).or_insert(f64::MIN);
+                let e = worst_of.entry(k.instance.clone()).or_insert(f64::MIN);
                 *e = e.max(*v);
             }
         }
@@ -194,18 +271,16 @@ impl Scope<'_> {
             MetricMode::Value => worst(self.latest(&name, matches).into_iter()),
             MetricMode::Rate => {
                 let series = self.series(&name);
-                let first = Self::first_seen(&[&series]);
+                let first = Self::first_seen([&series]);
                 #[expect(clippy::cast_precision_loss, reason = "a window in ms")]
                 let seconds = ((self.to - self.from).max(1) as f64) / 1000.0;
-                let per: Vec<(SeriesKey, f64)> = series
-                    .into_iter()
-                    .filter(|(k, _)| matches(k))
-                    .filter_map(|(k, p)| {
-                        let f = first.get(&k.instance).copied().unwrap_or(i64::MAX);
-                        increase(&p, self.from, f).map(|v| (k, v / seconds))
-                    })
-                    .collect();
-                let by = Self::per_instance(&per);
+                let mut by: BTreeMap<String, f64> = BTreeMap::new();
+                for (k, p) in series.iter().filter(|(k, _)| matches(k)) {
+                    let f = first.get(&k.instance).copied().unwrap_or(i64::MAX);
+                    if let Some(v) = increase(p, self.from, f) {
+                        *by.entry(k.instance.clone()).or_default() += v / seconds;
+                    }
+                }
                 if by.is_empty() {
                     return None;
                 }

@@ -42,25 +42,29 @@ pub async fn insert(store: &Store, a: &NewAlert<'_>) -> Result<i64, sqlx::Error>
     .await
 }
 
-/// The latest value of a pending or firing episode.
+/// The latest value of a pending or firing episode, and of a firing one what the failures
+/// share (`context`: rows and example traces), in one statement.
 pub async fn update_value(
     store: &Store,
     id: i64,
-    value: f64,
-    threshold: Option<f64>,
-    worst: Option<&str>,
+    reading: (f64, Option<f64>, Option<&str>),
     now: i64,
+    context: Option<(&[ContextRow], &[String])>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE alerts SET value = $1, threshold = $2, worst_instance = $3, updated_ms = $4 WHERE id = $5",
-    )
-    .bind(value)
-    .bind(threshold)
-    .bind(worst)
-    .bind(now)
-    .bind(id)
-    .execute(store.pool())
-    .await?;
+    let (value, threshold, worst) = reading;
+    let sql = if context.is_some() {
+        "UPDATE alerts SET value = $1, threshold = $2, worst_instance = $3, updated_ms = $4, \
+         context = $6, traces = $7 WHERE id = $5"
+    } else {
+        "UPDATE alerts SET value = $1, threshold = $2, worst_instance = $3, updated_ms = $4 WHERE id = $5"
+    };
+    let mut query = sqlx::query(sql).bind(value).bind(threshold).bind(worst).bind(now).bind(id);
+    if let Some((rows, traces)) = context {
+        query = query
+            .bind(serde_json::to_string(rows).unwrap_or_else(|_| "[]".into()))
+            .bind(serde_json::to_string(traces).unwrap_or_else(|_| "[]".into()));
+    }
+    query.execute(store.pool()).await?;
     Ok(())
 }
 
@@ -86,22 +90,6 @@ pub async fn fire(
         queue_in(&mut tx, id, &q.receiver, "firing", q.state, (now, q.due_ms)).await?;
     }
     tx.commit().await
-}
-
-/// What a firing episode's failures share, as more of them come in.
-pub async fn update_context(
-    store: &Store,
-    id: i64,
-    context: &[ContextRow],
-    traces: &[String],
-) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE alerts SET context = $1, traces = $2 WHERE id = $3")
-        .bind(serde_json::to_string(context).unwrap_or_else(|_| "[]".into()))
-        .bind(serde_json::to_string(traces).unwrap_or_else(|_| "[]".into()))
-        .bind(id)
-        .execute(store.pool())
-        .await?;
-    Ok(())
 }
 
 /// Resolves an episode and queues its resolve notices.

@@ -1,6 +1,7 @@
 //! The hub's own store: one pool over SQLite (embedded default) or PostgreSQL (scale),
 //! one portable set of SQL (`$1` placeholders, INTEGER unix-millisecond timestamps).
 
+pub mod lease;
 mod sessions;
 
 pub use sessions::StoreSessions;

@@ -10,7 +10,7 @@ use std::time::Instant;
 
 const TARGETS: usize = 1000;
 const SCRAPES: i64 = 120;
-const ROUNDS: usize = 5;
+const ROUNDS: usize = 21;
 
 const RULES: &str = r#"
 [[alerts]]
@@ -150,16 +150,35 @@ async fn main() {
             );
         }
     }
+    // Each round is one more second: every target scraped (not timed), then every rule of
+    // every target evaluated as that scrape would set off (timed). Open episodes write their
+    // value and context every 5 s, so rounds differ: the mean is what a second costs.
     let mut rounds = Vec::new();
-    for _ in 0..ROUNDS {
+    for r in 0..ROUNDS {
+        let at = now + i64::try_from(r).unwrap_or(0) * 1000;
+        for t in 0..TARGETS {
+            let b = body(t, SCRAPES + i64::try_from(r).unwrap_or(0));
+            let exp = exposition::parse(&b, exposition::Format::Text, &exposition::Limits::default())
+                .expect("parses");
+            hub.metrics.history().append(&format!("svc-{t:04}"), &format!("svc-{t:04}-1"), &exp, at);
+        }
         let (cpu, wall) = (cpu_seconds(), Instant::now());
         for t in 0..TARGETS {
-            hub.alerts.evaluate(&format!("svc-{t:04}"), now, Source::Scrape).await;
+            hub.alerts.evaluate(&format!("svc-{t:04}"), at, Source::Scrape).await;
         }
         rounds.push((cpu_seconds() - cpu, wall.elapsed().as_secs_f64()));
     }
-    rounds.sort_by(|a, b| a.1.total_cmp(&b.1));
-    let (cpu, wall) = rounds[ROUNDS / 2];
+    if std::env::var_os("ROUNDS_VERBOSE").is_some() {
+        println!("{rounds:?}");
+    }
+    // The first round opens the episodes (inserts, fires, contexts): shown apart.
+    let (first_cpu, first_wall) = rounds[0];
+    let steady = &rounds[1..];
+    #[expect(clippy::cast_precision_loss, reason = "counts")]
+    let n = steady.len() as f64;
+    let cpu = steady.iter().map(|r| r.0).sum::<f64>() / n;
+    let wall = steady.iter().map(|r| r.1).sum::<f64>() / n;
+    let worst = steady.iter().map(|r| r.1).fold(0.0, f64::max);
     #[expect(clippy::cast_precision_loss, reason = "counts")]
     let per_rule_us = wall * 1e6 / (TARGETS * 10) as f64;
     let firing = hub
@@ -169,8 +188,15 @@ async fn main() {
         .map(|l| l.len())
         .unwrap_or(0);
     println!(
-        "one scrape round (1,000 targets x 10 rules), median of {ROUNDS}: {:.0} ms wall, {:.0} ms CPU",
+        "first round (opens the episodes): {:.0} ms wall, {:.0} ms CPU",
+        first_wall * 1000.0,
+        first_cpu * 1000.0
+    );
+    println!(
+        "one scrape round (1,000 targets x 10 rules), mean of the next {}: {:.0} ms wall (worst {:.0} ms), {:.0} ms CPU",
+        steady.len(),
         wall * 1000.0,
+        worst * 1000.0,
         cpu * 1000.0
     );
     println!("per rule evaluation: {per_rule_us:.1} µs; at a 1 s scrape: {:.1} % of one core", wall * 100.0);
