@@ -323,30 +323,32 @@ pub async fn claim_due(
     lease_until: i64,
     limit: i64,
 ) -> Result<Vec<Due>, sqlx::Error> {
-    let candidates: Vec<(i64, i64, String, String, i64, i64)> = sqlx::query_as(
-        "SELECT id, alert_id, receiver, kind, attempts, created_ms FROM alert_notifications \
-         WHERE state = 'due' AND due_ms <= $1 AND (lease_ms IS NULL OR lease_ms < $1) ORDER BY due_ms, id LIMIT $2",
-    )
+    let lock = store.skip_locked();
+    let rows: Vec<(i64, i64, String, String, i64, i64)> = sqlx::query_as(&format!(
+        "UPDATE alert_notifications SET owner = $1, lease_ms = $2 \
+         WHERE id IN (SELECT id FROM alert_notifications WHERE state = 'due' AND due_ms <= $3 \
+         AND (lease_ms IS NULL OR lease_ms < $3) ORDER BY due_ms, id LIMIT $4 {lock}) \
+         RETURNING id, alert_id, receiver, kind, attempts, created_ms"
+    ))
+    .bind(owner)
+    .bind(lease_until)
     .bind(now)
     .bind(limit)
     .fetch_all(store.pool())
     .await?;
-    let mut claimed = Vec::new();
-    for (id, alert_id, receiver, kind, attempts, created_ms) in candidates {
-        let took = sqlx::query(
-            "UPDATE alert_notifications SET owner = $1, lease_ms = $2 \
-             WHERE id = $3 AND state = 'due' AND (lease_ms IS NULL OR lease_ms < $4)",
-        )
-        .bind(owner)
-        .bind(lease_until)
-        .bind(id)
-        .bind(now)
-        .execute(store.pool())
-        .await?;
-        if took.rows_affected() == 1 {
-            claimed.push(Due { id, alert_id, receiver, kind, attempts, created_ms });
-        }
-    }
+    let mut claimed: Vec<Due> = rows
+        .into_iter()
+        .map(|(id, alert_id, receiver, kind, attempts, created_ms)| Due {
+            id,
+            alert_id,
+            receiver,
+            kind,
+            attempts,
+            created_ms,
+        })
+        .collect();
+    // RETURNING keeps no order: the oldest first, as queued.
+    claimed.sort_by_key(|d| d.id);
     Ok(claimed)
 }
 

@@ -3,7 +3,7 @@
 //! by one with what they found, so that a run resumes where it was and never reports a
 //! chunk twice.
 
-use crate::store::{Engine, Store};
+use crate::store::Store;
 use types::checks::{DiffCounts, RunMode, RunState, RunView};
 
 const COLUMNS: &str = "id, check_name, mode, state, requested_by, created_ms, started_ms, finished_ms, plan, \
@@ -136,10 +136,7 @@ pub async fn claim(
     lease_until: i64,
     limit: i64,
 ) -> Result<Vec<(i64, String, String)>, sqlx::Error> {
-    let lock = match store.engine() {
-        Engine::Postgres => "FOR UPDATE SKIP LOCKED",
-        Engine::Sqlite => "",
-    };
+    let lock = store.skip_locked();
     sqlx::query_as(&format!(
         "UPDATE check_runs SET state = 'running', owner = $1, lease_until_ms = $2, started_ms = COALESCE(started_ms, $3) \
          WHERE id IN (SELECT id FROM check_runs WHERE state = 'queued' ORDER BY id LIMIT $4 {lock}) \

@@ -2,7 +2,7 @@
 //! engine has it), keeps them under a lease, hears of a cancel, and fails what can never
 //! finish.
 
-use crate::store::{Engine, Store};
+use crate::store::Store;
 
 /// A queued capture this hub now runs.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -27,10 +27,7 @@ pub struct Claim<'a> {
 }
 
 pub async fn claim(store: &Store, c: &Claim<'_>) -> Result<Vec<Claimed>, sqlx::Error> {
-    let lock = match store.engine() {
-        Engine::Postgres => "FOR UPDATE SKIP LOCKED",
-        Engine::Sqlite => "",
-    };
+    let lock = store.skip_locked();
     sqlx::query_as(&format!(
         "UPDATE captures SET state = 'running', owner = $1, lease_until_ms = $2, started_ms = $3 \
          WHERE id IN (SELECT id FROM captures WHERE state = 'queued' AND created_ms >= $4 \

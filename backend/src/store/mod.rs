@@ -98,6 +98,15 @@ impl Store {
         self.engine
     }
 
+    /// What a queue's claim adds to its inner SELECT so that hubs sharing the store never take
+    /// the same row: `FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite has one writer at a time.
+    pub fn skip_locked(&self) -> &'static str {
+        match self.engine {
+            Engine::Postgres => "FOR UPDATE SKIP LOCKED",
+            Engine::Sqlite => "",
+        }
+    }
+
     /// True when the store answers a trivial query within a second.
     pub async fn ping(&self) -> bool {
         let probe = sqlx::query("SELECT 1").execute(&self.pool);
