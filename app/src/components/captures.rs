@@ -4,7 +4,7 @@
 use crate::api::captures::{list_captures, CaptureList, RequestCapture};
 use crate::components::client_only::ClientOnly;
 use crate::components::errors::ErrorNote;
-use crate::components::poll::{age, size, ticker};
+use crate::components::poll::{age, refreshed, size};
 use leptos::prelude::*;
 use std::time::Duration;
 use types::{CaptureKind, CaptureState, CaptureView};
@@ -22,7 +22,8 @@ pub fn state_view(c: &CaptureView, now_ms: i64) -> impl IntoView {
     });
     let running = !c.state.is_finished();
     view! {
-        <span class=class data-testid="state">{c.state.as_str()}</span>
+        // Owned: in a view rebuilt in place, a `&'static str` child keeps its first text.
+        <span class=class data-testid="state">{c.state.as_str().to_string()}</span>
         {running.then(|| view! { " " <progress max="1" value=c.progress></progress> })}
         {left.map(|l| view! { " " <span class="muted">{l}</span> })}
     }
@@ -55,21 +56,34 @@ fn LiveCaptureTable(
     instance: Option<String>,
     version: Signal<usize>,
 ) -> impl IntoView {
-    let tick = ticker(Duration::from_secs(2));
-    let list = Resource::new(
-        move || (service.get(), instance.clone(), tick.get(), version.get()),
-        |(s, i, _, _)| list_captures(s, i),
-    );
+    let first_instance = instance.clone();
+    let list = Resource::new(move || (service.get(), first_instance.clone()), |(s, i)| list_captures(s, i));
     let selected = RwSignal::new(Vec::<(i64, CaptureKind)>::new());
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match list.await {
-                    Ok(l) if l.captures.is_empty() => view! { <p class="muted" data-testid="no-captures">"No captures yet."</p> }.into_any(),
-                    Ok(l) => table(l, selected).into_any(),
-                    Err(error) => view! { <ErrorNote error/> }.into_any(),
-                }
-            })}
+            {move || {
+                let instance = instance.clone();
+                Suspend::new(async move {
+                    match list.await {
+                        Ok(first) => {
+                            // Every 2 s, and at once when a capture is requested.
+                            let (live, refresh_error) = refreshed(first, Duration::from_secs(2), move || {
+                                version.track();
+                                list_captures(service.get_untracked(), instance.clone())
+                            });
+                            view! {
+                                {move || refresh_error.get().map(|error| view! { <ErrorNote error/> })}
+                                <Show when=move || live.with(|l| !l.captures.is_empty())
+                                    fallback=|| view! { <p class="muted" data-testid="no-captures">"No captures yet."</p> }>
+                                    {table(live.into(), selected)}
+                                </Show>
+                            }
+                            .into_any()
+                        }
+                        Err(error) => view! { <ErrorNote error/> }.into_any(),
+                    }
+                })
+            }}
         </Transition>
         {move || compare_link(&selected.get())}
     }
@@ -96,52 +110,66 @@ fn compare_link(selected: &[(i64, CaptureKind)]) -> impl IntoView {
     }
 }
 
-fn table(l: CaptureList, selected: RwSignal<Vec<(i64, CaptureKind)>>) -> impl IntoView {
-    let now = l.now_ms;
-    let rows = l
-        .captures
-        .into_iter()
-        .map(|c| {
-            let (id, kind) = (c.id, c.kind);
-            let done = c.state == CaptureState::Done;
-            let toggle = move |ev| {
-                let on = event_target_checked(&ev);
-                selected.update(|s| {
-                    s.retain(|(i, _)| *i != id);
-                    if on {
-                        s.push((id, kind));
-                        if s.len() > 2 {
-                            s.remove(0);
-                        }
-                    }
-                });
-            };
-            view! {
-                <tr data-capture=id.to_string()>
-                    <td>{done.then(|| view! {
-                        <input type="checkbox" aria-label="select to compare"
-                            prop:checked=move || selected.get().iter().any(|(i, _)| *i == id) on:change=toggle/>
-                    })}</td>
-                    <td><a href=format!("/captures/{id}")>{format!("#{id}")}</a></td>
-                    <td>{c.instance.clone().unwrap_or_else(|| "upload".into())}</td>
-                    <td>{c.kind.label(c.seconds)}</td>
-                    <td>{state_view(&c, now)}
-                        {c.error.clone().map(|e| view! { <div class="error-text">{e}</div> })}</td>
-                    <td>{c.requested_by.clone()}</td>
-                    <td>{age(now, Some(c.created_ms))}</td>
-                    <td>{took(&c)}</td>
-                    <td>{size(c.bytes)}</td>
-                    <td>{done.then(|| view! { <a href=format!("/api/v1/captures/{id}/raw") download="">"raw"</a> })}</td>
-                </tr>
-            }
-        })
-        .collect_view();
+/// The captures, keyed by id: a row's links and checkbox are built once and its cells follow
+/// the list (a row rebuilt between mouse-down and mouse-up loses the click).
+fn table(live: Signal<CaptureList>, selected: RwSignal<Vec<(i64, CaptureKind)>>) -> impl IntoView {
+    let ids = move || live.with(|l| l.captures.iter().map(|c| c.id).collect::<Vec<_>>());
     view! {
         <table class="grid" data-testid="captures">
             <thead><tr><th></th><th>"#"</th><th>"Instance"</th><th>"Kind"</th><th>"State"</th><th>"By"</th><th>"When"</th><th>"Took"</th><th>"Size"</th><th></th></tr></thead>
-            <tbody>{rows}</tbody>
+            <tbody>
+                <For each=ids key=|id| *id let:id>
+                    {row(id, live, selected)}
+                </For>
+            </tbody>
         </table>
     }
+}
+
+fn row(id: i64, live: Signal<CaptureList>, selected: RwSignal<Vec<(i64, CaptureKind)>>) -> impl IntoView {
+    let current = Memo::new(move |_| {
+        live.with(|l| l.captures.iter().find(|c| c.id == id).cloned().map(|c| (c, l.now_ms)))
+    });
+    let text = move |f: fn(&CaptureView, i64) -> String| {
+        move || current.with(|c| c.as_ref().map(|(c, now)| f(c, *now)).unwrap_or_default())
+    };
+    let Some((first, _)) = current.get_untracked() else { return ().into_any() };
+    let kind = first.kind;
+    let done =
+        Memo::new(move |_| current.with(|c| c.as_ref().is_some_and(|(c, _)| c.state == CaptureState::Done)));
+    let toggle = move |ev| {
+        let on = event_target_checked(&ev);
+        selected.update(|s| {
+            s.retain(|(i, _)| *i != id);
+            if on {
+                s.push((id, kind));
+                if s.len() > 2 {
+                    s.remove(0);
+                }
+            }
+        });
+    };
+    view! {
+        <tr data-capture=id.to_string()>
+            <td><Show when=move || done.get()>
+                <input type="checkbox" aria-label="select to compare"
+                    prop:checked=move || selected.get().iter().any(|(i, _)| *i == id) on:change=toggle/>
+            </Show></td>
+            <td><a href=format!("/captures/{id}")>{format!("#{id}")}</a></td>
+            <td>{first.instance.clone().unwrap_or_else(|| "upload".into())}</td>
+            <td>{first.kind.label(first.seconds)}</td>
+            <td>{move || current.with(|c| c.as_ref().map(|(c, now)| state_view(c, *now)))}
+                {move || current.with(|c| c.as_ref().and_then(|(c, _)| c.error.clone()).map(|e| view! { <div class="error-text">{e}</div> }))}</td>
+            <td>{first.requested_by.clone()}</td>
+            <td>{text(|c, now| age(now, Some(c.created_ms)))}</td>
+            <td>{text(|c, _| took(c))}</td>
+            <td>{text(|c, _| size(c.bytes))}</td>
+            <td><Show when=move || done.get()>
+                <a href=format!("/api/v1/captures/{id}/raw") download="">"raw"</a>
+            </Show></td>
+        </tr>
+    }
+    .into_any()
 }
 
 /// How long the capture ran (from its start to its end), once it has ended.

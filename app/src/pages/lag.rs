@@ -5,7 +5,7 @@ use crate::api::lag::{list_lag, read_model_charts, read_model_lag};
 use crate::components::chart::Chart;
 use crate::components::errors::{not_found, ErrorNote};
 use crate::components::guard::RequireRole;
-use crate::components::poll::ticker;
+use crate::components::poll::{refreshed, ticker};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -36,12 +36,16 @@ fn pct(v: Option<f64>) -> String {
     v.map_or_else(|| "–".into(), |v| format!("{:.2} %", v * 100.0))
 }
 
-fn state_pill(s: LagState) -> impl IntoView {
-    let class = match s {
+fn state_class(s: LagState) -> &'static str {
+    match s {
         LagState::Ok => "pill ok",
         LagState::Breach => "pill bad",
         LagState::Unknown => "pill warn",
-    };
+    }
+}
+
+fn state_pill(s: LagState) -> impl IntoView {
+    let class = state_class(s);
     // Owned text: rebuilt in place on each refresh, a `&'static str` child kept its first
     // value while the class moved on ("breach" in a green pill).
     view! { <span class=class data-testid="lag-state">{s.as_str().to_string()}</span> }
@@ -58,8 +62,7 @@ fn current(s: &LagSummary) -> String {
 
 #[component]
 pub fn LagPage() -> impl IntoView {
-    let tick = ticker(Duration::from_secs(1));
-    let list = Resource::new(move || tick.get(), |_| list_lag());
+    let list = Resource::new(|| (), |()| list_lag());
     view! {
         <Title text="Read-model lag"/>
         <RequireRole role=Role::Viewer>
@@ -68,8 +71,17 @@ pub fn LagPage() -> impl IntoView {
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match list.await {
-                        Ok(l) if l.is_empty() => view! { <p class="muted">"No read model is configured ([[read_models]] in the config)."</p> }.into_any(),
-                        Ok(l) => lag_table(l).into_any(),
+                        Ok(first) => {
+                            let (live, refresh_error) = refreshed(first, Duration::from_secs(1), list_lag);
+                            view! {
+                                {move || refresh_error.get().map(|error| view! { <ErrorNote error/> })}
+                                <Show when=move || live.with(|l| !l.is_empty())
+                                    fallback=|| view! { <p class="muted">"No read model is configured ([[read_models]] in the config)."</p> }>
+                                    {lag_table(live.into())}
+                                </Show>
+                            }
+                            .into_any()
+                        }
                         Err(error) => view! { <ErrorNote error/> }.into_any(),
                     }
                 })}
@@ -102,28 +114,10 @@ fn burn(v: Option<f64>) -> String {
     v.map_or_else(|| "–".into(), |b| format!("{b:.1}×"))
 }
 
-fn lag_table(list: Vec<LagSummary>) -> impl IntoView {
-    let rows = list
-        .into_iter()
-        .map(|s| {
-            let over = s.current_ms.is_some_and(|c| c > s.slo_ms);
-            view! {
-                <tr data-read-model=s.read_model.clone()>
-                    <td><a href=format!("/lag/{}", s.read_model)>{s.read_model.clone()}</a><br/>
-                        <a class="muted small" href=format!("/services/{}", s.service)>{s.service.clone()}</a></td>
-                    <td>{state_pill(s.state)}{s.reason.clone().map(|r| view! { <br/><span class="error-text small">{r}</span> })}</td>
-                    <td class="num" class:bad=over data-testid="lag-current">{current(&s)}</td>
-                    <td class="num">{percentiles(&s, "5m")}</td>
-                    <td class="num">{percentiles(&s, "1h")}</td>
-                    <td class="num">{percentiles(&s, "24h")}</td>
-                    <td class="num">{ms(Some(s.slo_ms))}</td>
-                    <td class="num">{pct(s.compliance)}</td>
-                    <td class="num">{pct(s.budget_left)}</td>
-                    <td class="num">{burn(s.burn_1h)} " / " {burn(s.burn_6h)}</td>
-                </tr>
-            }
-        })
-        .collect_view();
+/// The read models, keyed by name: a row's links are built once and its cells follow the
+/// list every second (a row rebuilt under the pointer would lose the click).
+fn lag_table(live: Signal<Vec<LagSummary>>) -> impl IntoView {
+    let names = move || live.with(|l| l.iter().map(|s| s.read_model.clone()).collect::<Vec<_>>());
     view! {
         <div class="table-scroll card flush">
             <table class="grid lag-list" data-testid="lag-list">
@@ -133,9 +127,42 @@ fn lag_table(list: Vec<LagSummary>) -> impl IntoView {
                     <th title="p50 / p95 / p99 over the last day">"24 h"</th>
                     <th>"SLO"</th><th title="Share of the last hour's probes within the SLO">"Within SLO (1 h)"</th>
                     <th title="Error budget left over the SLO window">"Budget left"</th><th>"Burn 1 h / 6 h"</th></tr></thead>
-                <tbody>{rows}</tbody>
+                <tbody>
+                    <For each=names key=|name| name.clone() let:name>
+                        {lag_row(name, live)}
+                    </For>
+                </tbody>
             </table>
         </div>
+    }
+}
+
+fn lag_row(name: String, live: Signal<Vec<LagSummary>>) -> impl IntoView {
+    let key = name.clone();
+    let current_row = Memo::new(move |_| live.with(|l| l.iter().find(|s| s.read_model == key).cloned()));
+    let text = move |f: fn(&LagSummary) -> String| {
+        move || current_row.with(|s| s.as_ref().map(f).unwrap_or_default())
+    };
+    let service = current_row.with_untracked(|s| s.as_ref().map(|s| s.service.clone()).unwrap_or_default());
+    let state = move || current_row.with(|s| s.as_ref().map_or(LagState::Unknown, |s| s.state));
+    let over =
+        move || current_row.with(|s| s.as_ref().is_some_and(|s| s.current_ms.is_some_and(|c| c > s.slo_ms)));
+    let reason = move || current_row.with(|s| s.as_ref().and_then(|s| s.reason.clone()));
+    view! {
+        <tr data-read-model=name.clone()>
+            <td><a href=format!("/lag/{name}")>{name.clone()}</a><br/>
+                <a class="muted small" href=format!("/services/{service}")>{service.clone()}</a></td>
+            <td><span class=move || state_class(state()) data-testid="lag-state">{move || state().as_str().to_string()}</span>
+                {move || reason().map(|r| view! { <br/><span class="error-text small">{r}</span> })}</td>
+            <td class="num" class:bad=over data-testid="lag-current">{text(current)}</td>
+            <td class="num">{text(|s| percentiles(s, "5m"))}</td>
+            <td class="num">{text(|s| percentiles(s, "1h"))}</td>
+            <td class="num">{text(|s| percentiles(s, "24h"))}</td>
+            <td class="num">{text(|s| ms(Some(s.slo_ms)))}</td>
+            <td class="num">{text(|s| pct(s.compliance))}</td>
+            <td class="num">{text(|s| pct(s.budget_left))}</td>
+            <td class="num">{text(|s| format!("{} / {}", burn(s.burn_1h), burn(s.burn_6h)))}</td>
+        </tr>
     }
 }
 
@@ -297,7 +324,7 @@ pub fn ServiceReadModels(service: Signal<String>) -> impl IntoView {
                 mine.await.ok().filter(|l| !l.is_empty()).map(|list| view! {
                     <section id="read-models" data-testid="service-read-models">
                         <h2>"Read models it projects"</h2>
-                        {lag_table(list)}
+                        {lag_table(Signal::stored(list))}
                     </section>
                 })
             })}
