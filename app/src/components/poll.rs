@@ -50,6 +50,23 @@ where
     F: Fn() -> Fut + 'static,
     Fut: std::future::Future<Output = Result<T, E>> + 'static,
 {
+    refreshed_while(initial, every, fetch, |_| true)
+}
+
+/// [`refreshed`], while `going_on` says the value can still change (a capture until it has
+/// ended): after that, a page left open asks nothing more.
+pub fn refreshed_while<T, E, F, Fut>(
+    initial: T,
+    every: Duration,
+    fetch: F,
+    going_on: fn(&T) -> bool,
+) -> (ReadSignal<T>, ReadSignal<Option<E>>)
+where
+    T: Send + Sync + 'static,
+    E: Send + Sync + 'static,
+    F: Fn() -> Fut + 'static,
+    Fut: std::future::Future<Output = Result<T, E>> + 'static,
+{
     let (value, set_value) = signal(initial);
     let (error, set_error) = signal(None::<E>);
     let tick = ticker(every);
@@ -62,7 +79,7 @@ where
         // Built on every run so the signals it reads are tracked; an async fn does nothing
         // until polled, so the ones not spawned cost nothing.
         let next = fetch();
-        if first_done.is_none() {
+        if first_done.is_none() || !value.with_untracked(going_on) {
             return;
         }
         if busy.get_value().0 {

@@ -3,7 +3,7 @@ use crate::components::captures::state_view;
 use crate::components::client_only::ClientOnly;
 use crate::components::errors::{not_found, ErrorNote};
 use crate::components::guard::RequireRole;
-use crate::components::poll::{age, size, ticker};
+use crate::components::poll::{age, refreshed_while, size};
 use crate::components::profile::ProfileView;
 use crate::components::threads::{SeriesView, ThreadsView};
 use leptos::prelude::*;
@@ -29,54 +29,53 @@ pub fn CapturePage() -> impl IntoView {
 
 #[component]
 fn Capture(id: i64) -> impl IntoView {
-    let tick = ticker(Duration::from_secs(1));
     let cancel = ServerAction::<CancelCapture>::new();
-    // The analysis is drawn once the capture is done, and not again on every poll.
-    let done_kind = RwSignal::new(None::<CaptureKind>);
-    // Polled every second until the capture has ended: a page left open costs nothing then.
-    let ended = RwSignal::new(false);
-    let status = Resource::new(
-        move || ((!ended.get()).then(|| tick.get()), cancel.version().get()),
-        move |_| get_capture(id),
-    );
-    Effect::new(move |_| {
-        if let Some(Err(e)) = status.get() {
-            if e.kind == ErrorKind::NotFound {
-                ended.set(true);
-            }
-        }
-        if let Some(Ok(c)) = status.get() {
-            if c.capture.state.is_finished() && !ended.get_untracked() {
-                ended.set(true);
-            }
-            if c.capture.state == CaptureState::Done && done_kind.get_untracked().is_none() {
-                done_kind.set(Some(c.capture.kind));
-            }
-        }
-    });
+    let first = Resource::new(|| (), move |()| get_capture(id));
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                match status.await {
-                    Ok(c) => header(c, cancel).into_any(),
+                match first.await {
+                    Ok(c) => {
+                        // Every second (and after Cancel) until the capture has ended: a page
+                        // left open costs nothing then.
+                        let (live, refresh_error) = refreshed_while(
+                            c,
+                            Duration::from_secs(1),
+                            move || {
+                                cancel.version().track();
+                                get_capture(id)
+                            },
+                            |c| !c.capture.state.is_finished(),
+                        );
+                        // The analysis is drawn once the capture is done, not again on a poll.
+                        let done_kind = Memo::new(move |_| {
+                            live.with(|c| (c.capture.state == CaptureState::Done).then_some(c.capture.kind))
+                        });
+                        view! {
+                            {move || refresh_error.get().map(|error| view! { <ErrorNote error/> })}
+                            {header(live, cancel)}
+                            {move || done_kind.get().map(|kind| match kind.artifact() {
+                                ArtifactKind::Profile => view! { <ProfileView id/> }.into_any(),
+                                ArtifactKind::ThreadDump if kind == CaptureKind::ThreadsSeries => view! { <SeriesView id/> <ThreadsView id/> }.into_any(),
+                                ArtifactKind::ThreadDump => view! { <ThreadsView id/> }.into_any(),
+                            })}
+                        }
+                        .into_any()
+                    }
                     Err(error) if error.kind == ErrorKind::NotFound => not_found(&error, "/services", "All services").into_any(),
                     Err(error) => view! { <ErrorNote error/> }.into_any(),
                 }
             })}
         </Transition>
         {move || cancel.value().get().and_then(Result::err).map(|error| view! { <ErrorNote error/> })}
-        {move || done_kind.get().map(|kind| match kind.artifact() {
-            ArtifactKind::Profile => view! { <ProfileView id/> }.into_any(),
-            ArtifactKind::ThreadDump if kind == CaptureKind::ThreadsSeries => view! { <SeriesView id/> <ThreadsView id/> }.into_any(),
-            ArtifactKind::ThreadDump => view! { <ThreadsView id/> }.into_any(),
-        })}
     }
 }
 
-fn header(now: CaptureNow, cancel: ServerAction<CancelCapture>) -> impl IntoView {
-    let c = now.capture;
+/// What the capture is (built once) and where it stands (following the polls): the Cancel
+/// button is never rebuilt under a click.
+fn header(live: ReadSignal<CaptureNow>, cancel: ServerAction<CancelCapture>) -> impl IntoView {
+    let c = live.with_untracked(|n| n.capture.clone());
     let id = c.id;
-    let active = !c.state.is_finished();
     let instance_link = match &c.instance {
         None => view! { <a href=format!("/services/{}", c.service)>{c.service.clone()}</a> " / upload" }
             .into_any(),
@@ -86,20 +85,21 @@ fn header(now: CaptureNow, cancel: ServerAction<CancelCapture>) -> impl IntoView
         }
         .into_any(),
     };
+    let active = move || live.with(|n| !n.capture.state.is_finished());
     view! {
         <p class="crumbs"><a href="/services">"Services"</a> " / " {instance_link} " / " {format!("#{id}")}</p>
         <h1>{format!("#{id}: {}", c.kind.label(c.seconds))}</h1>
         <section class="card" data-testid="capture-status">
             <dl class="facts">
-                <dt>"State"</dt><dd>{state_view(&c, now.now_ms)}</dd>
-                <dt>"Requested by"</dt><dd>{c.requested_by.clone()} " · " {age(now.now_ms, Some(c.created_ms))}</dd>
-                <dt>"Size"</dt><dd>{size(c.bytes)}</dd>
+                <dt>"State"</dt><dd>{move || live.with(|n| state_view(&n.capture, n.now_ms))}</dd>
+                <dt>"Requested by"</dt><dd>{c.requested_by.clone()} " · " {move || live.with(|n| age(n.now_ms, Some(n.capture.created_ms)))}</dd>
+                <dt>"Size"</dt><dd>{move || live.with(|n| size(n.capture.bytes))}</dd>
             </dl>
-            {c.error.clone().map(|e| view! { <p class="note error" role="alert" data-testid="capture-error">{e}</p> })}
-            {active.then(|| view! {
+            {move || live.with(|n| n.capture.error.clone()).map(|e| view! { <p class="note error" role="alert" data-testid="capture-error">{e}</p> })}
+            <Show when=active>
                 <p><button class="danger" data-testid="cancel" disabled=move || cancel.pending().get()
                     on:click=move |_| { cancel.dispatch(CancelCapture { id }); }>"Cancel"</button></p>
-            })}
+            </Show>
         </section>
     }
 }
