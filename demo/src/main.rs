@@ -51,7 +51,7 @@ enum Cmd {
 }
 
 #[tokio::main]
-async fn main() -> std::process::ExitCode {
+async fn main() {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
@@ -84,11 +84,14 @@ async fn main() -> std::process::ExitCode {
             demo::run::instance(InstanceArgs { kind, name, port, token, source_url, read_url, rate }).await
         }
     };
-    match result {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+    let code = match result {
+        Ok(()) => 0,
         Err(e) => {
             eprintln!("switchboard-demo: {e}");
-            std::process::ExitCode::FAILURE
+            1
         }
-    }
+    };
+    // Exit here, not by dropping the runtime: a pool thread still running a request (a chaos
+    // sleep holding the pool) would panic on a runtime shutting down under it.
+    std::process::exit(code)
 }

@@ -87,7 +87,10 @@ impl Request {
     /// Records the outcome: metrics, the event, the span's status.
     pub fn finish(&self, i: &Shared, status: StatusCode, failure: Option<&Failure>) {
         let trace_id = self.trace_id();
-        let error_kind = failure.map(|f| f.kind);
+        // A 4xx is the caller's mistake, not the service's failure (OpenTelemetry's rule for
+        // server spans, below): counted by its status in the requests, not in the errors. A
+        // young fleet asking for orders not yet written opened error-ratio alerts.
+        let error_kind = failure.filter(|_| status.is_server_error()).map(|f| f.kind);
         if let Some(sink) = i.events.get() {
             let mut attributes =
                 self.attributes.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
@@ -128,7 +131,6 @@ impl Request {
             Some(&trace_id),
         );
         self.span.set(KeyValue::new("http.response.status_code", i64::from(status.as_u16())));
-        // A server's 4xx is the caller's mistake, not its own failure (OpenTelemetry's rule).
         let failed =
             failure.filter(|_| status.is_server_error()).map(|f| format!("{}: {}", f.kind, f.message));
         self.span.end(failed.as_deref());
