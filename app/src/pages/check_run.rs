@@ -95,7 +95,7 @@ fn run_facts(
         <h1>{format!("{name}: run #{}", r.id)} " " {state_pill(r.state)}</h1>
         <section class="card" data-testid="run-facts">
             <dl class="facts">
-                <dt>"Mode"</dt><dd>{r.mode.as_str()} " · asked by " {r.requested_by.clone()} " at " {format_ms(r.created_ms)}</dd>
+                <dt>"Mode"</dt><dd>{r.mode.as_str().to_string()} " · asked by " {r.requested_by.clone()} " at " {format_ms(r.created_ms)}</dd>
                 <dt>"Progress"</dt><dd data-testid="run-progress"><progress max="1" value=r.progress></progress> " " {format!("{} of {} chunks · {} rows compared", r.chunks_done, r.chunks_total, r.rows_compared)}
                     {r.rows_per_s.map(|v| format!(" · {v:.0} rows/s"))}{eta}</dd>
                 <dt>"Found"</dt><dd data-testid="run-counts">{counts(r.counts)}</dd>
@@ -220,7 +220,7 @@ fn DifferenceRow(
             <td>{d.kind.clone()}{d.during_lag.then(|| view! { <br/><span class="pill warn" title="Found while the read model's lag was over its SLO or unknown">"during lag"</span> })}</td>
             <td class="small">{values}</td>
             <td class="small">
-                <span data-testid="review-state">{d.state.as_str()}</span>
+                <span data-testid="review-state">{d.state.as_str().to_string()}</span>
                 {d.assignee.clone().map(|a| format!(" · {a}"))}
                 {d.resolution.clone().map(|r| format!(" · {r}"))}
                 <Show when=move || lead.get()>

@@ -26,7 +26,8 @@ pub fn state_pill(s: RunState) -> impl IntoView {
         RunState::Running | RunState::Queued => "pill warn",
         RunState::Cancelled => "pill",
     };
-    view! { <span class=class data-testid="run-state">{s.as_str()}</span> }
+    // Owned text: in a view rebuilt in place a `&'static str` child keeps its first text.
+    view! { <span class=class data-testid="run-state">{s.as_str().to_string()}</span> }
 }
 
 pub fn counts(c: DiffCounts) -> String {
@@ -229,7 +230,7 @@ fn runs_table(check: &str, list: Vec<RunView>) -> impl IntoView {
             view! {
                 <tr>
                     <td><a href=format!("/checks/{check}/runs/{}", r.id)>{format!("#{}", r.id)}</a></td>
-                    <td>{if r.requested_by == "verifier" { "verifier (live)" } else { r.mode.as_str() }}</td>
+                    <td>{if r.requested_by == "verifier" { "verifier (live)".to_string() } else { r.mode.as_str().to_string() }}</td>
                     <td>{state_pill(r.state)}</td>
                     <td>{format_ms(r.created_ms)}<br/><span class="small muted">{r.requested_by.clone()}</span></td>
                     <td class="num">{format!("{:.0} %", r.progress * 100.0)}</td>
@@ -280,7 +281,7 @@ fn verifier_view(check: &str, v: VerifierView) -> impl IntoView {
                 format!("{c}: {} → {}", side(&d.source), side(&d.target))
             }).collect::<Vec<_>>().join("; ");
             view! {
-                <tr><td>{key_text(&d.key)}</td><td>{d.kind.clone()}</td><td class="small">{values}</td><td>{format_ms(d.first_seen_ms)}</td><td>{d.state.as_str()}</td></tr>
+                <tr><td>{key_text(&d.key)}</td><td>{d.kind.clone()}</td><td class="small">{values}</td><td>{format_ms(d.first_seen_ms)}</td><td>{d.state.as_str().to_string()}</td></tr>
             }
         })
         .collect_view();

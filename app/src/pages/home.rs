@@ -140,7 +140,7 @@ fn read_models(o: &Overview) -> impl IntoView {
                     <tr>
                         <td><a href=format!("/lag/{}", l.read_model)>{l.read_model.clone()}</a></td>
                         <td><a href=format!("/services/{}", l.service)>{l.service.clone()}</a></td>
-                        <td><span class="pill bad">{l.state.as_str()}</span></td>
+                        <td><span class="pill bad">{l.state.as_str().to_string()}</span></td>
                         <td class="num">{now}</td>
                         <td class="num">{format!("{} ms", l.slo_ms)}</td>
                         <td class="error-text">{l.reason.clone().unwrap_or_default()}</td>
