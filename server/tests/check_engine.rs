@@ -265,14 +265,7 @@ async fn postgres_digests_chunk_by_chunk_as_the_other_engines_do() {
     ];
     for other in [&my, &lite] {
         let tp = prefix(other);
-        let toml = |table: &str| {
-            format!(
-                "[[connections]]\nname = \"src\"\nurl = \"{}\"\n[[connections]]\nname = \"dst\"\nurl = \"{}\"\n\
-                 [[checks]]\nname = \"t\"\nsource = {{ connection = \"src\", table = \"pg_source\" }}\n\
-                 target = {{ connection = \"dst\", table = \"{table}\" }}\nkey = {ID}\n",
-                pg.url, other.url
-            )
-        };
+        let toml = |table: &str| check_toml(&pg, "pg_source", other, table, ID, "");
         let same = pair_of(&toml(&format!("{tp}_same"))).await;
         let changed = pair_of(&toml(&format!("{tp}_target"))).await;
         let mut found = Vec::new();
@@ -303,13 +296,17 @@ async fn compare_named(
     key: &str,
     extra: &str,
 ) -> Vec<Found> {
-    let toml = format!(
+    run_config(&check_toml(s, s_table, t, t_table, key, extra)).await
+}
+
+/// A check `t` of `s_table` on `s` against `t_table` on `t`.
+fn check_toml(s: &Place, s_table: &str, t: &Place, t_table: &str, key: &str, extra: &str) -> String {
+    format!(
         "[[connections]]\nname = \"src\"\nurl = \"{}\"\n[[connections]]\nname = \"dst\"\nurl = \"{}\"\n\
          [[checks]]\nname = \"t\"\nsource = {{ connection = \"src\", table = \"{s_table}\" }}\n\
          target = {{ connection = \"dst\", table = \"{t_table}\" }}\nkey = {key}\n{extra}",
         s.url, t.url
-    );
-    run_config(&toml).await
+    )
 }
 
 async fn pair_of(toml: &str) -> side::Pair {

@@ -71,10 +71,23 @@ pub fn Chart(chart: ChartView) -> impl IntoView {
         })
     };
     let has_data = chart.has_data();
-    let dots = exemplar_links(&chart.exemplars, chart.width, chart.height, unit);
-    let dots_note = (!chart.exemplars.is_empty()).then(|| {
-        view! { <p class="muted small" data-testid="exemplar-note">{format!("{} dots: single requests (exemplars); each opens its trace.", chart.exemplars.len())}</p> }
-    });
+    // The dot links are added once the page is live, never in the server's render: how many
+    // there are changes from one read to the next, and a page rendered from one read while
+    // hydrating with another stopped hydrating (a dead page) when a request came between.
+    // Without script the SVG still draws the dots.
+    let live = RwSignal::new(false);
+    Effect::new(move |_| live.set(true));
+    let exemplars = StoredValue::new(chart.exemplars.clone());
+    let (chart_width, chart_height) = (chart.width, chart.height);
+    let dots = move || {
+        live.get().then(|| exemplars.with_value(|all| exemplar_links(all, chart_width, chart_height, unit)))
+    };
+    let dots_note = move || {
+        let count = exemplars.with_value(Vec::len);
+        (live.get() && count > 0).then(|| {
+            view! { <p class="muted small" data-testid="exemplar-note">{format!("{count} dots: single requests (exemplars); each opens its trace.")}</p> }
+        })
+    };
     view! {
         <div class="chart" data-testid="chart">
             <div class="chart-plot" node_ref=area on:mousemove=on_move on:mouseleave=move |_| pointer.set(None)>
