@@ -13,10 +13,11 @@ pub fn RequireRole(role: Role, children: ChildrenFn) -> impl IntoView {
     let location = use_location();
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || {
-                let children = children.clone();
-                let here = location.pathname.get_untracked();
-                Suspend::new(async move {
+            // One Suspend, not one made by a closure on each call: the server calls a
+            // closure child once per rendering pass, and each made the whole page again (its
+            // resources fetched three times, the HTML and the data from different reads).
+            {Suspend::new(async move {
+                    let here = location.pathname.get_untracked();
                     match me.await {
                         Ok(Some(Me { role: mine, .. })) if mine.allows(role) => children().into_any(),
                         Ok(Some(Me { role: mine, .. })) => {
@@ -32,8 +33,7 @@ pub fn RequireRole(role: Role, children: ChildrenFn) -> impl IntoView {
                         Ok(None) => view! { <Redirect path=format!("/login?next={here}")/> }.into_any(),
                         Err(error) => view! { <ErrorNote error/> }.into_any(),
                     }
-                })
-            }}
+            })}
         </Suspense>
     }
 }
