@@ -90,9 +90,16 @@ async fn one_hub_of_two_evaluates_and_another_takes_its_episodes_over(store: &Te
         backend::store::lease::holder(&a.store, "alert evaluation").await.expect("read").expect("held");
     assert_eq!(holder, "hub-a");
 
-    // Hub a stops without a word: its lease runs out, and b takes the episode over.
+    // Hub a stops without a word: its lease runs out, and b takes the episode over — first
+    // while the errors go on (the episode stays the one firing, its value written again)…
     sqlx::query("UPDATE hub_leases SET until_ms = 0").execute(a.store.pool()).await.expect("expire");
-    for s in 20..30 {
+    scrape(&b, start + 20_000, 200, 55);
+    b.alerts.evaluate("api", start + 20_000, Source::Scrape).await;
+    let list = episodes(&b).await;
+    assert_eq!(list.len(), 1, "b kept a's episode: {list:?}");
+    assert_eq!(list[0].state, types::alerts::AlertState::Firing, "{list:?}");
+    // …then once they stop.
+    for s in 21..30 {
         scrape(&b, start + s * 1000, u64::try_from(s).expect("small") * 10, 50);
     }
     b.alerts.evaluate("api", start + 29_000, Source::Scrape).await;

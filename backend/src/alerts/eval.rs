@@ -128,9 +128,9 @@ impl Alerts {
                                 id: a.id,
                                 state: a.state,
                                 onset_ms: a.onset_ms,
-                                written_ms: i64::MIN,
+                                written_ms: 0,
                                 worst: None,
-                                context_ms: i64::MIN,
+                                context_ms: 0,
                             };
                             ((a.rule, a.service), episode)
                         })
@@ -279,7 +279,7 @@ impl Alerts {
                     onset_ms: now,
                     written_ms: now,
                     worst: worst.map(str::to_string),
-                    context_ms: i64::MIN,
+                    context_ms: 0,
                 };
                 if rule.hold().is_zero() {
                     self.fire(rule, service, &episode, &reading, now, signals).await?;

@@ -40,10 +40,11 @@ struct Open {
     id: i64,
     state: AlertState,
     onset_ms: i64,
-    /// When its value was last written to the store, and the worst instance written then.
+    /// When its value was last written to the store (0: not by this hub yet, so at its next
+    /// evaluation), and the worst instance written then.
     written_ms: i64,
     worst: Option<String>,
-    /// When its context was last computed (firing).
+    /// When its context was last computed (firing; 0: not by this hub yet).
     context_ms: i64,
 }
 
