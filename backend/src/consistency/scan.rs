@@ -266,28 +266,20 @@ impl Side {
     fn postgres_bucket_scans(&self, range: KeyRange, b: Buckets, row: &str) -> String {
         let (k, t, base, w) = (&self.keys[0].quoted, &self.table, b.base, b.width.max(1));
         let digest = "('x' || substr(md5(string_agg(r, chr(29))), 1, 16))::bit(64)::bigint::text";
-        let mut bounds = String::new();
-        if let Some(lo) = range.lo {
-            bounds.push_str(&format!(" AND {k} >= {lo}"));
-        }
-        if let Some(hi) = range.hi {
-            bounds.push_str(&format!(" AND {k} < {hi}"));
-        }
-        if let Some(f) = &self.filter {
-            bounds.push_str(&format!(" AND ({f})"));
-        }
+        // The chunk's own bounds and the check's filter; never empty, as the chunk has an end.
+        let chunk = self.where_sql(range);
         let first = range.lo.map_or(0, |lo| lo.saturating_sub(base).max(0) / w);
         let last = range.hi.map_or(b.count - 1, |hi| hi.saturating_sub(1).saturating_sub(base) / w);
         let mut sql = format!(
             "SELECT g.b, x.n, x.d FROM generate_series({first}::bigint, {last}::bigint) AS g(b) CROSS JOIN LATERAL \
-             (SELECT count(*) AS n, {digest} AS d FROM (SELECT {row} AS r FROM {t} \
-             WHERE {k} >= {base} + g.b * {w} AND {k} < {base} + (g.b + 1) * {w}{bounds} ORDER BY {k}) s) x \
+             (SELECT count(*) AS n, {digest} AS d FROM (SELECT {row} AS r FROM {t}{chunk} \
+             AND {k} >= {base} + g.b * {w} AND {k} < {base} + (g.b + 1) * {w} ORDER BY {k}) s) x \
              WHERE x.n > 0"
         );
         if range.lo.is_none() {
             sql.push_str(&format!(
-                " UNION ALL SELECT -1, count(*), {digest} FROM (SELECT {row} AS r FROM {t} \
-                 WHERE {k} < {base}{bounds} ORDER BY {k}) s HAVING count(*) > 0"
+                " UNION ALL SELECT -1, count(*), {digest} FROM (SELECT {row} AS r FROM {t}{chunk} \
+                 AND {k} < {base} ORDER BY {k}) s HAVING count(*) > 0"
             ));
         }
         sql
