@@ -5,9 +5,7 @@
 mod common;
 
 use backend::alerts::Source;
-use backend::config::{ConfigFile, HubConfig};
 use common::TestStore;
-use std::time::Duration;
 
 const CONFIG: &str = r#"
 [[services]]
@@ -26,22 +24,17 @@ window = "5s"
 above = 0.1
 "#;
 
+/// A hub as the server opens one, on the test's store, with a data directory (and so a hub
+/// id) of its own.
 async fn hub(store: &TestStore, id: &str) -> backend::Hub {
     let dir = store.data_dir().join(id);
     std::fs::create_dir_all(&dir).expect("dir");
-    let db = backend::store::Store::open(&store.url, Duration::from_secs(5)).await.expect("store");
-    let setup = backend::HubSetup {
-        config_file: ConfigFile { path: None, shipped: "" },
-        config: HubConfig::parse(CONFIG, "lease.toml").expect("config"),
-        config_text: CONFIG.to_string(),
-        metric_catalog: backend::metrics::MetricCatalog::parse(backend::metrics::catalog::SHIPPED, "shipped")
-            .expect("catalog"),
-        demo_enabled: false,
-        artifacts_dir: dir.join("artifacts"),
-        hub_id: id.to_string(),
-        connections: backend::connections::Connections { data_dir: dir, vars: Vec::new() },
-    };
-    backend::Hub::new(db, setup)
+    std::fs::write(dir.join("hub-id"), id).expect("hub id");
+    std::fs::write(dir.join("lease.toml"), CONFIG).expect("config");
+    let mut settings = common::settings(store);
+    settings.config = Some(dir.join("lease.toml"));
+    settings.data_dir = dir;
+    server::open_hub(&settings, None).await.expect("a hub").0
 }
 
 /// One scrape of api-1 at `t`: `requests` so far, `errors` of them failed.
