@@ -261,7 +261,8 @@ async fn postgres_digests_chunk_by_chunk_as_the_other_engines_do() {
     let chunks = [
         chunk(0, None, Some(1500), 6, 100, 256),
         chunk(1, Some(1500), Some(4000), 10, 1500, 250),
-        chunk(2, Some(4000), None, 4, 4000, 256),
+        // Planned to 4512: the keys written past the plan's end are digested too.
+        chunk(2, Some(4000), None, 2, 4000, 256),
     ];
     for other in [&my, &lite] {
         let tp = prefix(other);

@@ -86,7 +86,8 @@ impl Buckets {
 fn sep(engine: DbEngine, code: u8) -> String {
     match engine {
         DbEngine::Postgres => format!("chr({code})"),
-        _ => format!("CHAR({code} USING utf8mb4)"),
+        // A literal, not CHAR(…): MySQL evaluates a function again on every row.
+        _ => format!("_utf8mb4 X'{code:02X}'"),
     }
 }
 
@@ -134,17 +135,22 @@ impl Side {
         self.keys.iter().chain(&self.columns).collect()
     }
 
-    fn bucket_sql(&self, b: Buckets) -> String {
+    /// A row's bucket in SQL, for rows of `range`.
+    fn bucket_sql(&self, b: Buckets, range: KeyRange) -> String {
         let e = self.engine();
         if b.int_key {
             let (k, base, w) = (&self.keys[0].quoted, b.base, b.width.max(1));
-            return match e {
-                DbEngine::Postgres => {
+            // Keys below the base (bucket -1) only where the range reaches below it.
+            let below = range.lo.is_none_or(|lo| lo < base);
+            return match (e, below) {
+                (DbEngine::Postgres, true) => {
                     format!("(CASE WHEN {k} < {base} THEN -1 ELSE ({k}::bigint - {base}) / {w} END)")
                 }
-                _ => {
+                (DbEngine::Postgres, false) => format!("(({k}::bigint - {base}) / {w})"),
+                (_, true) => {
                     format!("CAST(CASE WHEN {k} < {base} THEN -1 ELSE ({k} - {base}) DIV {w} END AS SIGNED)")
                 }
+                (_, false) => format!("CAST(({k} - {base}) DIV {w} AS SIGNED)"),
             };
         }
         let key = joined_sql(e, &self.keys.iter().collect::<Vec<_>>());
@@ -230,12 +236,12 @@ impl Side {
             (DbEngine::Postgres, false) => format!("sum(('x' || substr(md5({row}), 1, 16))::bit(64)::bigint)::text"),
             (_, false) => format!("CAST(SUM(CAST(CONV(SUBSTRING(MD5({row}), 1, 16), 16, 10) AS UNSIGNED)) AS CHAR)"),
         };
-        let sql = if e == DbEngine::Postgres && ordered && range.hi.is_some() {
-            self.postgres_bucket_scans(range, b, &row)
+        let sql = if e == DbEngine::Postgres && ordered {
+            self.postgres_bucket_scans(range, b, &row, &digest)
         } else {
             format!(
                 "SELECT {} AS b, count(*), {digest} FROM {}{} GROUP BY 1",
-                self.bucket_sql(b),
+                self.bucket_sql(b, range),
                 self.table,
                 self.where_sql(range)
             )
@@ -257,30 +263,43 @@ impl Side {
         Ok(sums)
     }
 
-    /// PostgreSQL's digests of a bounded chunk's buckets of a single integer key: one index
-    /// range scan per bucket (LATERAL) feeding the aggregate in key order, and keys below the
-    /// chunk's base (the first chunk) as bucket -1. The same digests as the GROUP BY form,
-    /// for a third less of PostgreSQL's CPU: that form sorted the chunk by bucket, then each
-    /// bucket by key again (PostgreSQL 15 sorts an ordered aggregate's input itself). Not for
-    /// the open last chunk: keys written since the plan could make its buckets countless.
-    fn postgres_bucket_scans(&self, range: KeyRange, b: Buckets, row: &str) -> String {
+    /// PostgreSQL's digests of a chunk's buckets of a single integer key: one index range
+    /// scan per planned bucket (LATERAL) feeding the aggregate in key order. The same digests
+    /// as the GROUP BY form, for a third less of PostgreSQL's CPU: that form sorted the chunk
+    /// by bucket, then each bucket by key again (PostgreSQL 15 sorts an ordered aggregate's
+    /// input itself). What lies outside the planned buckets — keys below the base (bucket -1,
+    /// the first chunk) and keys written past the plan's end (the open last chunk) — goes
+    /// through the GROUP BY form on its own key range, by the index, usually empty.
+    fn postgres_bucket_scans(&self, range: KeyRange, b: Buckets, row: &str, ordered_digest: &str) -> String {
         let (k, t, base, w) = (&self.keys[0].quoted, &self.table, b.base, b.width.max(1));
         let digest = "('x' || substr(md5(string_agg(r, chr(29))), 1, 16))::bit(64)::bigint::text";
-        // The chunk's own bounds and the check's filter; never empty, as the chunk has an end.
-        let chunk = self.where_sql(range);
         let first = range.lo.map_or(0, |lo| lo.saturating_sub(base).max(0) / w);
         let last = range.hi.map_or(b.count - 1, |hi| hi.saturating_sub(1).saturating_sub(base) / w);
+        // The chunk's own bounds and the check's filter, then a bucket's.
+        let chunk = self.where_sql(range);
+        let and = if chunk.is_empty() { " WHERE" } else { " AND" };
         let mut sql = format!(
             "SELECT g.b, x.n, x.d FROM generate_series({first}::bigint, {last}::bigint) AS g(b) CROSS JOIN LATERAL \
-             (SELECT count(*) AS n, {digest} AS d FROM (SELECT {row} AS r FROM {t}{chunk} \
-             AND {k} >= {base} + g.b * {w} AND {k} < {base} + (g.b + 1) * {w} ORDER BY {k}) s) x \
+             (SELECT count(*) AS n, {digest} AS d FROM (SELECT {row} AS r FROM {t}{chunk}{and} \
+             {k} >= {base} + g.b * {w} AND {k} < {base} + (g.b + 1) * {w} ORDER BY {k}) s) x \
              WHERE x.n > 0"
         );
+        let outside = |from: Option<i64>, to: Option<i64>| {
+            let part = KeyRange { lo: from, hi: to };
+            // Within the chunk and beyond the planned buckets on one side.
+            let both = KeyRange { lo: part.lo.or(range.lo), hi: part.hi.or(range.hi) };
+            format!(
+                " UNION ALL SELECT {} AS b, count(*), {ordered_digest} FROM {t}{} GROUP BY 1",
+                self.bucket_sql(b, both),
+                self.where_sql(both)
+            )
+        };
         if range.lo.is_none() {
-            sql.push_str(&format!(
-                " UNION ALL SELECT -1, count(*), {digest} FROM (SELECT {row} AS r FROM {t}{chunk} \
-                 AND {k} < {base} ORDER BY {k}) s HAVING count(*) > 0"
-            ));
+            sql.push_str(&outside(None, Some(base)));
+        }
+        if range.hi.is_none() {
+            let end = base.saturating_add(last.saturating_add(1).saturating_mul(w));
+            sql.push_str(&outside(Some(end), None));
         }
         sql
     }
@@ -351,7 +370,7 @@ impl Side {
             let mut list: Vec<i64> = wanted.iter().copied().collect();
             list.sort_unstable();
             let list: Vec<String> = list.iter().map(i64::to_string).collect();
-            format!("{} IN ({})", self.bucket_sql(b), list.join(", "))
+            format!("{} IN ({})", self.bucket_sql(b, range), list.join(", "))
         };
         let sql = format!(
             "SELECT {} FROM {}{}{glue}{which}",

@@ -59,11 +59,14 @@ async fn fill(
              status TEXT NOT NULL, qty INTEGER NOT NULL); \
              INSERT INTO {SCHEMA}.orders SELECT g, round((g % 1000000)::numeric / 10000 + g, 4), \
              timestamp '2026-01-01' + g * interval '1 second' + (g % 1000000) * interval '1 microsecond', \
-             (array['new','paid','shipped'])[g % 3 + 1], g % 50 FROM generate_series(1, {n}) g; ANALYZE {SCHEMA}.orders"
+             (array['new','paid','shipped'])[g % 3 + 1], g % 50 FROM generate_series(1, {n}) g"
         )
         .as_str(),
     )
     .await?;
+    // As a table in service is: vacuumed (its pages all-visible, its hint bits set) and
+    // analysed. Without it, autovacuum could start on the new table in the middle of a run.
+    pg.execute(format!("VACUUM (ANALYZE) {SCHEMA}.orders").as_str()).await?;
     let rows = "SELECT seq, ROUND((seq % 1000000) / 10000 + seq, 4), \
                 TIMESTAMP('2026-01-01') + INTERVAL seq SECOND + INTERVAL (seq % 1000000) MICROSECOND, \
                 ELT(seq % 3 + 1, 'new', 'paid', 'shipped'), seq % 50";
