@@ -320,7 +320,7 @@ async fn pair_of(toml: &str) -> side::Pair {
 async fn run_config(toml: &str) -> Vec<Found> {
     let pair = pair_of(toml).await;
     let mut found = Vec::new();
-    for chunk in residual::plan(&pair).await.unwrap() {
+    for chunk in residual::plan(&pair, 2).await.unwrap() {
         found.extend(residual::compare_chunk(&pair, &chunk).await.unwrap().found);
     }
     found

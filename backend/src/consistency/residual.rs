@@ -14,6 +14,9 @@ use std::time::Duration;
 
 /// Rows a chunk holds, about (integer keys).
 pub const CHUNK_ROWS: i64 = 100_000;
+/// Rows a chunk holds at least, where a smaller table is cut into as many chunks as the run
+/// reads at once (`rate.queries`), so that it too is compared on every core it may use.
+pub const MIN_CHUNK_ROWS: i64 = 10_000;
 /// Rows a bucket holds, about: what is read back when its checksum differs.
 pub const BUCKET_ROWS: i64 = 256;
 
@@ -29,8 +32,9 @@ pub struct Chunk {
     pub width: i64,
 }
 
-/// A run's chunks, fixed when it starts so that a resumed run goes on with the same ones.
-pub async fn plan(pair: &Pair) -> Result<Vec<Chunk>, CheckError> {
+/// A run's chunks, fixed when it starts so that a resumed run goes on with the same ones;
+/// `parallel` is how many it compares at once.
+pub async fn plan(pair: &Pair, parallel: i64) -> Result<Vec<Chunk>, CheckError> {
     let (s, t) = tokio::join!(pair.source.span(pair.int_key), pair.target.span(pair.int_key));
     let (s, t) = (s?, t?);
     let rows = s.rows.max(t.rows).max(1);
@@ -43,19 +47,19 @@ pub async fn plan(pair: &Pair) -> Result<Vec<Chunk>, CheckError> {
             width: 1,
         }]);
     }
-    Ok(chunks(s, t, rows))
+    Ok(chunks(s, t, rows, parallel))
 }
 
 fn buckets_for(rows: i64) -> i64 {
     (rows + BUCKET_ROWS - 1) / BUCKET_ROWS
 }
 
-fn chunks(s: Span, t: Span, rows: i64) -> Vec<Chunk> {
+fn chunks(s: Span, t: Span, rows: i64, parallel: i64) -> Vec<Chunk> {
     let (Some(lo), Some(hi)) = (s.min.into_iter().chain(t.min).min(), s.max.into_iter().chain(t.max).max())
     else {
         return vec![Chunk { index: 0, range: KeyRange::default(), buckets: 1, base: 0, width: 1 }];
     };
-    let count = ((rows + CHUNK_ROWS - 1) / CHUNK_ROWS).max(1);
+    let count = ((rows + CHUNK_ROWS - 1) / CHUNK_ROWS).max(parallel.min(rows / MIN_CHUNK_ROWS)).max(1);
     let span = i128::from(hi) - i128::from(lo) + 1;
     let width = i64::try_from((span + i128::from(count) - 1) / i128::from(count)).unwrap_or(i64::MAX).max(1);
     let per_chunk = buckets_for(rows / count).max(1);
@@ -143,13 +147,18 @@ mod tests {
     fn integer_keys_are_cut_into_open_ended_chunks() {
         let s = Span { min: Some(1), max: Some(1_000_000), rows: 1_000_000 };
         let t = Span { min: Some(5), max: Some(1_000_010), rows: 999_990 };
-        let c = chunks(s, t, 1_000_000);
+        let c = chunks(s, t, 1_000_000, 2);
         assert_eq!(c.len(), 10);
         assert_eq!(c[0].range, KeyRange { lo: None, hi: Some(100_002) });
         assert_eq!(c[1].range.lo, Some(100_002));
         assert_eq!(c[9].range.hi, None);
         assert_eq!(c[0].buckets, 391);
-        let empty = chunks(Span::default(), Span::default(), 1);
+        let empty = chunks(Span::default(), Span::default(), 1, 2);
         assert_eq!(empty.len(), 1);
+        // A smaller table: as many chunks as are compared at once, of 10,000 rows or more.
+        let small = Span { min: Some(1), max: Some(100_000), rows: 100_000 };
+        assert_eq!(chunks(small, small, 100_000, 4).len(), 4);
+        assert_eq!(chunks(small, small, 25_000, 4).len(), 2);
+        assert_eq!(chunks(small, small, 5_000, 4).len(), 1);
     }
 }

@@ -214,7 +214,7 @@ impl Checks {
     async fn execute(&self, id: i64, check: &str, token: &CancellationToken) -> Result<(), Stop> {
         let def = self.definition(check)?;
         let pair = self.waiting(token, || self.pair(&def)).await?;
-        let chunks = self.plan(id, &pair, token).await?;
+        let chunks = self.plan(id, &pair, i64::from(def.rate.queries), token).await?;
         let done: Vec<i64> = store::done_chunks(&self.store, id).await.map_err(CheckError::Store)?;
         let todo: Vec<Chunk> =
             chunks.into_iter().filter(|c| !done.contains(&i64::try_from(c.index).unwrap_or(-1))).collect();
@@ -243,14 +243,20 @@ impl Checks {
             .await
     }
 
-    async fn plan(&self, id: i64, pair: &Pair, token: &CancellationToken) -> Result<Vec<Chunk>, Stop> {
+    async fn plan(
+        &self,
+        id: i64,
+        pair: &Pair,
+        parallel: i64,
+        token: &CancellationToken,
+    ) -> Result<Vec<Chunk>, Stop> {
         let row = store::get(&self.store, id).await.map_err(CheckError::Store)?;
         if let Some(plan) = row.and_then(|r| r.plan) {
             return serde_json::from_str(&plan).map_err(|e| {
                 Stop::Failed(CheckError::Definition(format!("run #{id} has a damaged plan: {e}")))
             });
         }
-        let chunks = self.waiting(token, || residual::plan(pair)).await?;
+        let chunks = self.waiting(token, || residual::plan(pair, parallel)).await?;
         let text = serde_json::to_string(&chunks).unwrap_or_default();
         let total = i64::try_from(chunks.len()).unwrap_or(i64::MAX);
         store::save_plan(&self.store, id, &text, total).await.map_err(CheckError::Store)?;
