@@ -1,7 +1,7 @@
 //! The residual batch's comparison, pushed into the databases: the key space is cut into
-//! chunks (ranges of an integer first key; one chunk otherwise), each side sums md5 hashes of
-//! its rows per bucket of a chunk, and only the buckets whose count or sum differ are read
-//! back and compared row by row. A chunk is the unit of progress, rate and resumption; a
+//! chunks (ranges of an integer first key; one chunk otherwise), each side digests its rows
+//! per bucket of a chunk (`scan::Side::sums`), and only the buckets whose count or digest
+//! differ are read back and compared row by row. A chunk is the unit of progress, rate and resumption; a
 //! bucket holds a few hundred rows, so a run reads back little more than what differs.
 
 use super::diff::{compare, Found};

@@ -1,6 +1,7 @@
 //! What a run asks of one side: the key span, per-bucket checksums of a key range (computed
-//! by PostgreSQL and MySQL themselves — md5 of each row's canonical text, summed — so a
-//! table is compared without leaving its database), and the rows of the buckets that differ.
+//! by PostgreSQL and MySQL themselves — an md5 of the bucket's rows' canonical texts in key
+//! order for a single integer key, else the sum of each row's md5 — so a table is compared
+//! without leaving its database), and the rows of the buckets that differ.
 //! SQLite has no md5: its rows are read and hashed here, the same way.
 
 use super::canon::{canonical, joined, md5_prefix};
