@@ -155,13 +155,19 @@ fn expected(tolerant: bool) -> BTreeMap<String, (DiffKind, Vec<String>)> {
     e
 }
 
+/// The test's PostgreSQL and MariaDB databases, and a SQLite file in `dir`.
+fn engines(dbs: &common::ServerDbs, dir: &std::path::Path) -> (Place, Place, Place) {
+    let pg = Place { kind: Kind::Pg, url: dbs.postgres_url() };
+    let my = Place { kind: Kind::My, url: dbs.mariadb_url() };
+    let lite = Place { kind: Kind::Lite, url: format!("sqlite://{}", dir.join("t.db").display()) };
+    (pg, my, lite)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn every_kind_of_difference_between_every_pairing_of_engines() {
     let Some(dbs) = common::ServerDbs::create().await else { return };
     let dir = tempfile::tempdir().unwrap();
-    let pg = Place { kind: Kind::Pg, url: dbs.postgres_url() };
-    let my = Place { kind: Kind::My, url: dbs.mariadb_url() };
-    let lite = Place { kind: Kind::Lite, url: format!("sqlite://{}", dir.path().join("t.db").display()) };
+    let (pg, my, lite) = engines(&dbs, dir.path());
     let n = 5000;
     let source: Vec<_> = (1..=n).map(row).collect();
     let target = target_rows(n);
@@ -241,9 +247,7 @@ async fn postgres_digests_chunk_by_chunk_as_the_other_engines_do() {
     use backend::consistency::scan::KeyRange;
     let Some(dbs) = common::ServerDbs::create().await else { return };
     let dir = tempfile::tempdir().unwrap();
-    let pg = Place { kind: Kind::Pg, url: dbs.postgres_url() };
-    let my = Place { kind: Kind::My, url: dbs.mariadb_url() };
-    let lite = Place { kind: Kind::Lite, url: format!("sqlite://{}", dir.path().join("t.db").display()) };
+    let (pg, my, lite) = engines(&dbs, dir.path());
     let n = 5000;
     let source: Vec<_> = (1..=n).map(row).collect();
     fill(&pg, "pg_source", &source).await;

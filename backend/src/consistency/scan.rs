@@ -92,6 +92,15 @@ fn sep(engine: DbEngine, code: u8) -> String {
     }
 }
 
+/// What joins one more condition to a WHERE clause `where_sql` (which may be empty).
+fn glue(where_sql: &str) -> &'static str {
+    if where_sql.is_empty() {
+        " WHERE "
+    } else {
+        " AND "
+    }
+}
+
 /// The canonical texts of `cols` joined as `canon::joined` joins them: CONCAT_WS turns
 /// each column into text itself where that is its canonical text already, and a column that
 /// may be NULL stands for it with the marker.
@@ -278,17 +287,16 @@ impl Side {
         let last = range.hi.map_or(b.count - 1, |hi| hi.saturating_sub(1).saturating_sub(base) / w);
         // The chunk's own bounds and the check's filter, then a bucket's.
         let chunk = self.where_sql(range);
-        let and = if chunk.is_empty() { " WHERE" } else { " AND" };
+        let glue = glue(&chunk);
         let mut sql = format!(
             "SELECT g.b, x.n, x.d FROM generate_series({first}::bigint, {last}::bigint) AS g(b) CROSS JOIN LATERAL \
-             (SELECT count(*) AS n, {digest} AS d FROM (SELECT {row} AS r FROM {t}{chunk}{and} \
+             (SELECT count(*) AS n, {digest} AS d FROM (SELECT {row} AS r FROM {t}{chunk}{glue}\
              {k} >= {base} + g.b * {w} AND {k} < {base} + (g.b + 1) * {w} ORDER BY {k}) s) x \
              WHERE x.n > 0"
         );
         let outside = |from: Option<i64>, to: Option<i64>| {
-            let part = KeyRange { lo: from, hi: to };
             // Within the chunk and beyond the planned buckets on one side.
-            let both = KeyRange { lo: part.lo.or(range.lo), hi: part.hi.or(range.hi) };
+            let both = KeyRange { lo: from.or(range.lo), hi: to.or(range.hi) };
             format!(
                 " UNION ALL SELECT {} AS b, count(*), {ordered_digest} FROM {t}{} GROUP BY 1",
                 self.bucket_sql(b, both),
@@ -352,7 +360,7 @@ impl Side {
                 .filter(|r| wanted.contains(&b.of(r)))
                 .collect());
         }
-        let glue = if self.where_sql(range).is_empty() { " WHERE " } else { " AND " };
+        let glue = glue(&self.where_sql(range));
         let which = if b.int_key {
             // Key ranges: read back through the key's index, not by another scan.
             let k = &self.keys[0].quoted;
