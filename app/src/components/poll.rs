@@ -53,8 +53,9 @@ where
     refreshed_while(initial, every, fetch, |_| true)
 }
 
-/// [`refreshed`], while `going_on` says the value can still change (a capture until it has
-/// ended): after that, a page left open asks nothing more.
+/// [`refreshed`], polled while `going_on` says the value can still change (a capture until it
+/// has ended): after that, a page left open asks again only when a signal `fetch` reads
+/// changes (a sign-off after the run has ended, say).
 pub fn refreshed_while<T, E, F, Fut>(
     initial: T,
     every: Duration,
@@ -73,13 +74,15 @@ where
     // A change that arrives while a request is out asks for one more after it.
     let again = RwSignal::new(0u64);
     let busy = StoredValue::new((false, false));
+    let last_tick = StoredValue::new(0u64);
     Effect::new(move |first_done: Option<()>| {
-        tick.track();
+        let ticked = tick.get() != last_tick.get_value();
+        last_tick.set_value(tick.get_untracked());
         again.track();
         // Built on every run so the signals it reads are tracked; an async fn does nothing
         // until polled, so the ones not spawned cost nothing.
         let next = fetch();
-        if first_done.is_none() || !value.with_untracked(going_on) {
+        if first_done.is_none() || (ticked && !value.with_untracked(going_on)) {
             return;
         }
         if busy.get_value().0 {

@@ -9,7 +9,7 @@ use crate::api::checks::{
 use crate::components::client_only::ClientOnly;
 use crate::components::errors::{not_found, ErrorNote};
 use crate::components::guard::RequireRole;
-use crate::components::poll::ticker;
+use crate::components::poll::refreshed_while;
 use crate::MeResource;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -36,30 +36,42 @@ pub fn CheckRunPage() -> impl IntoView {
 
 #[component]
 fn Report(name: String, id: i64) -> impl IntoView {
-    let tick = ticker(Duration::from_secs(1));
     let review = ServerAction::<ReviewDifference>::new();
     let sign = ServerAction::<SignOffRun>::new();
     let cancel = ServerAction::<CancelCheckRun>::new();
     let n = name.clone();
-    // Polled while the run goes on; then only when something is done to it.
-    let ended = RwSignal::new(false);
-    let run = Resource::new(
-        move || (if ended.get() { 0 } else { tick.get() }, sign.version().get(), cancel.version().get()),
-        move |_| check_run(n.clone(), id),
-    );
-    Effect::new(move |_| {
-        if let Some(Ok(r)) = run.get() {
-            ended.set(r.state.ended());
-        }
-    });
-    let n = name.clone();
+    let first = Resource::new(|| (), move |()| check_run(n.clone(), id));
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || {
-                let n = n.clone();
+                let name = name.clone();
                 Suspend::new(async move {
-                    match run.await {
-                        Ok(r) => run_facts(&n, r, sign, cancel).into_any(),
+                    match first.await {
+                        Ok(r) => {
+                            // Every second while the run goes on, and after a sign-off or a
+                            // cancel; the page's parts follow it in place, so a button is never
+                            // rebuilt under a click.
+                            let n = name.clone();
+                            let (live, refresh_error) = refreshed_while(
+                                r,
+                                Duration::from_secs(1),
+                                move || {
+                                    sign.version().track();
+                                    cancel.version().track();
+                                    check_run(n.clone(), id)
+                                },
+                                |r| !r.state.ended(),
+                            );
+                            let ended = Memo::new(move |_| live.with(|r| r.state.ended()));
+                            view! {
+                                {move || refresh_error.get().map(|error| view! { <ErrorNote error/> })}
+                                {run_facts(&name, live, sign, cancel)}
+                                <Show when=move || ended.get()>
+                                    <Differences name=name.clone() id review/>
+                                </Show>
+                            }
+                            .into_any()
+                        }
                         Err(error) if error.kind == ErrorKind::NotFound => not_found(&error, "/checks", "All checks").into_any(),
                         Err(error) => view! { <ErrorNote error/> }.into_any(),
                     }
@@ -67,49 +79,64 @@ fn Report(name: String, id: i64) -> impl IntoView {
             }}
         </Transition>
         {move || sign.value().get().and_then(Result::err).map(|error| view! { <ErrorNote error/> })}
+        {move || cancel.value().get().and_then(Result::err).map(|error| view! { <ErrorNote error/> })}
         {move || review.value().get().and_then(Result::err).map(|error| view! { <ErrorNote error/> })}
-        <Show when=move || ended.get()>
-            <Differences name=name.clone() id review/>
-        </Show>
     }
 }
 
+/// What the run is (built once) and where it stands (following the polls).
 fn run_facts(
     name: &str,
-    r: RunView,
+    live: ReadSignal<RunView>,
     sign: ServerAction<SignOffRun>,
     cancel: ServerAction<CancelCheckRun>,
 ) -> impl IntoView {
-    let (n1, n2) = (name.to_string(), name.to_string());
-    let id = r.id;
-    let running = !r.state.ended();
-    let eta = r.eta_ms.map(|ms| format!(" · about {} s left", ms / 1000));
-    let signed = r.signed_off_by.clone().map(|by| {
-        format!(
-            "Reviewed by {by} at {}, {} open.",
-            format_opt_ms(r.signed_off_ms),
-            r.signed_off_open.unwrap_or(0)
-        )
-    });
+    let r = live.get_untracked();
+    let (n1, n2, id) = (name.to_string(), name.to_string(), r.id);
+    let progress = move || {
+        live.with(|r| {
+            let eta = r.eta_ms.map(|ms| format!(" · about {} s left", ms / 1000)).unwrap_or_default();
+            let rate = r.rows_per_s.map(|v| format!(" · {v:.0} rows/s")).unwrap_or_default();
+            format!(
+                "{} of {} chunks · {} rows compared{rate}{eta}",
+                r.chunks_done, r.chunks_total, r.rows_compared
+            )
+        })
+    };
+    let signed = move || {
+        live.with(|r| match &r.signed_off_by {
+            Some(by) => format!(
+                "Reviewed by {by} at {}, {} open.",
+                format_opt_ms(r.signed_off_ms),
+                r.signed_off_open.unwrap_or(0)
+            ),
+            None => "not yet".into(),
+        })
+    };
+    let running = move || live.with(|r| !r.state.ended());
+    let done = move || live.with(|r| r.state == RunState::Done);
     view! {
-        <h1>{format!("{name}: run #{}", r.id)} " " {state_pill(r.state)}</h1>
+        <h1>{format!("{name}: run #{id}")} " " {move || state_pill(live.with(|r| r.state))}</h1>
         <section class="card" data-testid="run-facts">
             <dl class="facts">
                 <dt>"Mode"</dt><dd>{r.mode.as_str().to_string()} " · asked by " {r.requested_by.clone()} " at " {format_ms(r.created_ms)}</dd>
-                <dt>"Progress"</dt><dd data-testid="run-progress"><progress max="1" value=r.progress></progress> " " {format!("{} of {} chunks · {} rows compared", r.chunks_done, r.chunks_total, r.rows_compared)}
-                    {r.rows_per_s.map(|v| format!(" · {v:.0} rows/s"))}{eta}</dd>
-                <dt>"Found"</dt><dd data-testid="run-counts">{counts(r.counts)}</dd>
-                <dt>"Took"</dt><dd>{r.duration_ms.map_or_else(|| "–".into(), |d| format!("{:.1} s", d as f64 / 1000.0))}</dd>
-                {r.error.clone().map(|e| view! { <dt>"Error"</dt><dd class="error-text" data-testid="run-error">{e}</dd> })}
-                <dt>"Sign-off"</dt><dd data-testid="signed-off">{signed.unwrap_or_else(|| "not yet".into())}</dd>
+                <dt>"Progress"</dt><dd data-testid="run-progress"><progress max="1" prop:value=move || live.with(|r| r.progress)></progress> " " {progress}</dd>
+                <dt>"Found"</dt><dd data-testid="run-counts">{move || live.with(|r| counts(r.counts))}</dd>
+                <dt>"Took"</dt><dd>{move || live.with(|r| r.duration_ms.map_or_else(|| "–".into(), |d| format!("{:.1} s", d as f64 / 1000.0)))}</dd>
+                {move || live.with(|r| r.error.clone()).map(|e| view! { <dt>"Error"</dt><dd class="error-text" data-testid="run-error">{e}</dd> })}
+                <dt>"Sign-off"</dt><dd data-testid="signed-off">{signed}</dd>
             </dl>
             <p class="row">
-                {running.then(|| view! { <button class="danger" on:click=move |_| { cancel.dispatch(CancelCheckRun { name: n1.clone(), id }); }>"Cancel"</button> })}
-                {(r.state == RunState::Done).then(|| view! {
-                    <button data-testid="sign-off" on:click=move |_| { sign.dispatch(SignOffRun { name: n2.clone(), id }); }>"Sign off this run"</button>
-                    <a class="button-link" href=format!("/api/v1/checks/{name}/runs/{id}/differences?format=csv") download>"Export CSV"</a>
-                    <a class="button-link" href=format!("/api/v1/checks/{name}/runs/{id}/repair.sql") target="_blank">"Suggested repair SQL"</a>
-                })}
+                <Show when=running>
+                    <button class="danger" disabled=move || cancel.pending().get()
+                        on:click={let n = n1.clone(); move |_| { cancel.dispatch(CancelCheckRun { name: n.clone(), id }); }}>"Cancel"</button>
+                </Show>
+                <Show when=done>
+                    <button data-testid="sign-off" disabled=move || sign.pending().get()
+                        on:click={let n = n2.clone(); move |_| { sign.dispatch(SignOffRun { name: n.clone(), id }); }}>"Sign off this run"</button>
+                    <a class="button-link" href=format!("/api/v1/checks/{}/runs/{id}/differences?format=csv", n2) download>"Export CSV"</a>
+                    <a class="button-link" href=format!("/api/v1/checks/{}/runs/{id}/repair.sql", n2) target="_blank">"Suggested repair SQL"</a>
+                </Show>
             </p>
         </section>
     }
