@@ -27,6 +27,17 @@ test('drift is confirmed by the verifier, found by a residual run, reviewed and 
   const confirmed = page.getByTestId('confirmed');
   await expect(confirmed.locator('tbody tr').first()).toContainText('amount_cents', { timeout: 20_000 });
 
+  // The verifier's own run is its live list, reviewable as it comes: no chunks, no end,
+  // nothing to cancel.
+  await page.getByRole('link', { name: 'Review what it confirmed' }).click();
+  await expect(page).toHaveURL(/\/checks\/orders\/runs\/\d+$/);
+  await expect(page.getByTestId('run-state')).toHaveText('live');
+  await expect(page.locator('[data-testid="differences"] tbody tr').first()).toContainText('amount_cents');
+  await expect(page.getByRole('button', { name: 'Cancel' })).toHaveCount(0);
+  await snapBoth(page, 'check-verifier-run');
+  await page.goto('/checks/orders');
+  await hydrated(page);
+
   // A residual batch, watched to its end.
   await page.getByTestId('run-residual').click();
   await expect(page).toHaveURL(/\/checks\/orders\/runs\/\d+$/);

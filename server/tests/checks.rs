@@ -207,6 +207,25 @@ async fn the_verifier_waits_out_the_lag_and_confirms_drift_within_seconds() {
     for d in v["confirmed"].as_array().unwrap() {
         assert_eq!((d["kind"].as_str(), &d["columns"]), (Some("changed"), &json!(["amount_cents"])), "{v}");
     }
+
+    // Its rolling run lists them for review; it says it is the verifier's and cannot be
+    // cancelled (it goes on as long as the verifier does).
+    let run = v["run_id"].as_i64().unwrap();
+    let r = hub.get_json(&viewer, &format!("/api/v1/checks/orders/runs/{run}")).await;
+    assert_eq!((r["mode"].as_str(), r["state"].as_str()), (Some("verifier"), Some("running")), "{r}");
+    let listed = hub.get_json(&viewer, &format!("/api/v1/checks/orders/runs/{run}/differences")).await;
+    assert!(listed.as_array().unwrap().len() >= v["confirmed"].as_array().unwrap().len(), "{listed}");
+    let refused =
+        admin.post(hub.url(&format!("/api/v1/checks/orders/runs/{run}/cancel"))).send().await.unwrap();
+    assert_eq!(refused.status(), 409);
+    assert!(refused.text().await.unwrap().contains("verifier"));
+    let asked = admin
+        .post(hub.url("/api/v1/checks/orders/runs"))
+        .json(&json!({ "mode": "verifier" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(asked.status(), 400, "nobody asks for the verifier's run");
     hub.stop().await;
 }
 

@@ -3,12 +3,15 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// `residual` (the whole tables, by checksums) or `recent` (what changed lately).
+/// `residual` (the whole tables, by checksums) or `recent` (what changed lately), as asked;
+/// `verifier`: the real-time verifier's rolling run, which nobody asks for and which goes on
+/// as long as the verifier does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RunMode {
     Residual,
     Recent,
+    Verifier,
 }
 
 impl RunMode {
@@ -16,14 +19,24 @@ impl RunMode {
         match self {
             RunMode::Residual => "residual",
             RunMode::Recent => "recent",
+            RunMode::Verifier => "verifier",
         }
     }
 
+    /// A mode a user may ask a run for (the verifier's run is never asked for).
     pub fn parse(s: &str) -> Option<RunMode> {
         match s {
             "residual" => Some(RunMode::Residual),
             "recent" => Some(RunMode::Recent),
             _ => None,
+        }
+    }
+
+    /// A mode as the store holds it.
+    pub fn stored(s: &str) -> RunMode {
+        match s {
+            "verifier" => RunMode::Verifier,
+            other => RunMode::parse(other).unwrap_or(RunMode::Recent),
         }
     }
 }

@@ -2,7 +2,7 @@
 //! the review a team lead does on each (acknowledge, assign, comment, resolve), the sign-off,
 //! the CSV and the suggested repair SQL.
 
-use super::checks::{counts, key_text, state_pill};
+use super::checks::{counts, key_text, live_pill, state_pill};
 use crate::api::checks::{
     check_run, difference_history, run_differences, CancelCheckRun, ReviewDifference, SignOffRun,
 };
@@ -16,7 +16,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use std::collections::BTreeMap;
 use std::time::Duration;
-use types::checks::{DifferenceView, RunState, RunView};
+use types::checks::{DiffCounts, DifferenceView, RunMode, RunState, RunView};
 use types::time::{format_ms, format_opt_ms};
 use types::{ErrorKind, Role};
 
@@ -48,6 +48,9 @@ fn Report(name: String, id: i64) -> impl IntoView {
                 Suspend::new(async move {
                     match first.await {
                         Ok(r) => {
+                            // The verifier's rolling run never ends: its differences are a
+                            // live list, read again when it has confirmed more.
+                            let verifier = r.mode == RunMode::Verifier;
                             // Every second while the run goes on, and after a sign-off or a
                             // cancel; the page's parts follow it in place, so a button is never
                             // rebuilt under a click.
@@ -63,11 +66,12 @@ fn Report(name: String, id: i64) -> impl IntoView {
                                 |r| !r.state.ended(),
                             );
                             let ended = Memo::new(move |_| live.with(|r| r.state.ended()));
+                            let found = Memo::new(move |_| live.with(|r| r.counts));
                             view! {
                                 {move || refresh_error.get().map(|error| view! { <ErrorNote error/> })}
                                 {run_facts(&name, live, sign, cancel)}
-                                <Show when=move || ended.get()>
-                                    <Differences name=name.clone() id review/>
+                                <Show when=move || verifier || ended.get()>
+                                    <Differences name=name.clone() id review found/>
                                 </Show>
                             }
                             .into_any()
@@ -92,6 +96,9 @@ fn run_facts(
     cancel: ServerAction<CancelCheckRun>,
 ) -> impl IntoView {
     let r = live.get_untracked();
+    if r.mode == RunMode::Verifier {
+        return verifier_facts(name, &r, live).into_any();
+    }
     let (n1, n2, id) = (name.to_string(), name.to_string(), r.id);
     let progress = move || {
         live.with(|r| {
@@ -134,11 +141,35 @@ fn run_facts(
                 <Show when=done>
                     <button data-testid="sign-off" disabled=move || sign.pending().get()
                         on:click={let n = n2.clone(); move |_| { sign.dispatch(SignOffRun { name: n.clone(), id }); }}>"Sign off this run"</button>
-                    <a class="button-link" href=format!("/api/v1/checks/{}/runs/{id}/differences?format=csv", n2) download>"Export CSV"</a>
-                    <a class="button-link" href=format!("/api/v1/checks/{}/runs/{id}/repair.sql", n2) target="_blank">"Suggested repair SQL"</a>
+                    {downloads(&n2, id)}
                 </Show>
             </p>
         </section>
+    }
+    .into_any()
+}
+
+/// The real-time verifier's rolling run: no chunks to count down and nothing to cancel or
+/// sign off — what it has confirmed so far, to review as it comes.
+fn verifier_facts(name: &str, r: &RunView, live: ReadSignal<RunView>) -> impl IntoView {
+    view! {
+        <h1>{format!("{name}: run #{}", r.id)} " " {live_pill()}</h1>
+        <section class="card" data-testid="run-facts">
+            <dl class="facts">
+                <dt>"Mode"</dt><dd>"real-time verifier · following the source's changes since " {format_ms(r.created_ms)}</dd>
+                <dt>"Confirmed"</dt><dd data-testid="run-counts">{move || live.with(|r| counts(r.counts))}</dd>
+            </dl>
+            <p class="muted">"The verifier adds each difference that outlives the read model's lag here as it confirms it; the list goes on as long as the verifier runs, so there is no end to sign off. "
+                <a href=format!("/checks/{name}")>"Its suspects are on the check's page."</a></p>
+            <p class="row">{downloads(name, r.id)}</p>
+        </section>
+    }
+}
+
+fn downloads(name: &str, id: i64) -> impl IntoView {
+    view! {
+        <a class="button-link" href=format!("/api/v1/checks/{name}/runs/{id}/differences?format=csv") download>"Export CSV"</a>
+        <a class="button-link" href=format!("/api/v1/checks/{name}/runs/{id}/repair.sql") target="_blank">"Suggested repair SQL"</a>
     }
 }
 
@@ -149,11 +180,17 @@ fn filters() -> [(&'static str, Option<String>); 4] {
 }
 
 #[component]
-fn Differences(name: String, id: i64, review: ServerAction<ReviewDifference>) -> impl IntoView {
+fn Differences(
+    name: String,
+    id: i64,
+    review: ServerAction<ReviewDifference>,
+    /// Read again when these change (the verifier's live run finds more).
+    found: Memo<DiffCounts>,
+) -> impl IntoView {
     let n = name.clone();
     let list = Resource::new(
-        move || (filters(), review.version().get()),
-        move |(f, _)| {
+        move || (filters(), review.version().get(), found.get()),
+        move |(f, ..)| {
             let [kind, state, assignee, column] = f.map(|(_, v)| v);
             run_differences(n.clone(), id, kind, state, assignee, column, 0)
         },

@@ -30,6 +30,11 @@ pub fn state_pill(s: RunState) -> impl IntoView {
     view! { <span class=class data-testid="run-state">{s.as_str().to_string()}</span> }
 }
 
+/// The verifier's rolling run, which never ends while the verifier runs.
+pub fn live_pill() -> impl IntoView {
+    view! { <span class="pill ok" data-testid="run-state">"live"</span> }
+}
+
 pub fn counts(c: DiffCounts) -> String {
     format!("{} missing · {} extra · {} changed", c.missing, c.extra, c.changed)
 }
@@ -227,16 +232,18 @@ fn runs_table(check: &str, list: Vec<RunView>) -> impl IntoView {
     let rows = list
         .into_iter()
         .map(|r| {
+            // The verifier's rolling run: no progress or duration, it goes on with the verifier.
+            let live = r.mode == RunMode::Verifier;
             view! {
                 <tr>
                     <td><a href=format!("/checks/{check}/runs/{}", r.id)>{format!("#{}", r.id)}</a></td>
-                    <td>{if r.requested_by == "verifier" { "verifier (live)".to_string() } else { r.mode.as_str().to_string() }}</td>
-                    <td>{state_pill(r.state)}</td>
+                    <td>{if live { "verifier (live)".to_string() } else { r.mode.as_str().to_string() }}</td>
+                    <td>{if live { live_pill().into_any() } else { state_pill(r.state).into_any() }}</td>
                     <td>{format_ms(r.created_ms)}<br/><span class="small muted">{r.requested_by.clone()}</span></td>
-                    <td class="num">{format!("{:.0} %", r.progress * 100.0)}</td>
-                    <td class="num">{r.rows_compared}</td>
+                    <td class="num">{(!live).then(|| format!("{:.0} %", r.progress * 100.0))}</td>
+                    <td class="num">{(!live).then_some(r.rows_compared)}</td>
                     <td class="small">{counts(r.counts)}</td>
-                    <td class="num">{r.duration_ms.map(|d| format!("{:.1} s", d as f64 / 1000.0))}</td>
+                    <td class="num">{r.duration_ms.filter(|_| !live).map(|d| format!("{:.1} s", d as f64 / 1000.0))}</td>
                     <td class="small">{r.signed_off_by.clone().map(|by| format!("by {by}, {} open", r.signed_off_open.unwrap_or(0)))}</td>
                 </tr>
             }

@@ -50,8 +50,10 @@ impl Checks {
         let mut out = Vec::new();
         for def in &self.all() {
             // The last run asked for: the verifier's rolling run is its live list, not a run.
-            let last =
-                store::of_check(&self.store, def.name(), 5).await?.into_iter().find(|r| r.mode != "verifier");
+            let last = store::of_check(&self.store, def.name(), 5)
+                .await?
+                .into_iter()
+                .find(|r| r.mode != RunMode::Verifier.as_str());
             let schedule = def.schedule.as_ref().map(|s| s.get_ref().clone());
             let next_run_ms = schedule
                 .as_deref()
@@ -96,6 +98,11 @@ impl Checks {
     /// Queues a run for `by` (a user or the schedule); one at a time per check and mode.
     pub async fn queue(&self, name: &str, mode: RunMode, by: &str) -> Result<i64, BackendError> {
         let def = self.known(name)?;
+        if mode == RunMode::Verifier {
+            return Err(BackendError::Invalid(
+                "the verifier's run is its own: ask for a `residual` or a `recent` run".into(),
+            ));
+        }
         if mode == RunMode::Recent && def.recent.is_none() {
             return Err(BackendError::Invalid(format!("check {name} has no `recent` to follow")));
         }
@@ -144,7 +151,12 @@ impl Checks {
     ) -> Result<(), BackendError> {
         let result = async {
             actor.require(Role::Developer)?;
-            self.run(actor, name, id).await?;
+            if self.run(actor, name, id).await?.mode == RunMode::Verifier {
+                return Err(BackendError::Conflict(format!(
+                    "run #{id} is the real-time verifier's: it goes on as long as the verifier runs \
+                     (remove `recent` from check {name} to stop it)"
+                )));
+            }
             let reason = format!("cancelled by {}", actor.username);
             if store::request_cancel(&self.store, id, &reason, now_ms()).await? {
                 Ok(())

@@ -55,8 +55,7 @@ impl RunRow {
         RunView {
             id: self.id,
             check: self.check_name.clone(),
-            // The verifier's rolling run reads as a run of recent changes.
-            mode: RunMode::parse(&self.mode).unwrap_or(RunMode::Recent),
+            mode: RunMode::stored(&self.mode),
             state,
             progress,
             rows_compared: self.rows_compared,

@@ -169,8 +169,7 @@ impl Checks {
             };
             let Some(w) = watched.get_mut(&key) else { continue };
             match &mut w.suspect {
-                Some(s) if !lagging => {
-                    let _ = s;
+                Some(_) if !lagging => {
                     confirmed.push((f.clone(), false));
                     watched.remove(&key);
                 }
