@@ -238,9 +238,10 @@ async fn every_kind_of_difference_between_every_pairing_of_engines() {
 }
 
 /// Large tables come in chunks, and PostgreSQL digests a bounded chunk's buckets with one
-/// index range scan each (the first chunk's keys below its base as bucket -1): bucket for
-/// bucket the same digests as MariaDB's and SQLite's, so equal rows read nothing back, and
-/// the planted differences are found in whichever chunk holds them.
+/// index range scan each (the first chunk's keys below its base as bucket -1), MariaDB with
+/// one SELECT each: bucket for bucket the same digests as each other's and SQLite's, so
+/// equal rows read nothing back, a differing bucket is cut finer where both sides digest,
+/// and the planted differences are found in whichever chunk holds them.
 #[tokio::test(flavor = "multi_thread")]
 async fn postgres_digests_chunk_by_chunk_as_the_other_engines_do() {
     use backend::consistency::residual::Chunk;
@@ -278,7 +279,16 @@ async fn postgres_digests_chunk_by_chunk_as_the_other_engines_do() {
             let equal = residual::compare_chunk(&same, c).await.unwrap();
             assert_eq!((equal.buckets_read, equal.found.len()), (0, 0), "pg → {tp}, chunk {}", c.index);
             assert!(equal.rows_source > 0, "pg → {tp}, chunk {} read rows", c.index);
-            found.extend(residual::compare_chunk(&changed, c).await.unwrap().found);
+            let result = residual::compare_chunk(&changed, c).await.unwrap();
+            if c.index == 1 {
+                // Row 2000's bucket of 250 keys differs: MariaDB, which digests in the
+                // database, cuts it into 16 parts and reads back only the part of 16 keys
+                // that differs; SQLite's bucket is read back whole.
+                let read = result.rows_read_back;
+                let narrowed = if tp == "my" { read < 40 } else { read > 400 };
+                assert!(narrowed, "pg → {tp}: {read} rows read back for one missing row");
+            }
+            found.extend(result.found);
         }
         assert_eq!(summary(&found), expected(false), "pg → {tp} in chunks");
     }

@@ -77,6 +77,15 @@ where
         .collect()
 }
 
+/// A query not kept prepared on the connection: a check's chunk queries are each run once and
+/// are large (a MySQL chunk is a SELECT per bucket), so caching them would only hold memory
+/// in the database.
+fn one_off<DB: sqlx::Database + sqlx::database::HasStatementCache>(
+    sql: &str,
+) -> sqlx::query::Query<'_, DB, <DB as sqlx::Database>::Arguments<'_>> {
+    sqlx::query(sql).persistent(false)
+}
+
 impl DbPool {
     /// Runs `sql` read-only within `timeout`; every row's values as cells.
     pub async fn read_only(&self, sql: &str, timeout: Duration) -> Result<Vec<Vec<Cell>>, DbError> {
@@ -92,7 +101,7 @@ impl DbPool {
                         timeout.as_millis()
                     );
                     let mut tx = p.begin_with(begin).await.map_err(|e| describe(&e))?;
-                    let rows = sqlx::query(sql).fetch_all(&mut *tx).await.map_err(|e| describe(&e))?;
+                    let rows = one_off(sql).fetch_all(&mut *tx).await.map_err(|e| describe(&e))?;
                     let _ = tx.rollback().await;
                     Ok(rows.iter().map(cells).collect())
                 }
@@ -111,7 +120,7 @@ impl DbPool {
                         .map_err(|e| describe(&e))?;
                     let mut tx =
                         conn.begin_with("START TRANSACTION READ ONLY").await.map_err(|e| describe(&e))?;
-                    let rows = sqlx::query(sql).fetch_all(&mut *tx).await.map_err(|e| describe(&e))?;
+                    let rows = one_off(sql).fetch_all(&mut *tx).await.map_err(|e| describe(&e))?;
                     let _ = tx.rollback().await;
                     Ok(rows.iter().map(cells).collect())
                 }

@@ -92,6 +92,21 @@ fn sep(engine: DbEngine, code: u8) -> String {
     }
 }
 
+/// Which buckets a query digests: the planned run of them, or a list (a level down).
+#[derive(Clone, Copy)]
+enum Wanted<'a> {
+    Span(i64, i64),
+    List(&'a [i64]),
+}
+
+/// The first and last planned bucket of a chunk.
+fn planned(range: KeyRange, b: Buckets) -> (i64, i64) {
+    let (base, w) = (b.base, b.width.max(1));
+    let first = range.lo.map_or(0, |lo| lo.saturating_sub(base).max(0) / w);
+    let last = range.hi.map_or(b.count - 1, |hi| hi.saturating_sub(1).saturating_sub(base) / w);
+    (first, last)
+}
+
 /// What joins one more condition to a WHERE clause `where_sql` (which may be empty).
 fn glue(where_sql: &str) -> &'static str {
     if where_sql.is_empty() {
@@ -246,8 +261,11 @@ impl Side {
             (DbEngine::Postgres, false) => format!("sum(('x' || substr(md5({row}), 1, 16))::bit(64)::bigint)::text"),
             (_, false) => format!("CAST(SUM(CAST(CONV(SUBSTRING(MD5({row}), 1, 16), 16, 10) AS UNSIGNED)) AS CHAR)"),
         };
-        let sql = if e == DbEngine::Postgres && ordered {
-            self.postgres_bucket_scans(range, b, &row, &digest)
+        let sql = if ordered {
+            let (first, last) = planned(range, b);
+            let mut sql = self.bucket_scans(range, b, &row, Wanted::Span(first, last));
+            sql.push_str(&self.outside_plan(range, b, &digest));
+            sql
         } else {
             format!(
                 "SELECT {} AS b, count(*), {digest} FROM {}{} GROUP BY 1",
@@ -256,10 +274,35 @@ impl Side {
                 self.where_sql(range)
             )
         };
+        self.read_sums(&sql).await
+    }
+
+    /// The checksums of some buckets of `range` only: a level down in the bisection, where
+    /// a differing bucket is cut into finer ones (`bisects`: a single integer key, digested
+    /// in the database).
+    pub async fn sums_of(&self, range: KeyRange, b: Buckets, wanted: &[i64]) -> Result<Sums, CheckError> {
+        if wanted.is_empty() {
+            return Ok(Sums::new());
+        }
+        let row = joined_sql(self.engine(), &self.all_cols());
+        let sql = self.bucket_scans(range, b, &row, Wanted::List(wanted));
+        self.read_sums(&sql).await
+    }
+
+    /// Whether this side computes its digests itself, bucket by bucket in key order, so
+    /// that a differing bucket can be cut into finer ones and digested again.
+    pub fn bisects(&self, int_key: bool) -> bool {
+        int_key && self.keys.len() == 1 && self.engine() != DbEngine::Sqlite
+    }
+
+    async fn read_sums(&self, sql: &str) -> Result<Sums, CheckError> {
         let mut sums = Sums::new();
-        for row in self.query(&sql).await? {
+        for row in self.query(sql).await? {
             let bucket = row.first().and_then(Cell::as_i64).unwrap_or(0);
             let count = row.get(1).and_then(Cell::as_i64).unwrap_or(0);
+            if count == 0 {
+                continue; // an empty bucket of a list: as if it were not there
+            }
             let total = row
                 .get(2)
                 .cloned()
@@ -273,27 +316,57 @@ impl Side {
         Ok(sums)
     }
 
-    /// PostgreSQL's digests of a chunk's buckets of a single integer key: one index range
-    /// scan per planned bucket (LATERAL) feeding the aggregate in key order. The same digests
-    /// as the GROUP BY form, for a third less of PostgreSQL's CPU: that form sorted the chunk
-    /// by bucket, then each bucket by key again (PostgreSQL 15 sorts an ordered aggregate's
-    /// input itself). What lies outside the planned buckets — keys below the base (bucket -1,
-    /// the first chunk) and keys written past the plan's end (the open last chunk) — goes
-    /// through the GROUP BY form on its own key range, by the index, usually empty.
-    fn postgres_bucket_scans(&self, range: KeyRange, b: Buckets, row: &str, ordered_digest: &str) -> String {
+    /// The digests of the `wanted` buckets of a single integer key, each read by its own
+    /// index range scan, in key order. PostgreSQL: one LATERAL scan per bucket feeding the
+    /// aggregate (the GROUP BY form sorted the chunk by bucket, then each bucket by key
+    /// again, a third more of its CPU). MySQL: a SELECT per bucket, UNION ALL — a quarter less
+    /// than its GROUP BY form, which sorts the chunk by bucket and each bucket's rows by key
+    /// again; a range of the key's index is read in key order, so the digest needs no ORDER
+    /// BY. Were the rows read in another order, the bucket would only look different and be
+    /// read back: no difference is ever hidden.
+    fn bucket_scans(&self, range: KeyRange, b: Buckets, row: &str, wanted: Wanted<'_>) -> String {
         let (k, t, base, w) = (&self.keys[0].quoted, &self.table, b.base, b.width.max(1));
-        let digest = "('x' || substr(md5(string_agg(r, chr(29))), 1, 16))::bit(64)::bigint::text";
-        let first = range.lo.map_or(0, |lo| lo.saturating_sub(base).max(0) / w);
-        let last = range.hi.map_or(b.count - 1, |hi| hi.saturating_sub(1).saturating_sub(base) / w);
         // The chunk's own bounds and the check's filter, then a bucket's.
         let chunk = self.where_sql(range);
         let glue = glue(&chunk);
-        let mut sql = format!(
-            "SELECT g.b, x.n, x.d FROM generate_series({first}::bigint, {last}::bigint) AS g(b) CROSS JOIN LATERAL \
-             (SELECT count(*) AS n, {digest} AS d FROM (SELECT {row} AS r FROM {t}{chunk}{glue}\
-             {k} >= {base} + g.b * {w} AND {k} < {base} + (g.b + 1) * {w} ORDER BY {k}) s) x \
-             WHERE x.n > 0"
-        );
+        if self.engine() == DbEngine::Postgres {
+            let digest = "('x' || substr(md5(string_agg(r, chr(29))), 1, 16))::bit(64)::bigint::text";
+            let series = match wanted {
+                Wanted::Span(first, last) => format!("generate_series({first}::bigint, {last}::bigint)"),
+                Wanted::List(list) => {
+                    let list: Vec<String> = list.iter().map(i64::to_string).collect();
+                    format!("unnest(ARRAY[{}]::bigint[])", list.join(", "))
+                }
+            };
+            return format!(
+                "SELECT g.b, x.n, x.d FROM {series} AS g(b) CROSS JOIN LATERAL \
+                 (SELECT count(*) AS n, {digest} AS d FROM (SELECT {row} AS r FROM {t}{chunk}{glue}\
+                 {k} >= {base} + g.b * {w} AND {k} < {base} + (g.b + 1) * {w} ORDER BY {k}) s) x \
+                 WHERE x.n > 0"
+            );
+        }
+        let digest =
+            format!("CAST(CONV(SUBSTRING(MD5(GROUP_CONCAT({row} SEPARATOR 0x1d)), 1, 16), 16, 10) AS CHAR)");
+        let select = |g: i64| {
+            let lo = base.saturating_add(g.saturating_mul(w));
+            let hi = base.saturating_add(g.saturating_add(1).saturating_mul(w));
+            format!("SELECT {g} AS b, count(*), {digest} FROM {t}{chunk}{glue}{k} >= {lo} AND {k} < {hi}")
+        };
+        let mut selects: Vec<String> = match wanted {
+            Wanted::Span(first, last) => (first..=last).map(select).collect(),
+            Wanted::List(list) => list.iter().copied().map(select).collect(),
+        };
+        if selects.is_empty() {
+            selects.push("SELECT 0 AS b, 0, NULL".into()); // no bucket planned: an empty count
+        }
+        selects.join(" UNION ALL ")
+    }
+
+    /// What lies in the chunk outside its planned buckets — keys below the base (bucket -1,
+    /// the first chunk) and keys written past the plan's end (the open last chunk) — through
+    /// the GROUP BY form on its own key range, by the index; usually empty.
+    fn outside_plan(&self, range: KeyRange, b: Buckets, ordered_digest: &str) -> String {
+        let (t, base, w) = (&self.table, b.base, b.width.max(1));
         let outside = |from: Option<i64>, to: Option<i64>| {
             // Within the chunk and beyond the planned buckets on one side.
             let both = KeyRange { lo: from.or(range.lo), hi: to.or(range.hi) };
@@ -303,10 +376,12 @@ impl Side {
                 self.where_sql(both)
             )
         };
+        let mut sql = String::new();
         if range.lo.is_none() {
             sql.push_str(&outside(None, Some(base)));
         }
         if range.hi.is_none() {
+            let (_, last) = planned(range, b);
             let end = base.saturating_add(last.saturating_add(1).saturating_mul(w));
             sql.push_str(&outside(Some(end), None));
         }

@@ -94,6 +94,26 @@ async fn fill(
     Ok(())
 }
 
+/// CPU time the whole machine has spent busy (user, system, interrupts), from /proc/stat:
+/// what a run costs the databases and the hub together, steadier than its wall time on a
+/// shared machine. 0 where there is no /proc/stat.
+fn busy_cpu_s() -> f64 {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let ticks: Vec<f64> = stat
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal: all but idle, iowait and the time
+    // the host gave to others (USER_HZ = 100).
+    let busy: f64 =
+        ticks.iter().take(8).enumerate().filter(|(i, _)| ![3, 4, 7].contains(i)).map(|(_, v)| v).sum();
+    busy / 100.0
+}
+
 /// Reads both tables whole, at once, as a client would to compare them itself.
 async fn read_both(pg_url: &str, my_url: &str) -> Result<(Duration, u64), sqlx::Error> {
     let started = Instant::now();
@@ -233,7 +253,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("  reading both tables once, in parallel: {:.2} s ({rows} rows)", read.as_secs_f64());
 
         let before = load(&mut pg, &mut my).await?;
+        let cpu = busy_cpu_s();
         let (took, run) = ours(&pg_url, &my_base).await?;
+        let cpu = busy_cpu_s() - cpu;
         let after = load(&mut pg, &mut my).await?;
         let found = run.counts.missing + run.counts.extra + run.counts.changed;
         println!(
@@ -246,7 +268,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             run.error.map(|e| format!(" — error: {e}")).unwrap_or_default()
         );
         println!(
-            "  load: PostgreSQL {} transactions, {} rows read; MariaDB {} selects, {} rows read",
+            "  load: {cpu:.2} CPU-s on this machine; PostgreSQL {} transactions, {} rows read; MariaDB {} selects, {} rows read",
             after.0 .0 - before.0 .0,
             after.0 .1 - before.0 .1,
             after.1 .0 - before.1 .0,
