@@ -292,6 +292,15 @@ async fn postgres_digests_chunk_by_chunk_as_the_other_engines_do() {
         }
         assert_eq!(summary(&found), expected(false), "pg → {tp} in chunks");
     }
+    // A source query is digested in one pass (the GROUP BY form), a table bucket by bucket:
+    // the same digests.
+    let toml = check_toml(&pg, "pg_source", &my, "my_same", ID, "")
+        .replace("table = \"pg_source\"", "query = \"SELECT * FROM pg_source\"");
+    let from_query = pair_of(&toml).await;
+    for c in &chunks {
+        let equal = residual::compare_chunk(&from_query, c).await.unwrap();
+        assert_eq!((equal.buckets_read, equal.found.len()), (0, 0), "a query → my, chunk {}", c.index);
+    }
     dbs.drop_all().await;
 }
 

@@ -217,7 +217,7 @@ impl Side {
         let e = self.engine();
         let stats = match e {
             // A query has no statistics of its own.
-            _ if self.raw_table.is_empty() => None,
+            _ if !self.is_table() => None,
             DbEngine::Postgres => Some(format!("SELECT GREATEST(reltuples, 0)::bigint FROM pg_class WHERE oid = to_regclass({})", literal(e, &self.table))),
             DbEngine::MySql => Some(format!(
                 "SELECT CAST(table_rows AS SIGNED) FROM information_schema.tables WHERE table_schema = {} AND table_name = {}",
@@ -261,7 +261,8 @@ impl Side {
             (DbEngine::Postgres, false) => format!("sum(('x' || substr(md5({row}), 1, 16))::bit(64)::bigint)::text"),
             (_, false) => format!("CAST(SUM(CAST(CONV(SUBSTRING(MD5({row}), 1, 16), 16, 10) AS UNSIGNED)) AS CHAR)"),
         };
-        let sql = if ordered {
+        // A source query is evaluated once by the GROUP BY form, not once per bucket.
+        let sql = if ordered && self.is_table() {
             let (first, last) = planned(range, b);
             let mut sql = self.bucket_scans(range, b, &row, Wanted::Span(first, last));
             sql.push_str(&self.outside_plan(range, b, &digest));
@@ -292,7 +293,12 @@ impl Side {
     /// Whether this side computes its digests itself, bucket by bucket in key order, so
     /// that a differing bucket can be cut into finer ones and digested again.
     pub fn bisects(&self, int_key: bool) -> bool {
-        int_key && self.keys.len() == 1 && self.engine() != DbEngine::Sqlite
+        int_key && self.keys.len() == 1 && self.engine() != DbEngine::Sqlite && self.is_table()
+    }
+
+    /// A table (read by ranges of its key's index), not a source query.
+    fn is_table(&self) -> bool {
+        !self.raw_table.is_empty()
     }
 
     async fn read_sums(&self, sql: &str) -> Result<Sums, CheckError> {
