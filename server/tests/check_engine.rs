@@ -292,14 +292,20 @@ async fn postgres_digests_chunk_by_chunk_as_the_other_engines_do() {
         }
         assert_eq!(summary(&found), expected(false), "pg → {tp} in chunks");
     }
-    // A source query is digested in one pass (the GROUP BY form), a table bucket by bucket:
-    // the same digests.
+    // A source query, or a key no index leads, is digested in one pass (the GROUP BY form),
+    // an indexed table bucket by bucket: the same digests.
     let toml = check_toml(&pg, "pg_source", &my, "my_same", ID, "")
         .replace("table = \"pg_source\"", "query = \"SELECT * FROM pg_source\"");
     let from_query = pair_of(&toml).await;
-    for c in &chunks {
-        let equal = residual::compare_chunk(&from_query, c).await.unwrap();
-        assert_eq!((equal.buckets_read, equal.found.len()), (0, 0), "a query → my, chunk {}", c.index);
+    run(&my, &["CREATE TABLE my_unindexed AS SELECT * FROM my_same".to_string()]).await;
+    let unindexed = pair_of(&check_toml(&pg, "pg_source", &my, "my_unindexed", ID, "")).await;
+    let indexed = (unindexed.source.key_indexed, unindexed.target.key_indexed);
+    assert_eq!(indexed, (true, false), "the source's key is its primary key, the copy has none");
+    for (pair, what) in [(&from_query, "a query → my"), (&unindexed, "pg → an unindexed key")] {
+        for c in &chunks {
+            let equal = residual::compare_chunk(pair, c).await.unwrap();
+            assert_eq!((equal.buckets_read, equal.found.len()), (0, 0), "{what}, chunk {}", c.index);
+        }
     }
     dbs.drop_all().await;
 }

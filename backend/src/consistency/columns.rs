@@ -94,6 +94,34 @@ pub async fn columns(pool: &DbPool, table: &str) -> Result<Vec<ColumnInfo>, DbEr
         .collect())
 }
 
+/// Whether `column` leads an index of `table` (`quoted`: the table as the engine quotes it,
+/// `table`: `name` or `schema.name`), so that a range of it is read through that index; SQLite
+/// is never asked (its rows are hashed by the hub).
+pub async fn leads_an_index(pool: &DbPool, quoted: &str, table: &str, column: &str) -> Result<bool, DbError> {
+    let (schema, name) = match table.split_once('.') {
+        Some((s, n)) => (Some(s), n),
+        None => (None, table),
+    };
+    let sql = match pool {
+        DbPool::Postgres(_) => format!(
+            "SELECT count(*) FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] \
+             WHERE i.indrelid = to_regclass({}) AND a.attname = {}",
+            literal(quoted),
+            literal(column)
+        ),
+        DbPool::MySql(_) => format!(
+            "SELECT count(*) FROM information_schema.statistics WHERE table_schema = {} AND table_name = {} \
+             AND column_name = {} AND seq_in_index = 1",
+            schema.map_or_else(|| "DATABASE()".to_string(), literal),
+            literal(name),
+            literal(column)
+        ),
+        DbPool::Sqlite(_) => return Ok(false),
+    };
+    let rows = pool.read_only(&sql, CATALOG).await?;
+    Ok(rows.first().and_then(|r| r.first()).and_then(Cell::as_i64).unwrap_or(0) > 0)
+}
+
 /// The columns a source query returns (its types as the engine describes them; no scale).
 pub async fn query_columns(pool: &DbPool, query: &str) -> Result<Vec<ColumnInfo>, DbError> {
     let described = pool.describe_columns(&format!("SELECT * FROM ({query}) src WHERE 1 = 0")).await?;

@@ -217,7 +217,7 @@ impl Side {
         let e = self.engine();
         let stats = match e {
             // A query has no statistics of its own.
-            _ if !self.is_table() => None,
+            _ if self.raw_table.is_empty() => None,
             DbEngine::Postgres => Some(format!("SELECT GREATEST(reltuples, 0)::bigint FROM pg_class WHERE oid = to_regclass({})", literal(e, &self.table))),
             DbEngine::MySql => Some(format!(
                 "SELECT CAST(table_rows AS SIGNED) FROM information_schema.tables WHERE table_schema = {} AND table_name = {}",
@@ -261,8 +261,9 @@ impl Side {
             (DbEngine::Postgres, false) => format!("sum(('x' || substr(md5({row}), 1, 16))::bit(64)::bigint)::text"),
             (_, false) => format!("CAST(SUM(CAST(CONV(SUBSTRING(MD5({row}), 1, 16), 16, 10) AS UNSIGNED)) AS CHAR)"),
         };
-        // A source query is evaluated once by the GROUP BY form, not once per bucket.
-        let sql = if ordered && self.is_table() {
+        // Bucket by bucket only through an index on the key: a source query, or a key no
+        // index leads, is read once by the GROUP BY form, not once per bucket.
+        let sql = if ordered && self.scans_by_key() {
             let (first, last) = planned(range, b);
             let mut sql = self.bucket_scans(range, b, &row, Wanted::Span(first, last));
             sql.push_str(&self.outside_plan(range, b, &digest));
@@ -293,12 +294,12 @@ impl Side {
     /// Whether this side computes its digests itself, bucket by bucket in key order, so
     /// that a differing bucket can be cut into finer ones and digested again.
     pub fn bisects(&self, int_key: bool) -> bool {
-        int_key && self.keys.len() == 1 && self.engine() != DbEngine::Sqlite && self.is_table()
+        int_key && self.keys.len() == 1 && self.engine() != DbEngine::Sqlite && self.scans_by_key()
     }
 
-    /// A table (read by ranges of its key's index), not a source query.
-    fn is_table(&self) -> bool {
-        !self.raw_table.is_empty()
+    /// A table whose key leads an index: a range of the key is read through it, in key order.
+    fn scans_by_key(&self) -> bool {
+        !self.raw_table.is_empty() && self.key_indexed
     }
 
     async fn read_sums(&self, sql: &str) -> Result<Sums, CheckError> {

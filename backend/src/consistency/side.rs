@@ -65,6 +65,9 @@ pub struct Side {
     pub columns: Vec<Col>,
     /// The check's filter in this engine's SQL, over this side's column names.
     pub filter: Option<String>,
+    /// Whether the first key column leads an index of the table: then a key range is read
+    /// through it, bucket by bucket (`scan::Side::sums`).
+    pub key_indexed: bool,
 }
 
 impl Side {
@@ -109,6 +112,15 @@ async fn side_columns(
         Some(q) => super::columns::query_columns(pool, q.get_ref()).await,
         None => columns(pool, side.what()).await,
     }
+}
+
+/// Whether a table side's first key column (`key`, as that side names it) leads one of its
+/// indexes (a query's never does).
+async fn key_indexed(side: &Side, key: &str) -> Result<bool, crate::connections::DbError> {
+    if side.raw_table.is_empty() {
+        return Ok(false);
+    }
+    super::columns::leads_an_index(&side.pool, &side.table, &side.raw_table, key).await
 }
 
 fn find<'a>(cols: &'a [ColumnInfo], name: &str) -> Option<&'a ColumnInfo> {
@@ -182,7 +194,7 @@ pub async fn resolve(def: &CheckDef, source: DbPool, target: DbPool) -> Result<P
             Some(q) => (format!("({}) src", q.get_ref()), String::new()),
             None => (pool.quote(table), table.to_string()),
         };
-        Side { label, table, raw_table, keys, columns, filter: None, pool }
+        Side { label, table, raw_table, keys, columns, filter: None, pool, key_indexed: false }
     };
     let mut source_side = side(source, s_label, s_table, false);
     let mut target_side = side(target, t_label, t_table, true);
@@ -207,6 +219,12 @@ pub async fn resolve(def: &CheckDef, source: DbPool, target: DbPool) -> Result<P
     }
     let int_key = matches!(pairs[0].3, Canon::Int)
         && [pairs[0].1.kind, pairs[0].2.kind].iter().all(|k| *k == ColumnKind::Int);
+    let (s_indexed, t_indexed) = tokio::join!(
+        key_indexed(&source_side, &pairs[0].1.name),
+        key_indexed(&target_side, &pairs[0].2.name)
+    );
+    source_side.key_indexed = s_indexed.map_err(|e| CheckError::db(&source_side.label, e))?;
+    target_side.key_indexed = t_indexed.map_err(|e| CheckError::db(&target_side.label, e))?;
     let tolerances = compared.iter().map(|c| def.tolerance_of(c)).collect();
     Ok(Pair { source: source_side, target: target_side, tolerances, int_key })
 }
