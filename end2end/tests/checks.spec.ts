@@ -20,6 +20,9 @@ test('drift is confirmed by the verifier, found by a residual run, reviewed and 
   await hydrated(page);
   await expect(page.locator('[data-testid="checks"] tr[data-check="orders"]')).toBeVisible();
   await snapBoth(page, 'checks-list');
+  const runNow = await page.locator('[data-testid="checks"] tr[data-check="orders"] button').first().elementHandle();
+  await page.waitForTimeout(5_500);
+  expect(await runNow!.evaluate((e) => e.isConnected)).toBe(true);
 
   await drift(page);
   await page.goto('/checks/orders');
@@ -37,6 +40,12 @@ test('drift is confirmed by the verifier, found by a residual run, reviewed and 
   await snapBoth(page, 'check-verifier-run');
   await page.goto('/checks/orders');
   await hydrated(page);
+
+  // The runs and the verifier's lists follow in place: a run's link outlives a refresh (one
+  // rebuilt between mouse-down and mouse-up loses the click).
+  const runLink = await page.locator('[data-testid="runs"] tbody a').first().elementHandle();
+  await page.waitForTimeout(2_500);
+  expect(await runLink!.evaluate((e) => e.isConnected)).toBe(true);
 
   // A residual batch, watched to its end.
   await page.getByTestId('run-residual').click();

@@ -8,14 +8,16 @@ use crate::components::chart::Chart;
 use crate::components::client_only::ClientOnly;
 use crate::components::errors::{not_found, ErrorNote};
 use crate::components::guard::RequireRole;
-use crate::components::poll::ticker;
+use crate::components::poll::refreshed;
 use crate::MeResource;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use std::collections::BTreeMap;
 use std::time::Duration;
-use types::checks::{CheckSummary, DiffCounts, RunMode, RunState, RunView, Suspect, VerifierView};
+use types::checks::{
+    CheckSummary, DiffCounts, DifferenceView, RunMode, RunState, RunView, Suspect, VerifierView,
+};
 use types::time::{format_ms, format_opt_ms};
 use types::{ErrorKind, Role};
 
@@ -63,13 +65,9 @@ fn RunButton(name: String, mode: RunMode, label: &'static str) -> impl IntoView 
 
 #[component]
 pub fn ChecksPage() -> impl IntoView {
-    let tick = ticker(Duration::from_secs(5));
     let define = ServerAction::<DefineCheck>::new();
     let delete = ServerAction::<DeleteCheck>::new();
-    let list = Resource::new(
-        move || (tick.get(), define.version().get(), delete.version().get()),
-        |_| list_checks(),
-    );
+    let first = Resource::new(|| (), |()| list_checks());
     let me = expect_context::<MeResource>();
     let lead = Signal::derive(move || {
         me.get().and_then(Result::ok).flatten().is_some_and(|m| m.role.allows(Role::Lead))
@@ -81,9 +79,24 @@ pub fn ChecksPage() -> impl IntoView {
             <p class="lead">"Each check compares a source of truth with its read model: the residual batch compares whole tables by checksums the databases compute; the real-time verifier follows recent changes and waits out the read model's lag before it reports a difference."</p>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
-                    match list.await {
-                        Ok(l) if l.is_empty() => view! { <p class="muted">"No check is configured ([[checks]] in the config)."</p> }.into_any(),
-                        Ok(l) => checks_table(l, delete, lead).into_any(),
+                    match first.await {
+                        Ok(l) => {
+                            // Every 5 s and after a check is defined or deleted, in place: a
+                            // row's Run now keeps its state (and its error) across refreshes.
+                            let (live, refresh_error) = refreshed(l, Duration::from_secs(5), move || {
+                                define.version().track();
+                                delete.version().track();
+                                list_checks()
+                            });
+                            view! {
+                                {move || refresh_error.get().map(|error| view! { <ErrorNote error/> })}
+                                <Show when=move || !live.with(Vec::is_empty)
+                                    fallback=|| view! { <p class="muted">"No check is configured ([[checks]] in the config)."</p> }>
+                                    {checks_table(live, delete, lead)}
+                                </Show>
+                            }
+                            .into_any()
+                        }
                         Err(error) => view! { <ErrorNote error/> }.into_any(),
                     }
                 })}
@@ -116,52 +129,73 @@ fn NewCheck(define: ServerAction<DefineCheck>) -> impl IntoView {
     }
 }
 
+/// The checks, keyed by name: a row's buttons are built once and its cells follow the list.
 fn checks_table(
-    list: Vec<CheckSummary>,
+    live: ReadSignal<Vec<CheckSummary>>,
     delete: ServerAction<DeleteCheck>,
     lead: Signal<bool>,
 ) -> impl IntoView {
-    let rows = list
-        .into_iter()
-        .map(|c| {
-            let last = c.last_run.clone();
-            view! {
-                <tr data-check=c.name.clone()>
-                    <td><a href=format!("/checks/{}", c.name)>{c.name.clone()}</a></td>
-                    <td class="small">{c.source.clone()} " → " {c.target.clone()}</td>
-                    <td>{last.map(|r| view! {
-                        <a href=format!("/checks/{}/runs/{}", c.name, r.id)>{state_pill(r.state)}</a>
-                        " " <span class="small muted">{format_opt_ms(r.finished_ms.or(Some(r.created_ms)))}</span><br/>
-                        <span class="small">{counts(r.counts)}</span>
-                    })}</td>
-                    <td class="num" class:bad=c.open_differences.gt(&0) data-testid="open-differences">{c.open_differences}</td>
-                    <td class="small">{c.schedule.clone().map(|s| format!("{s} (UTC) · next {}", format_opt_ms(c.next_run_ms)))}
-                        {c.defined_by.clone().map(|by| view! { <br/><span class="muted">{format!("defined in the UI by {by}")}</span> })}</td>
-                    <td><RunButton name=c.name.clone() mode=RunMode::Residual label="Run now"/>
-                        {c.defined_by.is_some().then(|| {
-                            let name = c.name.clone();
-                            view! { <Show when=move || lead.get()>
-                                <button class="danger" on:click={
-                                    let name = name.clone();
-                                    move |_| {
-                                        if window().confirm_with_message(&format!("Delete check {name}? Its runs and differences stay.")).unwrap_or(false) {
-                                            delete.dispatch(DeleteCheck { name: name.clone() });
-                                        }
-                                    }
-                                }>"Delete"</button>
-                            </Show> }
-                        })}</td>
-                </tr>
-            }
-        })
-        .collect_view();
+    let names = move || live.with(|l| l.iter().map(|c| c.name.clone()).collect::<Vec<_>>());
     view! {
         <div class="table-scroll card flush">
             <table class="grid" data-testid="checks">
                 <thead><tr><th>"Check"</th><th>"Source → read model"</th><th>"Last run"</th><th>"Open differences"</th><th>"Schedule"</th><th></th></tr></thead>
-                <tbody>{rows}</tbody>
+                <tbody>
+                    <For each=names key=String::clone let:name>
+                        {check_row(name, live, delete, lead)}
+                    </For>
+                </tbody>
             </table>
         </div>
+    }
+}
+
+fn check_row(
+    name: String,
+    live: ReadSignal<Vec<CheckSummary>>,
+    delete: ServerAction<DeleteCheck>,
+    lead: Signal<bool>,
+) -> impl IntoView {
+    let key = name.clone();
+    let current = Memo::new(move |_| live.with(|l| l.iter().find(|c| c.name == key).cloned()));
+    let text =
+        move |f: fn(&CheckSummary) -> String| move || current.with(|c| c.as_ref().map(f).unwrap_or_default());
+    let last_run = move || {
+        current.with(|c| {
+            let c = c.as_ref()?;
+            let r = c.last_run.clone()?;
+            Some(view! {
+                <a href=format!("/checks/{}/runs/{}", c.name, r.id)>{state_pill(r.state)}</a>
+                " " <span class="small muted">{format_opt_ms(r.finished_ms.or(Some(r.created_ms)))}</span><br/>
+                <span class="small">{counts(r.counts)}</span>
+            })
+        })
+    };
+    let open = Memo::new(move |_| current.with(|c| c.as_ref().map_or(0, |c| c.open_differences)));
+    let defined_by = Memo::new(move |_| current.with(|c| c.as_ref().and_then(|c| c.defined_by.clone())));
+    let delete_button = {
+        let name = name.clone();
+        move || {
+            let name = name.clone();
+            (defined_by.get().is_some() && lead.get()).then(|| view! {
+                <button class="danger" on:click=move |_| {
+                    if window().confirm_with_message(&format!("Delete check {name}? Its runs and differences stay.")).unwrap_or(false) {
+                        delete.dispatch(DeleteCheck { name: name.clone() });
+                    }
+                }>"Delete"</button>
+            })
+        }
+    };
+    view! {
+        <tr data-check=name.clone()>
+            <td><a href=format!("/checks/{name}")>{name.clone()}</a></td>
+            <td class="small">{text(|c| format!("{} → {}", c.source, c.target))}</td>
+            <td>{last_run}</td>
+            <td class="num" class:bad=move || { open.get() > 0 } data-testid="open-differences">{move || open.get()}</td>
+            <td class="small">{text(|c| c.schedule.clone().map(|s| format!("{s} (UTC) · next {}", format_opt_ms(c.next_run_ms))).unwrap_or_default())}
+                {move || defined_by.get().map(|by| view! { <br/><span class="muted">{format!("defined in the UI by {by}")}</span> })}</td>
+            <td><RunButton name=name.clone() mode=RunMode::Residual label="Run now"/>{delete_button}</td>
+        </tr>
     }
 }
 
@@ -181,15 +215,17 @@ pub fn CheckPage() -> impl IntoView {
 
 #[component]
 fn Check(name: String) -> impl IntoView {
-    let tick = ticker(Duration::from_secs(2));
     let n = name.clone();
-    let runs = Resource::new(move || tick.get(), move |_| check_runs(n.clone()));
+    let runs = Resource::new(|| (), move |()| check_runs(n.clone()));
     let n = name.clone();
-    let verifier = Resource::new(move || tick.get(), move |_| check_verifier(n.clone()));
+    let verifier = Resource::new(|| (), move |()| check_verifier(n.clone()));
     let n = name.clone();
     let trend = Resource::new(|| (), move |()| check_trend(n.clone()));
     let check = name.clone();
     let verifier_check = name.clone();
+    // Runs and the verifier's lists follow every 2 s in place: a run's link is never rebuilt
+    // under a click.
+    let every = Duration::from_secs(2);
     view! {
         <section class="card row">
             <RunButton name=name.clone() mode=RunMode::Residual label="Run residual batch"/>
@@ -200,7 +236,15 @@ fn Check(name: String) -> impl IntoView {
                 let check = check.clone();
                 Suspend::new(async move {
                     match runs.await {
-                        Ok(list) => runs_table(&check, list).into_any(),
+                        Ok(list) => {
+                            let n = check.clone();
+                            let (live, refresh_error) = refreshed(list, every, move || check_runs(n.clone()));
+                            view! {
+                                {move || refresh_error.get().map(|error| view! { <ErrorNote error/> })}
+                                {runs_table(&check, live)}
+                            }
+                            .into_any()
+                        }
                         Err(error) if error.kind == ErrorKind::NotFound => not_found(&error, "/checks", "All checks").into_any(),
                         Err(error) => view! { <ErrorNote error/> }.into_any(),
                     }
@@ -210,7 +254,13 @@ fn Check(name: String) -> impl IntoView {
         <Transition fallback=|| ()>
             {move || {
                 let check = verifier_check.clone();
-                Suspend::new(async move { verifier.await.ok().map(|v| verifier_view(&check, v)) })
+                Suspend::new(async move {
+                    verifier.await.ok().map(|v| {
+                        let n = check.clone();
+                        let (live, _) = refreshed(v, every, move || check_verifier(n.clone()));
+                        verifier_view(check.clone(), live)
+                    })
+                })
             }}
         </Transition>
         <Transition fallback=|| ()>
@@ -228,38 +278,50 @@ fn Check(name: String) -> impl IntoView {
     }
 }
 
-fn runs_table(check: &str, list: Vec<RunView>) -> impl IntoView {
-    let rows = list
-        .into_iter()
-        .map(|r| {
-            // The verifier's rolling run: no progress or duration, it goes on with the verifier.
-            let live = r.mode == RunMode::Verifier;
-            view! {
-                <tr>
-                    <td><a href=format!("/checks/{check}/runs/{}", r.id)>{format!("#{}", r.id)}</a></td>
-                    <td>{if live { "verifier (live)".to_string() } else { r.mode.as_str().to_string() }}</td>
-                    <td>{if live { live_pill().into_any() } else { state_pill(r.state).into_any() }}</td>
-                    <td>{format_ms(r.created_ms)}<br/><span class="small muted">{r.requested_by.clone()}</span></td>
-                    <td class="num">{(!live).then(|| format!("{:.0} %", r.progress * 100.0))}</td>
-                    <td class="num">{(!live).then_some(r.rows_compared)}</td>
-                    <td class="small">{counts(r.counts)}</td>
-                    <td class="num">{r.duration_ms.filter(|_| !live).map(|d| format!("{:.1} s", d as f64 / 1000.0))}</td>
-                    <td class="small">{r.signed_off_by.clone().map(|by| format!("by {by}, {} open", r.signed_off_open.unwrap_or(0)))}</td>
-                </tr>
-            }
-        })
-        .collect_view();
+/// A check's runs, keyed by id: a row's link is built once and its cells follow the list.
+fn runs_table(check: &str, live: ReadSignal<Vec<RunView>>) -> impl IntoView {
+    let ids = move || live.with(|l| l.iter().map(|r| r.id).collect::<Vec<_>>());
+    let check = check.to_string();
     view! {
         <section class="card">
             <h2>"Runs"</h2>
             <div class="table-scroll">
                 <table class="grid" data-testid="runs">
                     <thead><tr><th>"Run"</th><th>"Mode"</th><th>"State"</th><th>"Asked"</th><th>"Progress"</th><th>"Rows"</th><th>"Found"</th><th>"Took"</th><th>"Signed off"</th></tr></thead>
-                    <tbody>{rows}</tbody>
+                    <tbody>
+                        <For each=ids key=|id| *id let:id>
+                            {run_row(&check, id, live)}
+                        </For>
+                    </tbody>
                 </table>
             </div>
         </section>
     }
+}
+
+fn run_row(check: &str, id: i64, live: ReadSignal<Vec<RunView>>) -> impl IntoView {
+    let current = Memo::new(move |_| live.with(|l| l.iter().find(|r| r.id == id).cloned()));
+    let Some(r) = current.get_untracked() else { return ().into_any() };
+    // The verifier's rolling run: no progress or duration, it goes on with the verifier.
+    let verifier = r.mode == RunMode::Verifier;
+    let text =
+        move |f: fn(&RunView) -> String| move || current.with(|r| r.as_ref().map(f).unwrap_or_default());
+    let ongoing = move |f: fn(&RunView) -> String| move || if verifier { String::new() } else { text(f)() };
+    let state = move || current.with(|r| r.as_ref().map(|r| r.state));
+    view! {
+        <tr>
+            <td><a href=format!("/checks/{check}/runs/{id}")>{format!("#{id}")}</a></td>
+            <td>{if verifier { "verifier (live)".to_string() } else { r.mode.as_str().to_string() }}</td>
+            <td>{move || if verifier { live_pill().into_any() } else { state().map(state_pill).into_any() }}</td>
+            <td>{format_ms(r.created_ms)}<br/><span class="small muted">{r.requested_by.clone()}</span></td>
+            <td class="num">{ongoing(|r| format!("{:.0} %", r.progress * 100.0))}</td>
+            <td class="num">{ongoing(|r| r.rows_compared.to_string())}</td>
+            <td class="small">{text(|r| counts(r.counts))}</td>
+            <td class="num">{ongoing(|r| r.duration_ms.map(|d| format!("{:.1} s", d as f64 / 1000.0)).unwrap_or_default())}</td>
+            <td class="small">{text(|r| r.signed_off_by.clone().map(|by| format!("by {by}, {} open", r.signed_off_open.unwrap_or(0))).unwrap_or_default())}</td>
+        </tr>
+    }
+    .into_any()
 }
 
 fn suspect_row(s: Suspect) -> impl IntoView {
@@ -272,36 +334,47 @@ fn suspect_row(s: Suspect) -> impl IntoView {
     }
 }
 
-fn verifier_view(check: &str, v: VerifierView) -> impl IntoView {
-    let Some(run) = v.run_id else {
-        return view! { <section class="card"><h2>"Real-time verifier"</h2><p class="muted">"Not running for this check (it needs `recent` in its config)."</p></section> }.into_any();
-    };
-    let suspects = v.suspects.into_iter().map(suspect_row).collect_view();
-    let confirmed = v
-        .confirmed
-        .into_iter()
-        .rev()
-        .take(50)
-        .map(|d| {
-            let values = d.columns.iter().map(|c| {
-                let side = |s: &Option<BTreeMap<String, Option<String>>>| s.as_ref().and_then(|m| m.get(c).cloned().flatten()).unwrap_or_else(|| "NULL".into());
-                format!("{c}: {} → {}", side(&d.source), side(&d.target))
-            }).collect::<Vec<_>>().join("; ");
-            view! {
-                <tr><td>{key_text(&d.key)}</td><td>{d.kind.clone()}</td><td class="small">{values}</td><td>{format_ms(d.first_seen_ms)}</td><td>{d.state.as_str().to_string()}</td></tr>
-            }
+fn confirmed_row(d: DifferenceView) -> impl IntoView {
+    let values = d
+        .columns
+        .iter()
+        .map(|c| {
+            let side = |s: &Option<BTreeMap<String, Option<String>>>| {
+                s.as_ref().and_then(|m| m.get(c).cloned().flatten()).unwrap_or_else(|| "NULL".into())
+            };
+            format!("{c}: {} → {}", side(&d.source), side(&d.target))
         })
-        .collect_view();
+        .collect::<Vec<_>>()
+        .join("; ");
     view! {
-        <section class="card" data-testid="verifier">
-            <h2>"Real-time verifier"</h2>
-            <p class="muted">"Follows the source's changes; a difference is suspected at first, and confirmed once it has outlived the read model's lag. "
-                <a href=format!("/checks/{check}/runs/{run}")>"Review what it confirmed"</a></p>
-            <h3>"Suspected"</h3>
-            <div class="table-scroll"><table class="grid" data-testid="suspects"><thead><tr><th>"Key"</th><th>"Kind"</th><th>"Columns"</th><th>"Seen"</th><th></th></tr></thead><tbody>{suspects}</tbody></table></div>
-            <h3>"Confirmed"</h3>
-            <div class="table-scroll"><table class="grid" data-testid="confirmed"><thead><tr><th>"Key"</th><th>"Kind"</th><th>"Source → read model"</th><th>"Found"</th><th>"Review"</th></tr></thead><tbody>{confirmed}</tbody></table></div>
-        </section>
+        <tr><td>{key_text(&d.key)}</td><td>{d.kind.clone()}</td><td class="small">{values}</td><td>{format_ms(d.first_seen_ms)}</td><td>{d.state.as_str().to_string()}</td></tr>
     }
-    .into_any()
+}
+
+/// The verifier's suspects and confirmed differences; each list is rebuilt only when it
+/// changes, the link to its run only when the run does.
+fn verifier_view(check: String, live: ReadSignal<VerifierView>) -> impl IntoView {
+    let run = Memo::new(move |_| live.with(|v| v.run_id));
+    let suspects = Memo::new(move |_| live.with(|v| v.suspects.clone()));
+    let confirmed =
+        Memo::new(move |_| live.with(|v| v.confirmed.iter().rev().take(50).cloned().collect::<Vec<_>>()));
+    move || {
+        match run.get() {
+        None => view! { <section class="card"><h2>"Real-time verifier"</h2><p class="muted">"Not running for this check (it needs `recent` in its config)."</p></section> }.into_any(),
+        Some(run) => view! {
+            <section class="card" data-testid="verifier">
+                <h2>"Real-time verifier"</h2>
+                <p class="muted">"Follows the source's changes; a difference is suspected at first, and confirmed once it has outlived the read model's lag. "
+                    <a href=format!("/checks/{check}/runs/{run}")>"Review what it confirmed"</a></p>
+                <h3>"Suspected"</h3>
+                <div class="table-scroll"><table class="grid" data-testid="suspects"><thead><tr><th>"Key"</th><th>"Kind"</th><th>"Columns"</th><th>"Seen"</th><th></th></tr></thead>
+                    <tbody>{move || suspects.get().into_iter().map(suspect_row).collect_view()}</tbody></table></div>
+                <h3>"Confirmed"</h3>
+                <div class="table-scroll"><table class="grid" data-testid="confirmed"><thead><tr><th>"Key"</th><th>"Kind"</th><th>"Source → read model"</th><th>"Found"</th><th>"Review"</th></tr></thead>
+                    <tbody>{move || confirmed.get().into_iter().map(confirmed_row).collect_view()}</tbody></table></div>
+            </section>
+        }
+        .into_any(),
+    }
+    }
 }
