@@ -84,4 +84,13 @@ test('drift is confirmed by the verifier, found by a residual run, reviewed and 
   const csv = await download;
   expect(csv.suggestedFilename()).toMatch(/orders-run-\d+\.csv/);
   await snapBoth(page, 'check-run-signed');
+
+  // A check's page left open draws the trend again once another residual run has finished.
+  await page.goto('/checks/orders');
+  await hydrated(page);
+  const trend = page.getByTestId('trend-differences');
+  const before = await trend.innerHTML();
+  const started = await page.request.post('/api/v1/checks/orders/runs', { data: { mode: 'residual' } });
+  expect(started.status()).toBe(200);
+  await expect.poll(() => trend.innerHTML(), { timeout: 30_000 }).not.toBe(before);
 });

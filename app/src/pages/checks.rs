@@ -239,6 +239,17 @@ fn Check(name: String) -> impl IntoView {
                         Ok(list) => {
                             let n = check.clone();
                             let (live, refresh_error) = refreshed(list, every, move || check_runs(n.clone()));
+                            // The trend again once another residual run has finished.
+                            let finished = move || {
+                                live.with(|l| l.iter().filter(|r| r.mode == RunMode::Residual && r.state.ended()).count())
+                            };
+                            Effect::new(move |before: Option<usize>| {
+                                let now = finished();
+                                if before.is_some_and(|b| b != now) {
+                                    trend.refetch();
+                                }
+                                now
+                            });
                             view! {
                                 {move || refresh_error.get().map(|error| view! { <ErrorNote error/> })}
                                 {runs_table(&check, live)}
