@@ -60,21 +60,19 @@ impl Buckets {
         }
     }
 
+    /// Where bucket `b` (≥ 0) of an integer key starts: it ends where `b + 1` starts.
+    fn start(self, b: i64) -> i64 {
+        self.base.saturating_add(b.saturating_mul(self.width.max(1)))
+    }
+
     /// The key ranges of these buckets (integer keys), adjacent ones joined.
     fn ranges(self, wanted: &HashSet<i64>) -> Vec<(Option<i64>, Option<i64>)> {
         let mut list: Vec<i64> = wanted.iter().copied().collect();
         list.sort_unstable();
-        let w = self.width.max(1);
         let mut out: Vec<(Option<i64>, Option<i64>)> = Vec::new();
         for b in list {
-            let (lo, hi) = if b < 0 {
-                (None, Some(self.base))
-            } else {
-                (
-                    Some(self.base.saturating_add(b.saturating_mul(w))),
-                    Some(self.base.saturating_add((b + 1).saturating_mul(w))),
-                )
-            };
+            let (lo, hi) =
+                if b < 0 { (None, Some(self.base)) } else { (Some(self.start(b)), Some(self.start(b + 1))) };
             match out.last_mut() {
                 Some(last) if last.1.is_some() && last.1 == lo => last.1 = hi,
                 _ => out.push((lo, hi)),
@@ -355,8 +353,7 @@ impl Side {
         let digest =
             format!("CAST(CONV(SUBSTRING(MD5(GROUP_CONCAT({row} SEPARATOR 0x1d)), 1, 16), 16, 10) AS CHAR)");
         let select = |g: i64| {
-            let lo = base.saturating_add(g.saturating_mul(w));
-            let hi = base.saturating_add(g.saturating_add(1).saturating_mul(w));
+            let (lo, hi) = (b.start(g), b.start(g.saturating_add(1)));
             format!("SELECT {g} AS b, count(*), {digest} FROM {t}{chunk}{glue}{k} >= {lo} AND {k} < {hi}")
         };
         let mut selects: Vec<String> = match wanted {
@@ -373,7 +370,7 @@ impl Side {
     /// the first chunk) and keys written past the plan's end (the open last chunk) — through
     /// the GROUP BY form on its own key range, by the index; usually empty.
     fn outside_plan(&self, range: KeyRange, b: Buckets, ordered_digest: &str) -> String {
-        let (t, base, w) = (&self.table, b.base, b.width.max(1));
+        let (t, base) = (&self.table, b.base);
         let outside = |from: Option<i64>, to: Option<i64>| {
             // Within the chunk and beyond the planned buckets on one side.
             let both = KeyRange { lo: from.or(range.lo), hi: to.or(range.hi) };
@@ -389,8 +386,7 @@ impl Side {
         }
         if range.hi.is_none() {
             let (_, last) = planned(range, b);
-            let end = base.saturating_add(last.saturating_add(1).saturating_mul(w));
-            sql.push_str(&outside(Some(end), None));
+            sql.push_str(&outside(Some(b.start(last.saturating_add(1))), None));
         }
         sql
     }
