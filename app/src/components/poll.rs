@@ -33,6 +33,26 @@ pub fn size(bytes: Option<i64>) -> String {
     }
 }
 
+/// A keyed row of a list that [`refreshed`] keeps: the entry `is` picks, as a memo the row's
+/// cells read (None once it has left the list), so a refresh changes their text only.
+pub fn keyed_row<T>(live: Signal<Vec<T>>, is: impl Fn(&T) -> bool + Send + Sync + 'static) -> Memo<Option<T>>
+where
+    T: Clone + PartialEq + Send + Sync + 'static,
+{
+    Memo::new(move |_| live.with(|l| l.iter().find(|t| is(t)).cloned()))
+}
+
+/// A text cell of a [`keyed_row`]: `f` of its entry, empty once the entry has gone.
+pub fn cell<T>(
+    row: Memo<Option<T>>,
+    f: fn(&T) -> String,
+) -> impl Fn() -> String + Copy + Send + Sync + 'static
+where
+    T: Send + Sync + 'static,
+{
+    move || row.with(|r| r.as_ref().map(f).unwrap_or_default())
+}
+
 /// A value that came with the page, then refreshed in the browser every `every` and whenever
 /// a signal `fetch` reads changes (an action's version, say), in place: views that read it
 /// update their text instead of being rebuilt, so a link being clicked, an open `<details>` or

@@ -8,7 +8,7 @@ use crate::api::alerts::{
 use crate::components::chart::Chart;
 use crate::components::errors::{not_found, ErrorNote};
 use crate::components::guard::RequireRole;
-use crate::components::poll::{refreshed, ticker};
+use crate::components::poll::{cell, keyed_row, refreshed, ticker};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -102,9 +102,8 @@ fn alerts_table(live: Signal<Vec<AlertView>>) -> impl IntoView {
 }
 
 fn alert_row(id: i64, live: Signal<Vec<AlertView>>) -> impl IntoView {
-    let current = Memo::new(move |_| live.with(|l| l.iter().find(|a| a.id == id).cloned()));
-    let text =
-        move |f: fn(&AlertView) -> String| move || current.with(|a| a.as_ref().map(f).unwrap_or_default());
+    let current = keyed_row(live, move |a| a.id == id);
+    let text = move |f: fn(&AlertView) -> String| cell(current, f);
     let (rule, service) = current
         .with_untracked(|a| a.as_ref().map(|a| (a.rule.clone(), a.service.clone())).unwrap_or_default());
     view! {

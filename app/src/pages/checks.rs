@@ -8,7 +8,7 @@ use crate::components::chart::Chart;
 use crate::components::client_only::ClientOnly;
 use crate::components::errors::{not_found, ErrorNote};
 use crate::components::guard::RequireRole;
-use crate::components::poll::refreshed;
+use crate::components::poll::{cell, keyed_row, refreshed};
 use crate::MeResource;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -157,9 +157,8 @@ fn check_row(
     lead: Signal<bool>,
 ) -> impl IntoView {
     let key = name.clone();
-    let current = Memo::new(move |_| live.with(|l| l.iter().find(|c| c.name == key).cloned()));
-    let text =
-        move |f: fn(&CheckSummary) -> String| move || current.with(|c| c.as_ref().map(f).unwrap_or_default());
+    let current = keyed_row(live.into(), move |c| c.name == key);
+    let text = move |f: fn(&CheckSummary) -> String| cell(current, f);
     let last_run = move || {
         current.with(|c| {
             let c = c.as_ref()?;
@@ -311,12 +310,11 @@ fn runs_table(check: &str, live: ReadSignal<Vec<RunView>>) -> impl IntoView {
 }
 
 fn run_row(check: &str, id: i64, live: ReadSignal<Vec<RunView>>) -> impl IntoView {
-    let current = Memo::new(move |_| live.with(|l| l.iter().find(|r| r.id == id).cloned()));
+    let current = keyed_row(live.into(), move |r| r.id == id);
     let Some(r) = current.get_untracked() else { return ().into_any() };
     // The verifier's rolling run: no progress or duration, it goes on with the verifier.
     let verifier = r.mode == RunMode::Verifier;
-    let text =
-        move |f: fn(&RunView) -> String| move || current.with(|r| r.as_ref().map(f).unwrap_or_default());
+    let text = move |f: fn(&RunView) -> String| cell(current, f);
     let ongoing = move |f: fn(&RunView) -> String| move || if verifier { String::new() } else { text(f)() };
     let state = move || current.with(|r| r.as_ref().map(|r| r.state));
     view! {

@@ -5,7 +5,7 @@ use crate::api::lag::{list_lag, read_model_charts, read_model_lag};
 use crate::components::chart::Chart;
 use crate::components::errors::{not_found, ErrorNote};
 use crate::components::guard::RequireRole;
-use crate::components::poll::{refreshed, ticker};
+use crate::components::poll::{cell, keyed_row, refreshed, ticker};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -139,10 +139,8 @@ fn lag_table(live: Signal<Vec<LagSummary>>) -> impl IntoView {
 
 fn lag_row(name: String, live: Signal<Vec<LagSummary>>) -> impl IntoView {
     let key = name.clone();
-    let current_row = Memo::new(move |_| live.with(|l| l.iter().find(|s| s.read_model == key).cloned()));
-    let text = move |f: fn(&LagSummary) -> String| {
-        move || current_row.with(|s| s.as_ref().map(f).unwrap_or_default())
-    };
+    let current_row = keyed_row(live, move |s| s.read_model == key);
+    let text = move |f: fn(&LagSummary) -> String| cell(current_row, f);
     let service = current_row.with_untracked(|s| s.as_ref().map(|s| s.service.clone()).unwrap_or_default());
     let state = move || current_row.with(|s| s.as_ref().map_or(LagState::Unknown, |s| s.state));
     let over =
